@@ -1,0 +1,118 @@
+"""The audit trail: explicit events from actions, and a log of every chart access.
+
+Both tables are append-only and hash-chained: each row stores the hash of the row before it and a
+hash of its own content, so editing or deleting any row breaks the chain from that row on
+(`imsclinic audit verify`). Database triggers refuse UPDATE and DELETE; the model layer refuses
+them too, so the mistake is caught in tests before it ever reaches a database.
+
+Rows hold no foreign keys on purpose: deleting a user or clinic must never be blocked by, or
+cascade into, the record of what they did.
+"""
+
+from django.db import models
+
+from imsclinic.audit import chain
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise chain.AppendOnlyError(f"{self.model.__name__} rows are append-only.")
+
+    def delete(self):
+        raise chain.AppendOnlyError(f"{self.model.__name__} rows are append-only.")
+
+
+class ChainedRow(models.Model):
+    """A row that links to its predecessor by hash."""
+
+    at = models.DateTimeField(db_index=True)
+    prev_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    # Field names covered by the hash, in a fixed order. Subclasses list theirs.
+    HASHED_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise chain.AppendOnlyError(f"{type(self).__name__} rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise chain.AppendOnlyError(f"{type(self).__name__} rows are append-only.")
+
+    def hashed_content(self) -> dict:
+        return {name: getattr(self, name) for name in self.HASHED_FIELDS}
+
+
+class AuditEvent(ChainedRow):
+    """Something an action did to a record: created, changed, signed, exported, printed."""
+
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_username = models.CharField(max_length=150, blank=True)
+    clinic_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    action = models.CharField(max_length=80, db_index=True)
+    target_type = models.CharField(max_length=80, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    patient_uuid = models.UUIDField(null=True, blank=True, db_index=True)
+    summary = models.CharField(max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    HASHED_FIELDS = (
+        "at",
+        "actor_id",
+        "actor_username",
+        "clinic_id",
+        "action",
+        "target_type",
+        "target_id",
+        "patient_uuid",
+        "summary",
+        "details",
+        "ip_address",
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["clinic_id", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username or 'system'} {self.action}"
+
+
+class ChartAccess(ChainedRow):
+    """One view of a patient's chart: who, in which role, at which clinic, what, from where."""
+
+    user_id = models.BigIntegerField(null=True, blank=True)
+    username = models.CharField(max_length=150)
+    roles = models.CharField(max_length=100, help_text="Roles held at the clinic, comma-separated")
+    clinic_id = models.BigIntegerField(db_index=True)
+    patient_uuid = models.UUIDField()
+    what = models.CharField(max_length=80, help_text="Which part of the chart, e.g. chart.summary")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    HASHED_FIELDS = (
+        "at",
+        "user_id",
+        "username",
+        "roles",
+        "clinic_id",
+        "patient_uuid",
+        "what",
+        "ip_address",
+        "user_agent",
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "chart accesses"
+        indexes = [models.Index(fields=["patient_uuid", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} opened {self.what}"

@@ -1,0 +1,1 @@
+"""Models for the bench area (filled in by its issue)."""

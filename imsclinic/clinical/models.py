@@ -1,0 +1,1 @@
+"""Models for the clinical area (filled in by its issue)."""

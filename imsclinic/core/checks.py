@@ -1,0 +1,31 @@
+"""System checks that guard production from development leftovers."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+from django.db import DatabaseError
+
+
+@register(Tags.security, deploy=True)
+def demo_accounts_absent_in_production(app_configs, **kwargs):
+    """The demo logins have published passwords; they must never exist in production."""
+    if not settings.PRODUCTION:
+        return []
+    from imsclinic.accounts.models import User
+
+    try:
+        demo = list(
+            User.objects.filter(is_demo_account=True, is_active=True).values_list(
+                "username", flat=True
+            )[:5]
+        )
+    except DatabaseError:
+        return []
+    if demo:
+        return [
+            Error(
+                f"Demo accounts with published passwords are active: {', '.join(demo)}.",
+                hint="Deactivate them (imsclinic shell) or use a fresh production database.",
+                id="imsclinic.E001",
+            )
+        ]
+    return []

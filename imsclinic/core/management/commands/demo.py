@@ -1,0 +1,39 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from imsclinic.core.demo import DEMO_PASSWORDS, build_demo
+from imsclinic.core.progress import progress_bars
+from imsclinic.patients.models import Patient
+
+
+class Command(BaseCommand):
+    help = "Create a deterministic synthetic demo clinic network (patients, staff, records)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--patients", type=int, default=60, help="How many patients (default 60)"
+        )
+        parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1)")
+        parser.add_argument("--no-progress", action="store_true", help="Hide progress bars")
+
+    def handle(self, *args, patients, seed, no_progress, **options):
+        if patients < 1:
+            raise CommandError("--patients must be at least 1")
+        if Patient.objects.exists():
+            raise CommandError(
+                "The database already has patients; demo data goes into an empty one."
+            )
+        with progress_bars(enabled=not no_progress) as progress:
+            ctx = build_demo(patients=patients, seed=seed, progress=progress)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo network ready: {ctx.clinic.name} and {ctx.other_clinic.name}, "
+                f"{len(ctx.patients)} patients (seed {seed})."
+            )
+        )
+        print_logins(self.stdout)
+
+
+def print_logins(stdout) -> None:
+    stdout.write("Demo logins (demo data only):")
+    for username, password in DEMO_PASSWORDS.items():
+        stdout.write(f"  {username:<13} {password}")

@@ -1,0 +1,85 @@
+"""Per-request context: client address, session timeouts and the active clinic."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from imsclinic.core import request_context
+
+LAST_SEEN_KEY = "_imsclinic_last_seen"
+AUTH_AT_KEY = "_imsclinic_auth_at"
+ACTIVE_CLINIC_KEY = "active_clinic_id"
+# Writing the session on every request would turn every page view into a database write; a
+# minute's resolution is plenty for a 30-minute idle timeout.
+LAST_SEEN_RESOLUTION_SECONDS = 60
+
+
+class ActiveClinicMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = request_context.set_current(
+            request_context.RequestContext(
+                ip_address=request_context.client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+                path=request.path,
+            )
+        )
+        try:
+            expired = self._enforce_session_limits(request)
+            if expired:
+                return expired
+            self._set_active_clinic(request)
+            if request.clinic is not None:
+                # Staff see times in their clinic's zone; storage stays UTC.
+                timezone.activate(request.clinic.tz)
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+            request_context.reset(token)
+
+    def _enforce_session_limits(self, request):
+        if not request.user.is_authenticated:
+            return None
+        session = request.session
+        now = time.time()
+        auth_at = session.get(AUTH_AT_KEY)
+        last_seen = session.get(LAST_SEEN_KEY)
+        if auth_at is None:
+            session[AUTH_AT_KEY] = now
+            auth_at = now
+        idle_limit = settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
+        absolute_limit = settings.SESSION_ABSOLUTE_LIFETIME_HOURS * 3600
+        if (
+            last_seen is not None and now - last_seen > idle_limit
+        ) or now - auth_at > absolute_limit:
+            logout(request)
+            messages.info(request, "You were signed out after a period of inactivity.")
+            if request.path.startswith("/api/"):
+                return None
+            return redirect(f"{reverse('login')}?next={request.path}")
+        if last_seen is None or now - last_seen > LAST_SEEN_RESOLUTION_SECONDS:
+            session[LAST_SEEN_KEY] = now
+        return None
+
+    def _set_active_clinic(self, request):
+        request.clinic = None
+        user = request.user
+        if not user.is_authenticated:
+            return
+        clinic_ids = user.staff_clinic_ids()
+        if not clinic_ids:
+            return
+        from imsclinic.accounts.models import Clinic
+
+        wanted = request.session.get(ACTIVE_CLINIC_KEY)
+        clinic_id = wanted if wanted in clinic_ids else min(clinic_ids)
+        request.clinic = Clinic.objects.filter(pk=clinic_id).first()
+        if wanted != clinic_id:
+            request.session[ACTIVE_CLINIC_KEY] = clinic_id

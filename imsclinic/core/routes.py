@@ -1,0 +1,52 @@
+"""The route inventory: every URL the app serves is listed here as public or protected.
+
+tests/core/test_routes.py fails when a route is missing from this list (so a new view cannot ship
+without someone deciding who may reach it), when a listed route no longer exists, and when an
+anonymous request to a protected route is not sent to login (pages) or refused with 401 (API).
+
+Routes are written as Django's pattern strings, e.g. "patients/<uuid:patient_uuid>/".
+Django's own admin (platform operators only) is covered as one prefix.
+"""
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+PUBLIC_ROUTES: set[str] = {
+    "",  # redirects to login or to the user's start page
+    "healthz",
+    "accounts/login/",
+    "accounts/logout/",
+    "accounts/password-reset/",
+    "accounts/password-reset/sent/",
+    "accounts/password-reset/<uidb64>/<token>/",
+    "accounts/password-reset/complete/",
+    "api/v1/openapi.json",
+    "api/v1/docs",
+    "api/v1/",  # django-ninja's root: lists nothing, reveals nothing
+}
+
+PROTECTED_ROUTES: set[str] = {
+    "today/",
+    "clinic/switch/",
+    "patients/",
+    "patients/new/",
+    "patients/<uuid:patient_uuid>/",
+    "patients/<uuid:patient_uuid>/edit/",
+    "patients/<uuid:patient_uuid>/access-log/",
+    "portal/",
+}
+
+# Prefixes whose routes protect themselves wholesale (Django admin: superusers only).
+PROTECTED_PREFIXES: tuple[str, ...] = ("django-admin/",)
+
+
+def iter_routes(resolver=None, prefix: str = ""):
+    """Yield (pattern string, URLPattern) for every concrete route."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        pattern = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if pattern.startswith(PROTECTED_PREFIXES):
+                continue
+            yield from iter_routes(entry, pattern)
+        elif isinstance(entry, URLPattern):
+            yield pattern.lstrip("^").rstrip("$"), entry

@@ -1,0 +1,1 @@
+"""Models for the interop area (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Models for the outcomes area (filled in by its issue)."""

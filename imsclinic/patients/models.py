@@ -1,0 +1,175 @@
+"""The patient registry: demographics, contacts, identifiers and the link to a portal account."""
+
+import datetime
+import re
+
+from django.conf import settings
+from django.db import models
+
+from imsclinic.core.models import PublicIdModel, TimestampedModel
+
+
+def phone_digits(value: str) -> str:
+    """Digits only, without a leading North American country code, for phone search."""
+    digits = re.sub(r"\D", "", value or "")
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    return digits
+
+
+def fold(value: str) -> str:
+    """Lower-case, accent-insensitive form of a name used for prefix search."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+class PatientQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Patients the user may see: at clinics where they hold a role, or their own record."""
+        if not user.is_authenticated:
+            return self.none()
+        clinic_ids = user.staff_clinic_ids()
+        if clinic_ids:
+            return self.filter(clinic_id__in=clinic_ids)
+        return self.filter(portal_user=user)
+
+    def search(self, query: str):
+        """Search by name prefix, by date of birth (YYYY-MM-DD) or by phone digits.
+
+        Prefix matches on stored folded names use an index, which keeps search fast in a clinic
+        network with 100k patients; "ann smi" matches Ann Smith and Smith, Anne.
+        """
+        query = (query or "").strip()
+        if not query:
+            return self
+        try:
+            born = datetime.date.fromisoformat(query)
+        except ValueError:
+            born = None
+        if born:
+            return self.filter(date_of_birth=born)
+        digits = phone_digits(query)
+        if len(digits) >= 4 and len(digits) >= len(re.sub(r"[\s\-().+]", "", query)):
+            # A whole number matches from the start; "555-0199" matches the end of the number.
+            return self.filter(
+                models.Q(phone_digits__startswith=digits) | models.Q(phone_digits__endswith=digits)
+            )
+        words = [fold(w) for w in re.split(r"[\s,]+", query) if w]
+        result = self
+        for word in words:
+            result = result.filter(
+                models.Q(family_name_folded__startswith=word)
+                | models.Q(given_name_folded__startswith=word)
+                | models.Q(preferred_name_folded__startswith=word)
+            )
+        return result
+
+
+class Patient(PublicIdModel, TimestampedModel):
+    """A person receiving care at one clinic. Exposed by UUID only."""
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        OTHER = "other", "Other"
+        UNKNOWN = "unknown", "Unknown"
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="patients")
+    chart_number = models.CharField(max_length=20, help_text="Clinic chart number")
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    pronouns = models.CharField(max_length=30, blank=True)
+
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=3, blank=True, help_text="Province or state code")
+    postal_code = models.CharField(max_length=20, blank=True)
+
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=60, blank=True)
+
+    health_card_number = models.CharField(max_length=40, blank=True)
+    health_card_region = models.CharField(max_length=3, blank=True)
+    insurer = models.CharField(max_length=120, blank=True)
+    insurance_number = models.CharField(max_length=60, blank=True)
+
+    preferred_language = models.CharField(max_length=8, default="en")
+    referring_physician = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    portal_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patient_record",
+    )
+
+    # Search keys maintained on save.
+    given_name_folded = models.CharField(max_length=100, editable=False, default="")
+    family_name_folded = models.CharField(max_length=100, editable=False, default="")
+    preferred_name_folded = models.CharField(max_length=100, editable=False, default="")
+    phone_digits = models.CharField(max_length=20, editable=False, default="")
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "chart_number"], name="patients_unique_chart_number"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["clinic", "family_name_folded"], name="patient_family_idx"),
+            models.Index(fields=["clinic", "given_name_folded"], name="patient_given_idx"),
+            models.Index(fields=["clinic", "preferred_name_folded"], name="patient_preferred_idx"),
+            models.Index(fields=["clinic", "phone_digits"], name="patient_phone_idx"),
+            models.Index(fields=["clinic", "date_of_birth"], name="patient_dob_idx"),
+            models.Index(fields=["clinic", "family_name", "given_name"], name="patient_list_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def refresh_search_keys(self) -> None:
+        """Recompute the folded search columns (also needed before bulk_create)."""
+        self.given_name_folded = fold(self.given_name)
+        self.family_name_folded = fold(self.family_name)
+        self.preferred_name_folded = fold(self.preferred_name)
+        self.phone_digits = phone_digits(self.phone)
+
+    def save(self, *args, **kwargs):
+        self.refresh_search_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | {
+                "given_name_folded",
+                "family_name_folded",
+                "preferred_name_folded",
+                "phone_digits",
+            }
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def display_name(self) -> str:
+        if self.preferred_name and self.preferred_name != self.given_name:
+            return f"{self.given_name} ({self.preferred_name}) {self.family_name}"
+        return self.full_name
+
+    def age_on(self, day: datetime.date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))

@@ -1,0 +1,95 @@
+"""Patient list, registration, demographics and the chart summary."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from imsclinic.accounts.models import Role
+from imsclinic.audit.models import ChartAccess
+from imsclinic.core.access import chart_view, get_patient_for_user, staff_required
+from imsclinic.patients import actions
+from imsclinic.patients.chart import visible_tabs
+from imsclinic.patients.forms import DEMOGRAPHIC_FIELDS, PatientForm, PatientSearchForm
+from imsclinic.patients.models import Patient
+
+PAGE_SIZE = 25
+
+
+@staff_required
+def patient_list(request):
+    form = PatientSearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    patients = Patient.objects.filter(clinic=request.clinic).search(query)
+    page = Paginator(patients.order_by("family_name", "given_name", "id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"form": form, "page": page, "query": query}
+    template = (
+        "patients/_results.html" if request.headers.get("HX-Request") else "patients/list.html"
+    )
+    return render(request, template, context)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def patient_create(request):
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        patient = actions.create_patient(
+            clinic=request.clinic, by=request.user, fields=form.cleaned_data
+        )
+        messages.success(request, f"Registered {patient.full_name} (chart {patient.chart_number}).")
+        return redirect("patients:chart", patient_uuid=patient.uuid)
+    if request.method == "POST":
+        messages.error(request, "Please correct the highlighted fields. Nothing was saved.")
+    return render(request, "patients/form.html", {"form": form, "creating": True})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def patient_edit(request, patient_uuid):
+    patient = get_patient_for_user(request, patient_uuid)
+    form = PatientForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in DEMOGRAPHIC_FIELDS}
+        changed = actions.update_patient(patient=patient, by=request.user, fields=fields)
+        messages.success(request, "Saved." if changed else "No changes to save.")
+        return redirect("patients:chart", patient_uuid=patient.uuid)
+    if request.method == "POST":
+        messages.error(request, "Please correct the highlighted fields. Nothing was saved.")
+    return render(
+        request, "patients/form.html", {"form": form, "patient": patient, "creating": False}
+    )
+
+
+def chart_context(request, patient, active_tab: str, **extra) -> dict:
+    """Context shared by every chart tab: the patient, the tabs this user may see."""
+    today = patient.clinic.today()
+    return {
+        "patient": patient,
+        "age": patient.age_on(today),
+        "tabs": visible_tabs(request.user, patient.clinic_id),
+        "active_tab": active_tab,
+        "today": today,
+        **extra,
+    }
+
+
+@chart_view("chart.summary")
+def patient_chart(request, patient):
+    from imsclinic.patients.summary import summary_sections
+
+    context = chart_context(
+        request, patient, "summary", sections=summary_sections(request, patient)
+    )
+    return render(request, "patients/chart_summary.html", context)
+
+
+@chart_view("chart.access_log", roles=(Role.CLINIC_ADMIN,))
+def access_log(request, patient):
+    rows = ChartAccess.objects.filter(patient_uuid=patient.uuid).order_by("-id")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "patients/access_log.html", chart_context(request, patient, "access", page=page)
+    )

@@ -1,0 +1,1 @@
+"""Models for the reports area (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Models for the scheduling area (filled in by its issue)."""

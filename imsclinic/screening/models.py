@@ -1,0 +1,1 @@
+"""Models for the screening area (filled in by its issue)."""

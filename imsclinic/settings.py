@@ -1,0 +1,274 @@
+"""Settings for IMS Clinic, read from environment variables only.
+
+Every variable is documented in the README ("Configuration") and in dotenv-sample. There is one
+settings module on purpose: development and production differ by IMSCLINIC_ENV, not by files.
+Production refuses to start on an unsafe configuration (missing or placeholder secret, DEBUG on).
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    """Read a string, also from NAME_FILE (a mounted secret) when NAME itself is unset."""
+    value = os.environ.get(name)
+    if value is None and os.environ.get(f"{name}_FILE"):
+        value = Path(os.environ[f"{name}_FILE"]).read_text().strip()
+    return default if value is None or value == "" else value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+ENVIRONMENT = env_str("IMSCLINIC_ENV", "development")
+if ENVIRONMENT not in {"development", "production"}:
+    raise ImproperlyConfigured("IMSCLINIC_ENV must be 'development' or 'production'")
+PRODUCTION = ENVIRONMENT == "production"
+
+DATA_DIR = Path(env_str("IMSCLINIC_DATA_DIR", str(BASE_DIR / "var")))
+
+# --- Secret key and debug -------------------------------------------------------------------
+# Placeholders that must never reach production. The development key is deliberately one of them.
+DEV_SECRET_KEY = "dev-insecure-imsclinic-secret-key-do-not-use-in-production"  # noqa: S105
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "---", DEV_SECRET_KEY}
+
+SECRET_KEY = env_str("IMSCLINIC_SECRET_KEY", None if PRODUCTION else DEV_SECRET_KEY)
+DEBUG = env_bool("IMSCLINIC_DEBUG", not PRODUCTION)
+
+if PRODUCTION:
+    if SECRET_KEY is None or SECRET_KEY.lower() in PLACEHOLDER_SECRETS or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured(
+            "Production needs IMSCLINIC_SECRET_KEY (or IMSCLINIC_SECRET_KEY_FILE): at least 50 "
+            "random characters, not a placeholder. Generate one with: python -c "
+            "'import secrets; print(secrets.token_urlsafe(64))'"
+        )
+    if DEBUG:
+        raise ImproperlyConfigured("Production refuses to start with IMSCLINIC_DEBUG on.")
+
+ALLOWED_HOSTS = env_list(
+    "IMSCLINIC_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = env_list("IMSCLINIC_CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("IMSCLINIC_SITE_URL", "http://127.0.0.1:8000")
+
+# --- Applications ---------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    # Clinical areas, each with the same skeleton (models, views, forms, urls, actions, admin).
+    "imsclinic.core",
+    "imsclinic.audit",
+    "imsclinic.accounts",
+    "imsclinic.patients",
+    "imsclinic.portal",
+    "imsclinic.screening",
+    "imsclinic.scheduling",
+    "imsclinic.clinical",
+    "imsclinic.outcomes",
+    "imsclinic.reports",
+    "imsclinic.interop",
+    "imsclinic.bench",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "imsclinic.core.middleware.ActiveClinicMiddleware",
+]
+
+ROOT_URLCONF = "imsclinic.urls"
+WSGI_APPLICATION = "imsclinic.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "imsclinic.core.context_processors.clinic",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# SQLite is the embedded default. WAL lets readers proceed during a write; IMMEDIATE transactions
+# take the write lock up front so two writers queue on the busy timeout instead of failing with
+# "database is locked" on lock upgrade; synchronous=FULL makes every commit durable.
+SQLITE_BUSY_TIMEOUT_SECONDS = env_int("IMSCLINIC_SQLITE_BUSY_TIMEOUT", 30)
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        _db.setdefault("OPTIONS", {})
+        # psycopg 3's pool: connections are reused across requests without CONN_MAX_AGE.
+        _db["OPTIONS"]["pool"] = {
+            "min_size": env_int("IMSCLINIC_DB_POOL_MIN", 1),
+            "max_size": env_int("IMSCLINIC_DB_POOL_MAX", 10),
+            "timeout": env_int("IMSCLINIC_DB_POOL_TIMEOUT", 30),
+        }
+        _db["TEST"] = {"NAME": env_str("IMSCLINIC_TEST_DB_NAME", "test_imsclinic")}
+    DATABASES = {"default": _db}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("IMSCLINIC_SQLITE_PATH", str(DATA_DIR / "imsclinic.sqlite3")),
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=FULL;"
+                    "PRAGMA foreign_keys=ON;"
+                    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000};"
+                ),
+            },
+            # A file, not :memory:, so tests exercise WAL and several connections (concurrency
+            # tests, the live server and the browser) see one database.
+            "TEST": {"NAME": str(DATA_DIR / "test_imsclinic.sqlite3")},
+        }
+    }
+DATABASE_IS_SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Authentication -------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["imsclinic.accounts.backends.UsernameOrEmailBackend"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour: a reset link is a credential
+
+# Sessions: idle logout and an absolute lifetime (enforced by ActiveClinicMiddleware).
+SESSION_IDLE_TIMEOUT_MINUTES = min(env_int("IMSCLINIC_SESSION_IDLE_MINUTES", 30), 30)
+SESSION_ABSOLUTE_LIFETIME_HOURS = env_int("IMSCLINIC_SESSION_MAX_HOURS", 12)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Security headers (production hardening; `check --deploy` is clean in production) ---------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("IMSCLINIC_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("IMSCLINIC_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Local benchmark and loopback deployments behind a TLS proxy may turn the redirect off.
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_SSL_REDIRECT else ["security.W008"]
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGE_CODE = "en-ca"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+TIME_ZONE = "UTC"  # stored in UTC; each clinic renders in its own time zone
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("IMSCLINIC_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    # Whitenoise warns about a missing STATIC_ROOT even when it serves from the finders.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# --- Limits on what a request may carry (oversized input gets a clear 400/413) ---------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("IMSCLINIC_MAX_REQUEST_BYTES", 2 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# --- Email ----------------------------------------------------------------------------------
+EMAIL_HOST = env_str("IMSCLINIC_EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("IMSCLINIC_EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("IMSCLINIC_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("IMSCLINIC_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("IMSCLINIC_EMAIL_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("IMSCLINIC_FROM_EMAIL", "IMS Clinic <no-reply@imsclinic.invalid>")
+
+# --- Logging --------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("IMSCLINIC_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from imsclinic.api import api
+
+urlpatterns = [
+    path("", include("imsclinic.core.urls")),
+    path("accounts/", include("imsclinic.accounts.urls")),
+    path("patients/", include("imsclinic.patients.urls")),
+    path("portal/", include("imsclinic.portal.urls")),
+    path("screening/", include("imsclinic.screening.urls")),
+    path("schedule/", include("imsclinic.scheduling.urls")),
+    path("clinical/", include("imsclinic.clinical.urls")),
+    path("outcomes/", include("imsclinic.outcomes.urls")),
+    path("reports/", include("imsclinic.reports.urls")),
+    path("interop/", include("imsclinic.interop.urls")),
+    path("bench/", include("imsclinic.bench.urls")),
+    path("api/v1/", api.urls),
+    # Platform operators only (superusers); clinics work in the app itself.
+    path("django-admin/", admin.site.urls),
+]
+
+handler400 = "imsclinic.core.errors.bad_request"
+handler403 = "imsclinic.core.errors.permission_denied"
+handler404 = "imsclinic.core.errors.page_not_found"
+handler500 = "imsclinic.core.errors.server_error"

@@ -1,0 +1,128 @@
+"""Shared fixtures, including the named cast every access test uses.
+
+The cast (healthchecks' Alice/Bob/Charlie idea, adapted to a clinic):
+- alice: practitioner at clinic A, with a current needling authorisation. Owns clinic A's records.
+- bob: front desk at clinic A. Sees demographics and appointments, never clinical notes.
+- olivia: clinic admin (owner) at clinic A.
+- carol: practitioner at clinic B. Has no business with clinic A: everything of A is a 404 to her.
+- pat: a portal patient at clinic A (patient_a is her record). Sees only her own record.
+"""
+
+import pytest
+from django.db import connection
+
+from imsclinic.accounts.models import Role
+from imsclinic.audit import triggers
+from tests.factories import (
+    ClinicFactory,
+    MembershipFactory,
+    NeedlingAuthorisationFactory,
+    PatientFactory,
+    UserFactory,
+)
+from tests.factories.accounts import TEST_PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _audit_triggers_survive_flush(request, django_db_blocker):
+    """Keep the append-only triggers in place, yet let transactional tests flush their data.
+
+    Django's test flush on SQLite deletes rows one table at a time, which the triggers refuse. For
+    tests that flush (transactional_db, live_server) we drop the triggers just before the flush
+    and put them back before the next test starts.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    uses_db = bool(marker) or bool(names & {"db", "transactional_db", "live_server"})
+    if not uses_db:
+        yield
+        return
+    flushes = bool(names & {"transactional_db", "live_server"}) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("django_db_setup")
+    with django_db_blocker.unblock():
+        if connection.vendor == "sqlite" and not triggers.installed(connection):
+            triggers.install(connection)
+    if flushes:
+        request.getfixturevalue("transactional_db")
+    yield
+    if flushes:
+        with django_db_blocker.unblock():
+            triggers.drop(connection)
+
+
+@pytest.fixture
+def password():
+    return TEST_PASSWORD
+
+
+@pytest.fixture
+def clinic_a(db):
+    return ClinicFactory(name="Bow Valley Test Clinic", slug="clinic-a")
+
+
+@pytest.fixture
+def clinic_b(db):
+    return ClinicFactory(
+        name="Harbour Test Clinic", slug="clinic-b", time_zone="America/Vancouver", region="BC"
+    )
+
+
+@pytest.fixture
+def alice(clinic_a):
+    user = UserFactory(username="alice", first_name="Alice", last_name="Practitioner")
+    MembershipFactory(user=user, clinic=clinic_a, role=Role.PRACTITIONER)
+    NeedlingAuthorisationFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def bob(clinic_a):
+    user = UserFactory(username="bob", first_name="Bob", last_name="Frontdesk")
+    MembershipFactory(user=user, clinic=clinic_a, role=Role.FRONT_DESK)
+    return user
+
+
+@pytest.fixture
+def olivia(clinic_a):
+    user = UserFactory(username="olivia", first_name="Olivia", last_name="Owner")
+    MembershipFactory(user=user, clinic=clinic_a, role=Role.CLINIC_ADMIN)
+    return user
+
+
+@pytest.fixture
+def carol(clinic_b):
+    user = UserFactory(username="carol", first_name="Carol", last_name="Elsewhere")
+    MembershipFactory(user=user, clinic=clinic_b, role=Role.PRACTITIONER)
+    NeedlingAuthorisationFactory(user=user, jurisdiction="CA-BC")
+    return user
+
+
+@pytest.fixture
+def patient_a(clinic_a):
+    return PatientFactory(clinic=clinic_a, given_name="Patricia", family_name="Nguyen")
+
+
+@pytest.fixture
+def pat(patient_a):
+    user = UserFactory(username="pat", first_name="Patricia", last_name="Nguyen")
+    patient_a.portal_user = user
+    patient_a.save(update_fields=["portal_user"])
+    return user
+
+
+@pytest.fixture
+def patient_b(clinic_b):
+    return PatientFactory(clinic=clinic_b, given_name="Brian", family_name="Other")
+
+
+@pytest.fixture
+def cast(alice, bob, olivia, carol, pat):
+    """Everyone at once, by name."""
+    return {"alice": alice, "bob": bob, "olivia": olivia, "carol": carol, "pat": pat}
+
+
+def login(client, user):
+    client.force_login(user)
+    return client

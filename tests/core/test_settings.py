@@ -1,0 +1,95 @@
+"""Settings come from the environment, and production refuses unsafe ones."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import connection
+
+GOOD_SECRET = "k" * 20 + "Zq8-x" * 10
+
+
+def run_django(env_overrides, *args, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMSCLINIC_")}
+    env.pop("DATABASE_URL", None)
+    env.update({"IMSCLINIC_DATA_DIR": str(tmp_path), "IMSCLINIC_STATIC_ROOT": str(tmp_path / "s")})
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "-m", "imsclinic.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("secret", [None, "changeme", "short-secret"])
+def test_production_refuses_missing_or_placeholder_secret(tmp_path, secret):
+    env = {"IMSCLINIC_ENV": "production", "IMSCLINIC_ALLOWED_HOSTS": "clinic.example.org"}
+    if secret:
+        env["IMSCLINIC_SECRET_KEY"] = secret
+    result = run_django(env, "check", tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "IMSCLINIC_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_debug(tmp_path):
+    env = {
+        "IMSCLINIC_ENV": "production",
+        "IMSCLINIC_SECRET_KEY": GOOD_SECRET,
+        "IMSCLINIC_DEBUG": "true",
+    }
+    result = run_django(env, "check", tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "IMSCLINIC_DEBUG" in result.stderr
+
+
+def test_check_deploy_is_clean_in_production(tmp_path):
+    env = {
+        "IMSCLINIC_ENV": "production",
+        "IMSCLINIC_SECRET_KEY": GOOD_SECRET,
+        "IMSCLINIC_ALLOWED_HOSTS": "clinic.example.org",
+    }
+    result = run_django(env, "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_secret_can_come_from_a_file(tmp_path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(GOOD_SECRET)
+    env = {
+        "IMSCLINIC_ENV": "production",
+        "IMSCLINIC_SECRET_KEY_FILE": str(secret_file),
+        "IMSCLINIC_ALLOWED_HOSTS": "clinic.example.org",
+    }
+    assert run_django(env, "check", tmp_path=tmp_path).returncode == 0
+
+
+@pytest.mark.django_db
+def test_sqlite_connection_is_tuned_for_durability_and_concurrency(settings):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite-specific")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 2  # FULL
+        cursor.execute("PRAGMA foreign_keys")
+        assert cursor.fetchone()[0] == 1
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] == settings.SQLITE_BUSY_TIMEOUT_SECONDS * 1000
+    assert settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_database_url_selects_postgresql_with_a_pool(tmp_path):
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='imsclinic.settings';"
+        "from django.conf import settings as s; db=s.DATABASES['default'];"
+        "print(db['ENGINE'], db['NAME'], 'pool' in db['OPTIONS'])"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMSCLINIC_")}
+    env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/test"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.stdout.split() == ["django.db.backends.postgresql", "test", "True"]

@@ -1,0 +1,9 @@
+"""factory_boy factories, one module per area. Import from here: `from tests.factories import ...`."""
+
+from tests.factories.accounts import (  # noqa: F401
+    ClinicFactory,
+    MembershipFactory,
+    NeedlingAuthorisationFactory,
+    UserFactory,
+)
+from tests.factories.patients import PatientFactory  # noqa: F401

@@ -1,0 +1,56 @@
+import datetime
+
+import factory
+
+from imsclinic.accounts.models import Clinic, Membership, NeedlingAuthorisation, Role, User
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    slug = factory.Sequence(lambda n: f"clinic-{n}")
+    time_zone = "America/Edmonton"
+    region = "AB"
+    city = "Calgary"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        self.set_password(extracted or TEST_PASSWORD)
+        if create:
+            self.save(update_fields=["password"])
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    clinic = factory.SubFactory(ClinicFactory)
+    role = Role.PRACTITIONER
+
+
+class NeedlingAuthorisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NeedlingAuthorisation
+
+    user = factory.SubFactory(UserFactory)
+    jurisdiction = "CA-AB"
+    authority = "Physiotherapy Alberta College + Association"
+    number = factory.Sequence(lambda n: f"DN-{n:05d}")
+    issued_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=365))
+    expires_on = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=365))

@@ -1,0 +1,1 @@
+"""Engines over the knowledge base: segments, plan, candidacy, scoring (pure Python)."""

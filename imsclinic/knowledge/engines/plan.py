@@ -1,0 +1,312 @@
+"""Plan suggestion: which muscles to needle for chosen segments, with safety rules applied.
+
+Gunn needles both branches of the segment: the paraspinal muscles at the level (dorsal ramus)
+and the peripheral muscles of the myotome (ventral ramus). For each target (segment, side) the
+plan lists the paraspinal row first, then the most specific peripheral muscles.
+
+Then the patient's precautions are applied (see contraindications.yaml for the sources):
+
+* `block` items (needle phobia, unwilling, unable to consent, emergency) -> no plan at all.
+* lymphoedema / local infection / recent surgery located on a region, limb or side -> the
+  matching sites are excluded (restrict_region). Without a location the plan keeps the sites
+  and warns, because the clinician must confirm the area before needling.
+* anticoagulants / bleeding disorder -> sites next to large vessels are excluded and every
+  site carries a "superficial, few insertions, firm pressure" note.
+* lung disease -> no thorax sites.  pregnancy -> no abdominal or sacral sites.
+* never thorax needling on both sides in one session: thorax sites on the later-listed side
+  are deferred to another session.
+* every other precaution adds its clinical action as a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..knowledge_base import SIDE_SUFFIX, KnowledgeBase
+from ..loader import load_knowledge
+from ..models import Muscle
+
+BLEEDING_RISK = ("anticoagulants", "bleeding_disorder")
+LOCATED_RESTRICTIONS = ("lymphoedema", "local_infection", "recent_surgery")
+PREGNANCY_EXCLUDED_AREAS = ("abdomen", "sacrum")
+BLEEDING_NOTE = "Bleeding risk: superficial needling, few insertions, firm pressure afterwards."
+
+
+@dataclass(frozen=True)
+class Precaution:
+    """A patient precaution (a contraindication id) with an optional location.
+
+    regions: sided body-chart ids (arm_front_l) or side-neutral areas (arm_front, combined
+    with `side`); limb: "upper" or "lower" (combined with `side`, or both sides if None).
+    """
+
+    id: str
+    side: str | None = None
+    regions: tuple[str, ...] = ()
+    limb: str | None = None
+
+    @property
+    def located(self) -> bool:
+        """True when the precaution says where it applies."""
+        return bool(self.regions or self.limb or self.side)
+
+
+@dataclass(frozen=True)
+class HazardNote:
+    """A hazard of a suggested site with its caution text."""
+
+    id: str
+    name: str
+    caution: str
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One suggested needling site: a muscle on a side, with depth, position and hazards."""
+
+    muscle_id: str
+    name: str
+    side: str | None
+    segments: tuple[str, ...]
+    kind: str  # "paraspinal" or "peripheral"
+    depth_mm: tuple[int, int]
+    depth_confidence: str
+    position: tuple[str, ...]
+    thorax: bool
+    body_region: str | None
+    hazards: tuple[HazardNote, ...]
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "muscle": self.muscle_id,
+            "name": self.name,
+            "side": self.side,
+            "segments": list(self.segments),
+            "kind": self.kind,
+            "depth_mm": list(self.depth_mm),
+            "depth_confidence": self.depth_confidence,
+            "position": list(self.position),
+            "thorax": self.thorax,
+            "body_region": self.body_region,
+            "hazards": [vars(h) for h in self.hazards],
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class ExcludedSite:
+    """A site left out of the plan, and why."""
+
+    muscle_id: str
+    side: str | None
+    code: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return vars(self).copy()
+
+
+@dataclass(frozen=True)
+class PlanWarning:
+    """A warning for the clinician (clearance needed, technique change, ...)."""
+
+    code: str
+    consequence: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return vars(self).copy()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Suggested sites (`items`), sites left out (`excluded`) and warnings. `blocked` means
+    an absolute contraindication: no needling at all."""
+
+    blocked: bool
+    items: tuple[PlanItem, ...]
+    excluded: tuple[ExcludedSite, ...] = ()
+    warnings: tuple[PlanWarning, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "blocked": self.blocked,
+            "items": [i.to_dict() for i in self.items],
+            "excluded": [e.to_dict() for e in self.excluded],
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
+
+def _coerce_target(raw: Any) -> tuple[str, str | None]:
+    if isinstance(raw, str):
+        return raw, None
+    if isinstance(raw, Mapping):
+        return str(raw["segment"]), raw.get("side")
+    segment, side = raw
+    return str(segment), side
+
+
+def _coerce_precaution(raw: str | Precaution | Mapping[str, Any]) -> Precaution:
+    if isinstance(raw, Precaution):
+        return raw
+    if isinstance(raw, str):
+        return Precaution(raw)
+    return Precaution(
+        id=str(raw["id"]),
+        side=raw.get("side"),
+        regions=tuple(raw.get("regions", ())),
+        limb=raw.get("limb"),
+    )
+
+
+def _restricted_regions(kb: KnowledgeBase, precaution: Precaution) -> set[str]:
+    """Sided region ids covered by a located precaution."""
+    sides = [precaution.side] if precaution.side else list(SIDE_SUFFIX)
+    covered: set[str] = set()
+    for region in precaution.regions:
+        if region in kb.body_regions:
+            covered.add(region)
+        elif region in kb.body_areas:
+            covered |= {f"{region}_{SIDE_SUFFIX[s]}" for s in sides}
+        else:
+            raise ValueError(f"precaution {precaution.id!r}: unknown body region {region!r}")
+    if precaution.limb:
+        covered |= {
+            f"{area.id}_{SIDE_SUFFIX[s]}"
+            for area in kb.body_areas.values()
+            if area.limb == precaution.limb
+            for s in sides
+        }
+    if not precaution.regions and not precaution.limb and precaution.side:
+        # Only a side was given: restrict that side's limbs, the usual case for lymphoedema.
+        covered |= {
+            f"{area.id}_{SIDE_SUFFIX[precaution.side]}"
+            for area in kb.body_areas.values()
+            if area.limb is not None
+        }
+    return covered
+
+
+def _candidate_sites(
+    kb: KnowledgeBase, targets: list[tuple[str, str | None]], max_per_segment: int
+) -> list[tuple[Muscle, str | None, list[str]]]:
+    sites: dict[tuple[str, str | None], tuple[Muscle, str | None, list[str]]] = {}
+    for segment, side in targets:
+        chosen = kb.paraspinals_at(segment) + kb.muscles_for_segment(segment)[:max_per_segment]
+        for muscle in chosen:
+            key = (muscle.id, side)
+            if key in sites:
+                sites[key][2].append(segment)
+            else:
+                sites[key] = (muscle, side, [segment])
+    return list(sites.values())
+
+
+def suggest_plan(
+    targets: Iterable[tuple[str, str | None] | Mapping[str, Any] | str],
+    precautions: Iterable[str | Precaution | Mapping[str, Any]] = (),
+    *,
+    kb: KnowledgeBase | None = None,
+    max_per_segment: int = 6,
+) -> Plan:
+    """Suggest needling sites for target segments, applying the patient's precautions.
+
+    targets: (segment, side) pairs, {"segment": "C5", "side": "R"} dicts or bare segment ids
+    (side unknown), highest priority first. precautions: contraindication ids or Precaution
+    objects/dicts with a location. Returns a Plan; raises ValueError on unknown ids.
+    """
+    kb = kb or load_knowledge()
+    target_list = [_coerce_target(t) for t in targets]
+    for segment, side in target_list:
+        if segment not in kb.segments:
+            raise ValueError(f"unknown segment {segment!r}")
+        if side not in (None, "L", "R"):
+            raise ValueError(f"side must be L, R or None, not {side!r}")
+    precaution_list = [_coerce_precaution(p) for p in precautions]
+    for precaution in precaution_list:
+        if precaution.id not in kb.contraindications:
+            raise ValueError(f"unknown precaution {precaution.id!r}")
+    active = {p.id for p in precaution_list}
+
+    warnings: list[PlanWarning] = []
+    blocking = [kb.contraindications[p] for p in sorted(active)]
+    blocking = [c for c in blocking if c.consequence == "block"]
+    if blocking:
+        warnings = [PlanWarning(c.id, c.consequence, c.clinical_action) for c in blocking]
+        return Plan(blocked=True, items=(), warnings=tuple(warnings))
+
+    restricted: dict[str, str] = {}  # sided region id -> precaution id
+    for precaution in precaution_list:
+        item = kb.contraindications[precaution.id]
+        if precaution.id in LOCATED_RESTRICTIONS:
+            if precaution.located:
+                for region in _restricted_regions(kb, precaution):
+                    restricted.setdefault(region, precaution.id)
+            else:
+                warnings.append(
+                    PlanWarning(
+                        precaution.id,
+                        "restrict_region",
+                        f"{item.name}: location not recorded; confirm the area before needling.",
+                    )
+                )
+        if item.consequence != "restrict_region" or precaution.id == "lung_disease":
+            warnings.append(PlanWarning(item.id, item.consequence, item.clinical_action))
+
+    items: list[PlanItem] = []
+    excluded: list[ExcludedSite] = []
+    thorax_side: str | None | bool = False  # False = no thorax site kept yet
+    for muscle, side, segments in _candidate_sites(kb, target_list, max_per_segment):
+        region = kb.body_region_for(muscle, side).id if side else None
+        regions_to_check = (
+            [region] if region else [kb.body_region_for(muscle, s).id for s in SIDE_SUFFIX]
+        )
+        hazards = kb.hazards_for(muscle)
+        thorax = bool(muscle.thorax)
+        reason: tuple[str, str] | None = None
+        hit = next((restricted[r] for r in regions_to_check if r in restricted), None)
+        if hit:
+            reason = (hit, f"{kb.contraindications[hit].name}: no needling in this area.")
+        elif thorax and "lung_disease" in active:
+            reason = ("lung_disease", "Lung disease: no needling over the thorax.")
+        elif active & set(BLEEDING_RISK) and any(h.vascular for h in hazards):
+            reason = ("bleeding_risk", "Bleeding risk: site lies next to a large vessel.")
+        elif "pregnancy" in active and muscle.chart_area in PREGNANCY_EXCLUDED_AREAS:
+            reason = ("pregnancy", "Pregnancy: abdominal and sacral sites are avoided.")
+        elif thorax and thorax_side is not False and thorax_side != side:
+            reason = (
+                "bilateral_thorax",
+                "Thorax already needled on the other side this session; defer to next session.",
+            )
+        if reason:
+            excluded.append(ExcludedSite(muscle.id, side, *reason))
+            continue
+        if thorax:
+            thorax_side = side
+        notes = [BLEEDING_NOTE] if active & set(BLEEDING_RISK) else []
+        if muscle.notes:
+            notes.append(muscle.notes)
+        items.append(
+            PlanItem(
+                muscle_id=muscle.id,
+                name=muscle.name,
+                side=side,
+                segments=tuple(segments),
+                kind="paraspinal" if muscle.paraspinal else "peripheral",
+                depth_mm=muscle.depth_mm,
+                depth_confidence=muscle.depth_confidence,
+                position=tuple(muscle.position),
+                thorax=thorax,
+                body_region=region,
+                hazards=tuple(HazardNote(h.id, h.name, h.caution) for h in hazards),
+                notes=tuple(notes),
+            )
+        )
+    return Plan(False, tuple(items), tuple(excluded), tuple(warnings))

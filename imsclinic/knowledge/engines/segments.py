@@ -1,0 +1,378 @@
+"""Segment inference: from examination findings to the likely affected spinal segments.
+
+Gunn's model puts the lesion at the nerve root, so every muscle of the segment (its myotome) and
+the paraspinal muscles at that level tend to be tender and shortened together. The engine adds up
+evidence per (segment, side):
+
+* A muscle finding adds its grade weight to each of the muscle's roots. Primary roots get the
+  full share, minor roots MINOR_ROOT_FACTOR of it, and roots that only another reference lists
+  (`alternatives`) ALTERNATIVE_ROOT_FACTOR. The share is divided by sqrt(number of primary
+  roots), so a single-root muscle (EHL -> L5) says more than a four-root one.
+* A paraspinal finding is strong evidence for its own level (PARASPINAL_FACTOR) and weak for the
+  levels next to it, because multifidus fascicles overlap.
+* A Gunn sign recorded on a body-chart region spreads its weight over that region's dermatomes;
+  recorded on a segment, it goes to that segment.
+
+Scores are plain sums of positive weights, so one wrong finding shifts a score by at most one
+finding's weight: a consistent pattern of several muscles still wins. Adding a finding never
+lowers any score. Adjacent segments scoring within LEVEL_RATIO of the side's top segment are
+reported together as a multi-level involvement (e.g. C5-C6).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..knowledge_base import KnowledgeBase
+from ..loader import load_knowledge
+
+GRADE_WEIGHTS = {"tender": 1.0, "taut": 1.2, "shortened": 0.8}
+EXTRA_GRADE_BONUS = 0.2  # each further grade on the same muscle (tender AND taut, ...)
+MINOR_ROOT_FACTOR = 0.35
+ALTERNATIVE_ROOT_FACTOR = 0.1
+PARASPINAL_FACTOR = 2.0
+PARASPINAL_NEIGHBOUR_FACTOR = 0.3
+LEVEL_RATIO = 0.7
+SIDES = ("L", "R")
+
+
+@dataclass(frozen=True)
+class MuscleFinding:
+    """A muscle examined as abnormal on one side (side None = not recorded)."""
+
+    muscle: str
+    side: str | None = None
+    grades: tuple[str, ...] = ("tender",)
+
+
+@dataclass(frozen=True)
+class SignFinding:
+    """A Gunn sign located on a sided body-chart region (e.g. low_back_r) or on a segment."""
+
+    sign: str
+    side: str | None = None
+    region: str | None = None
+    segment: str | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One contribution to a segment's score."""
+
+    kind: str  # "muscle", "paraspinal" or "sign"
+    ref: str  # muscle id or Gunn sign id
+    role: str  # "primary", "minor", "alternative", "level", "adjacent_level", "dermatome", ...
+    weight: float
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "kind": self.kind,
+            "ref": self.ref,
+            "role": self.role,
+            "weight": round(self.weight, 3),
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class SegmentScore:
+    """A segment on one side with its score and the evidence behind it."""
+
+    segment: str
+    side: str | None
+    score: float
+    evidence: tuple[Evidence, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the CLI's `segments` entries)."""
+        return {
+            "segment": self.segment,
+            "side": self.side,
+            "score": round(self.score, 3),
+            "evidence": [item.to_dict() for item in self.evidence],
+        }
+
+
+@dataclass(frozen=True)
+class LevelGroup:
+    """The most likely involvement on one side: one level, or adjacent levels scoring close."""
+
+    side: str | None
+    levels: tuple[str, ...]
+    score: float
+
+    @property
+    def multi_level(self) -> bool:
+        """True when more than one adjacent level is involved."""
+        return len(self.levels) > 1
+
+    @property
+    def label(self) -> str:
+        """Human label such as 'C5' or 'C5-C6'."""
+        return self.levels[0] if len(self.levels) == 1 else f"{self.levels[0]}-{self.levels[-1]}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "side": self.side,
+            "levels": list(self.levels),
+            "label": self.label,
+            "multi_level": self.multi_level,
+            "score": round(self.score, 3),
+        }
+
+
+@dataclass(frozen=True)
+class CranialFinding:
+    """Evidence for a cranial nerve (muscles without spinal roots, e.g. masseter: CN V)."""
+
+    nerve: str
+    side: str | None
+    muscles: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"nerve": self.nerve, "side": self.side, "muscles": list(self.muscles)}
+
+
+@dataclass(frozen=True)
+class SegmentInference:
+    """Result of `infer_segments`: ranked segment scores, level groups per side, cranial nerves."""
+
+    segments: tuple[SegmentScore, ...]
+    levels: tuple[LevelGroup, ...]
+    cranial: tuple[CranialFinding, ...] = field(default_factory=tuple)
+
+    def top(self, side: str | None) -> SegmentScore | None:
+        """Best segment on a side, or None when that side has no evidence."""
+        return next((s for s in self.segments if s.side == side), None)
+
+    def score_of(self, segment: str, side: str | None) -> float:
+        """Score of one segment on one side (0.0 when it has no evidence)."""
+        for item in self.segments:
+            if item.segment == segment and item.side == side:
+                return item.score
+        return 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "segments": [s.to_dict() for s in self.segments],
+            "levels": [g.to_dict() for g in self.levels],
+            "cranial": [c.to_dict() for c in self.cranial],
+        }
+
+
+def _normalise_side(side: Any) -> str | None:
+    if side is None or side == "":
+        return None
+    text = str(side).strip().upper()
+    if text in ("L", "LEFT"):
+        return "L"
+    if text in ("R", "RIGHT"):
+        return "R"
+    raise ValueError(f"side must be L or R, not {side!r}")
+
+
+def coerce_finding(
+    raw: MuscleFinding | SignFinding | Mapping[str, Any],
+) -> MuscleFinding | SignFinding:
+    """Accept a finding object or a dict such as {"muscle": "deltoid", "side": "R",
+    "grades": ["tender", "taut"]} or {"sign": "trophedema_matchstick", "region": "low_back_r"}."""
+    if isinstance(raw, MuscleFinding | SignFinding):
+        return raw
+    if not isinstance(raw, Mapping):
+        raise TypeError(f"a finding must be a dict or finding object, not {type(raw).__name__}")
+    side = _normalise_side(raw.get("side"))
+    if "muscle" in raw and "sign" not in raw:
+        grades = raw.get("grades", raw.get("grade", ("tender",)))
+        grades = (grades,) if isinstance(grades, str) else tuple(grades)
+        return MuscleFinding(muscle=str(raw["muscle"]), side=side, grades=grades)
+    if "sign" in raw:
+        if raw.get("muscle"):
+            # Muscle-located signs (tender motor points, taut bands) are muscle findings.
+            grade = "taut" if raw["sign"] == "taut_bands" else "tender"
+            return MuscleFinding(muscle=str(raw["muscle"]), side=side, grades=(grade,))
+        return SignFinding(
+            sign=str(raw["sign"]), side=side, region=raw.get("region"), segment=raw.get("segment")
+        )
+    raise ValueError("a finding needs a 'muscle' or a 'sign' key")
+
+
+def grade_weight(grades: Iterable[str]) -> float:
+    """Weight of one muscle finding from its grades (tender, taut, shortened)."""
+    distinct = sorted(set(grades))
+    if not distinct:
+        distinct = ["tender"]
+    unknown = [g for g in distinct if g not in GRADE_WEIGHTS]
+    if unknown:
+        raise ValueError(f"unknown grade {unknown[0]!r}; use one of {', '.join(GRADE_WEIGHTS)}")
+    return max(GRADE_WEIGHTS[g] for g in distinct) + EXTRA_GRADE_BONUS * (len(distinct) - 1)
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.scores: dict[tuple[str, str | None], float] = {}
+        self.evidence: dict[tuple[str, str | None], list[Evidence]] = {}
+
+    def add(self, segment: str, side: str | None, evidence: Evidence) -> None:
+        key = (segment, side)
+        self.scores[key] = self.scores.get(key, 0.0) + evidence.weight
+        self.evidence.setdefault(key, []).append(evidence)
+
+
+def _add_muscle(kb: KnowledgeBase, tally: _Tally, finding: MuscleFinding, cranial: dict) -> None:
+    muscle = kb.find_muscle(finding.muscle)
+    weight = grade_weight(finding.grades)
+    grades = "+".join(sorted(set(finding.grades)))
+    side = finding.side
+    if muscle.paraspinal:
+        level = muscle.level
+        assert level is not None  # noqa: S101 - guaranteed by the Muscle model
+        detail = f"{muscle.name} {grades}"
+        tally.add(
+            level,
+            side,
+            Evidence("paraspinal", muscle.id, "level", weight * PARASPINAL_FACTOR, detail),
+        )
+        position = kb.segment_position(level)
+        for neighbour_pos in (position - 1, position + 1):
+            if 0 <= neighbour_pos < len(kb.segment_order):
+                neighbour = kb.segment_order[neighbour_pos]
+                tally.add(
+                    neighbour,
+                    side,
+                    Evidence(
+                        "paraspinal",
+                        muscle.id,
+                        "adjacent_level",
+                        weight * PARASPINAL_NEIGHBOUR_FACTOR,
+                        f"{detail} (next level)",
+                    ),
+                )
+        return
+    for nerve in muscle.cranial_nerves:
+        cranial.setdefault((nerve, side), []).append(muscle.id)
+    if not muscle.roots.primary:
+        return
+    share = weight / math.sqrt(len(muscle.roots.primary))
+    detail = f"{muscle.name} {grades}"
+    for root in muscle.roots.primary:
+        tally.add(root, side, Evidence("muscle", muscle.id, "primary", share, detail))
+    for root in muscle.roots.minor:
+        tally.add(
+            root, side, Evidence("muscle", muscle.id, "minor", share * MINOR_ROOT_FACTOR, detail)
+        )
+    listed = set(muscle.all_roots)
+    alternative_roots = sorted(
+        {root for alt in muscle.alternatives for root in (*alt.primary, *alt.minor)} - listed,
+        key=kb.segment_position,
+    )
+    for root in alternative_roots:
+        tally.add(
+            root,
+            side,
+            Evidence(
+                "muscle",
+                muscle.id,
+                "alternative",
+                share * ALTERNATIVE_ROOT_FACTOR,
+                f"{detail} (root per another reference)",
+            ),
+        )
+
+
+def _add_sign(kb: KnowledgeBase, tally: _Tally, finding: SignFinding) -> None:
+    if finding.sign not in kb.gunn_signs:
+        raise ValueError(f"unknown Gunn sign {finding.sign!r}; known: {', '.join(kb.gunn_signs)}")
+    sign = kb.gunn_signs[finding.sign]
+    side = finding.side
+    if finding.segment is not None:
+        if finding.segment not in kb.segments:
+            raise ValueError(f"unknown segment {finding.segment!r}")
+        tally.add(
+            finding.segment,
+            side,
+            Evidence("sign", sign.id, "segment", sign.segment_weight, sign.name),
+        )
+        return
+    if finding.region is None:
+        raise ValueError(f"sign {sign.id!r} needs a body-chart region or a segment")
+    region = kb.body_regions.get(finding.region)
+    if region is None:
+        raise ValueError(f"unknown body-chart region {finding.region!r}")
+    if side is not None and side != region.side:
+        raise ValueError(f"region {region.id!r} is on side {region.side}, not {side}")
+    segments = region.area.segments
+    if not segments:
+        return
+    share = sign.segment_weight / math.sqrt(len(segments))
+    for segment in segments:
+        tally.add(
+            segment,
+            region.side,
+            Evidence("sign", sign.id, "dermatome", share, f"{sign.name} at {region.id}"),
+        )
+
+
+def _level_groups(kb: KnowledgeBase, ranked: list[SegmentScore]) -> list[LevelGroup]:
+    groups = []
+    for side in sorted({s.side for s in ranked}, key=lambda v: (v is None, v or "")):
+        on_side = {s.segment: s.score for s in ranked if s.side == side}
+        top = next(s for s in ranked if s.side == side)
+        threshold = top.score * LEVEL_RATIO
+        levels = [top.segment]
+        position = kb.segment_position(top.segment)
+        for step in (-1, 1):
+            cursor = position + step
+            while 0 <= cursor < len(kb.segment_order):
+                segment = kb.segment_order[cursor]
+                if on_side.get(segment, 0.0) < threshold:
+                    break
+                levels.append(segment)
+                cursor += step
+        levels.sort(key=kb.segment_position)
+        groups.append(LevelGroup(side, tuple(levels), sum(on_side[s] for s in levels)))
+    groups.sort(key=lambda g: -g.score)
+    return groups
+
+
+def infer_segments(
+    findings: Iterable[MuscleFinding | SignFinding | Mapping[str, Any]],
+    *,
+    kb: KnowledgeBase | None = None,
+) -> SegmentInference:
+    """Rank the likely affected segments per side from muscle findings and Gunn signs.
+
+    Returns a SegmentInference with `segments` (best first; ties in craniocaudal order),
+    `levels` (per side, the top level plus adjacent levels within LEVEL_RATIO of it) and
+    `cranial` (cranial nerves implicated by muscles without spinal roots).
+    Raises UnknownMuscleError / AmbiguousMuscleError for names that do not resolve, and
+    ValueError for unknown signs, regions, segments, grades or sides.
+    """
+    kb = kb or load_knowledge()
+    tally = _Tally()
+    cranial: dict[tuple[str, str | None], list[str]] = {}
+    for raw in findings:
+        finding = coerce_finding(raw)
+        if isinstance(finding, MuscleFinding):
+            _add_muscle(kb, tally, finding, cranial)
+        else:
+            _add_sign(kb, tally, finding)
+    ranked = [
+        SegmentScore(segment, side, score, tuple(tally.evidence[(segment, side)]))
+        for (segment, side), score in tally.scores.items()
+    ]
+    ranked.sort(key=lambda s: (-round(s.score, 9), kb.segment_position(s.segment), s.side or ""))
+    cranial_findings = tuple(
+        CranialFinding(nerve, side, tuple(dict.fromkeys(muscles)))
+        for (nerve, side), muscles in sorted(
+            cranial.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+        )
+    )
+    return SegmentInference(tuple(ranked), tuple(_level_groups(kb, ranked)), cranial_findings)

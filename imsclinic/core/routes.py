@@ -33,6 +33,8 @@ PROTECTED_ROUTES: set[str] = {
     "patients/<uuid:patient_uuid>/edit/",
     "patients/<uuid:patient_uuid>/access-log/",
     "portal/",
+    "api/v1/patients",
+    "api/v1/patients/<uuidstr:patient_uuid>",
 }
 
 # Prefixes whose routes protect themselves wholesale (Django admin: superusers only).

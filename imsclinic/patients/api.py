@@ -1,5 +1,56 @@
 """JSON API routes for patients, mounted under /api/v1/patients by imsclinic.api."""
 
-from ninja import Router
+import uuid
 
-router = Router(tags=["patients"])
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Status
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from imsclinic.accounts.models import Clinic
+from imsclinic.core.access import get_patient_for_user, scope_to_user
+from imsclinic.core.api_auth import api_auth, require_scope, require_staff
+from imsclinic.core.api_errors import raise_form_errors
+from imsclinic.patients import actions
+from imsclinic.patients.forms import PatientForm
+from imsclinic.patients.models import Patient
+from imsclinic.patients.schemas import PatientCreate, PatientPublic
+
+router = Router(tags=["patients"], auth=api_auth)
+
+
+@router.get("", response=list[PatientPublic])
+@paginate(LimitOffsetPagination)
+def list_patients(request, q: str = Query("", max_length=100)):
+    """Patients of the caller's clinics; `q` searches name prefix, birth date or phone."""
+    require_staff(request)
+    require_scope(request, "read")
+    patients = scope_to_user(Patient.objects.select_related("clinic"), request.user)
+    return patients.search(q).order_by("family_name", "given_name", "id")
+
+
+@router.get("/{uuid:patient_uuid}", response=PatientPublic)
+def get_patient(request, patient_uuid: uuid.UUID):
+    require_staff(request)
+    require_scope(request, "read")
+    return get_patient_for_user(request, patient_uuid)
+
+
+@router.post("", response={201: PatientPublic})
+def create_patient(request, payload: PatientCreate):
+    """Register a patient, with the same validation as the registration form."""
+    require_staff(request)
+    require_scope(request, "write")
+    clinic_ids = request.user.staff_clinic_ids()
+    if payload.clinic:
+        clinic = get_object_or_404(Clinic, uuid=payload.clinic, pk__in=clinic_ids)
+    elif len(clinic_ids) == 1:
+        clinic = Clinic.objects.get(pk=clinic_ids[0])
+    else:
+        raise HttpError(422, "You work at several clinics: say which one in 'clinic'.")
+    data = payload.dict(exclude={"clinic"})
+    form = PatientForm(data=data)
+    if not form.is_valid():
+        raise_form_errors(form)
+    patient = actions.create_patient(clinic=clinic, by=request.user, fields=form.cleaned_data)
+    return Status(201, patient)

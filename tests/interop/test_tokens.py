@@ -1,0 +1,99 @@
+"""API tokens: personal and integration tokens, scoping, revocation, the token command."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from imsclinic.audit.models import AuditEvent
+from imsclinic.interop import actions
+from imsclinic.interop.models import ApiToken
+
+pytestmark = pytest.mark.django_db
+
+
+def bearer(raw):
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def test_token_command_prints_a_working_token(client, alice, patient_a):
+    out = io.StringIO()
+    call_command("token", "create", "alice", stdout=out)
+    raw = out.getvalue().strip()
+    assert raw.startswith("ims_")
+    response = client.get(f"/api/v1/patients/{patient_a.uuid}", **bearer(raw))
+    assert response.status_code == 200
+    assert response.json()["family_name"] == patient_a.family_name
+    stored = ApiToken.objects.get()
+    assert stored.token_hash != raw and raw not in stored.token_hash
+    assert AuditEvent.objects.filter(action="api_token.create").count() == 1
+
+
+def test_token_command_refuses_unknown_user():
+    with pytest.raises(CommandError, match="No user"):
+        call_command("token", "create", "nobody")
+
+
+def test_token_from_clinic_a_cannot_read_clinic_b_by_id(client, alice, patient_b):
+    _, raw = actions.create_personal_token(user=alice, by=alice, name="t")
+    assert client.get(f"/api/v1/patients/{patient_b.uuid}", **bearer(raw)).status_code == 404
+    listed = client.get("/api/v1/patients", **bearer(raw)).json()["items"]
+    assert patient_b.uuid.hex not in {p["uuid"].replace("-", "") for p in listed}
+
+
+def test_integration_token_is_scoped_to_its_clinic_and_scopes(
+    client, clinic_a, patient_a, patient_b
+):
+    _, raw = actions.create_integration_token(
+        clinic=clinic_a, by=None, name="Insurer", scopes=["read"]
+    )
+    assert client.get(f"/api/v1/patients/{patient_a.uuid}", **bearer(raw)).status_code == 200
+    assert client.get(f"/api/v1/patients/{patient_b.uuid}", **bearer(raw)).status_code == 404
+    response = client.post(
+        "/api/v1/patients",
+        {"given_name": "A", "family_name": "B", "date_of_birth": "1980-01-01"},
+        content_type="application/json",
+        **bearer(raw),
+    )
+    assert response.status_code == 403
+    assert "write" in response.json()["detail"]
+
+
+def test_revoked_and_bogus_tokens_get_401(client, alice, patient_a):
+    token, raw = actions.create_personal_token(user=alice, by=alice, name="t")
+    actions.revoke_token(token=token, by=alice)
+    assert client.get(f"/api/v1/patients/{patient_a.uuid}", **bearer(raw)).status_code == 401
+    assert client.get("/api/v1/patients", **bearer("ims_not-a-token")).status_code == 401
+    assert client.get("/api/v1/patients").status_code == 401
+
+
+def test_api_create_validates_like_the_form(client, alice):
+    _, raw = actions.create_personal_token(user=alice, by=alice, name="t")
+    response = client.post(
+        "/api/v1/patients",
+        {"given_name": "Ann", "family_name": "Lee", "date_of_birth": "2999-01-01", "phone": "12"},
+        content_type="application/json",
+        **bearer(raw),
+    )
+    assert response.status_code == 422
+    fields = {error["loc"][-1] for error in response.json()["detail"]}
+    assert fields == {"date_of_birth", "phone"}
+    ok = client.post(
+        "/api/v1/patients",
+        {"given_name": "Ann", "family_name": "Lee", "date_of_birth": "1980-01-01"},
+        content_type="application/json",
+        **bearer(raw),
+    )
+    assert ok.status_code == 201
+    assert ok.json()["chart_number"] == "000001"
+
+
+def test_portal_patient_cannot_use_the_staff_api(client, pat, patient_a):
+    client.force_login(pat)
+    assert client.get(f"/api/v1/patients/{patient_a.uuid}").status_code == 403
+
+
+def test_front_desk_cannot_get_a_token_for_a_portal_user(pat):
+    with pytest.raises(actions.TokenError):
+        actions.create_personal_token(user=pat, by=None, name="t")

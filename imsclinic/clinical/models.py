@@ -1,1 +1,0 @@
-"""Models for the clinical area (filled in by its issue)."""

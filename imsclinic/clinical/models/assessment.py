@@ -1,0 +1,176 @@
+"""The initial (or follow-up) Gunn assessment and the course of care planned from it."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from imsclinic.clinical.models.base import (
+    ChildOfSigned,
+    SignableModel,
+    SignableQuerySet,
+    signed_pair_constraint,
+)
+from imsclinic.core.models import PublicIdModel, TimestampedModel
+
+SIDES_LR = [("L", "Left"), ("R", "Right")]
+
+
+class Assessment(PublicIdModel, TimestampedModel, SignableModel):
+    """A Gunn segmental assessment: history, screening re-check, body chart, signs, findings.
+
+    JSON shapes (validated by the forms and actions that write them):
+    - body_chart: [{"region": "low_back_r", "side": "R", "pain_type": "aching", "intensity": 6}]
+    - gunn_signs: [{"sign": "trophedema_matchstick", "region": "low_back_r", "side": "R"}]
+    - range_of_motion: [{"movement": "Lumbar flexion", "value": "50%", "painful": true}]
+    - screening_answers: answers in the knowledge screening format (validate_answers)
+    - suggested_segments: the segment engine's output at the time (SegmentInference.to_dict())
+      plus the plan suggestion under "plan"
+    - accepted_segments: ["L5-R", "S1-R"]
+    """
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="assessments"
+    )
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assessed_on = models.DateField()
+    pain_pattern = models.TextField(blank=True)
+    onset = models.CharField(max_length=200, blank=True)
+    duration_months = models.PositiveIntegerField(null=True, blank=True)
+    treatments_tried = models.TextField(blank=True)
+    medications = models.TextField(blank=True)
+    comorbidities = models.TextField(blank=True)
+    screening_answers = models.JSONField(default=dict, blank=True)
+    body_chart = models.JSONField(default=list, blank=True)
+    gunn_signs = models.JSONField(default=list, blank=True)
+    range_of_motion = models.JSONField(default=list, blank=True)
+    working_diagnosis = models.CharField(max_length=300, blank=True)
+    icd10_codes = models.JSONField(default=list, blank=True)
+    condition_id = models.CharField(max_length=80, blank=True)
+    suggested_segments = models.JSONField(default=dict, blank=True)
+    accepted_segments = models.JSONField(default=list, blank=True)
+
+    objects = SignableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-assessed_on", "-id"]
+        constraints = [signed_pair_constraint("clinical_assessment")]
+        indexes = [models.Index(fields=["patient", "-assessed_on"])]
+
+    def __str__(self) -> str:
+        return f"Assessment {self.assessed_on:%Y-%m-%d}"
+
+    @property
+    def proposes_needling(self) -> bool:
+        """An assessment that accepts segments to needle is held to the needling sign rules."""
+        return bool(self.accepted_segments)
+
+
+class AssessmentFinding(ChildOfSigned):
+    """One muscle examined as tender, taut or shortened on one side (a knowledge muscle id)."""
+
+    class Grade(models.TextChoices):
+        TENDER = "tender", "Tender"
+        TAUT = "taut", "Taut band"
+        SHORTENED = "shortened", "Shortened"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="findings")
+    muscle_id = models.CharField(max_length=80)
+    side = models.CharField(max_length=1, choices=SIDES_LR)
+    grade = models.CharField(max_length=10, choices=Grade.choices, default=Grade.TENDER)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "muscle_id", "side", "grade"],
+                name="clinical_finding_unique",
+                violation_error_message="That finding is already recorded.",
+            )
+        ]
+
+    @property
+    def locked_parent(self):
+        return self.assessment
+
+
+class CourseOfCareQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=CourseOfCare.Status.ACTIVE)
+
+
+class CourseOfCare(PublicIdModel, TimestampedModel):
+    """The treatment plan: target segments and muscles, how many sessions, how often, goals.
+
+    - target_muscles: [{"muscle_id": "gluteus_medius", "side": "R"}]
+    - goals: [{"activity": "Sit through a 1-hour meeting", "baseline_score": 3}] (PSFS, 0-10)
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ON_HOLD = "on_hold", "On hold"
+        DISCHARGED = "discharged", "Discharged"
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="courses"
+    )
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assessment = models.ForeignKey(
+        Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="courses"
+    )
+    condition_id = models.CharField(max_length=80, blank=True)
+    icd10_codes = models.JSONField(default=list, blank=True)
+    target_segments = models.JSONField(default=list, blank=True)
+    target_muscles = models.JSONField(default=list, blank=True)
+    planned_sessions = models.PositiveIntegerField(default=8)
+    frequency_days = models.PositiveIntegerField(default=7)
+    goals = models.JSONField(default=list, blank=True)
+    review_at_session = models.PositiveIntegerField(default=4)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    started_on = models.DateField(default=timezone.localdate)
+    discharged_on = models.DateField(null=True, blank=True)
+    discharge_reason = models.TextField(blank=True)
+
+    objects = CourseOfCareQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(planned_sessions__gte=1, planned_sessions__lte=52),
+                name="clinical_course_planned_sessions_range",
+                violation_error_message="Plan between 1 and 52 sessions.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(frequency_days__gte=1, frequency_days__lte=90),
+                name="clinical_course_frequency_range",
+                violation_error_message="Sessions are 1 to 90 days apart.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(review_at_session__gte=1),
+                name="clinical_course_review_positive",
+            ),
+            models.CheckConstraint(
+                condition=(~models.Q(status="discharged") | models.Q(discharged_on__isnull=False)),
+                name="clinical_course_discharged_has_date",
+                violation_error_message="A discharged course needs its discharge date.",
+            ),
+            # One active course per patient keeps "the active course" unambiguous.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status="active"),
+                name="clinical_course_one_active",
+                violation_error_message="This patient already has an active course of care.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Course from {self.started_on:%Y-%m-%d} ({self.get_status_display()})"
+
+    def sessions_done(self) -> int:
+        return self.sessions.signed().count()

@@ -195,12 +195,13 @@ def _restricted_regions(kb: KnowledgeBase, precaution: Precaution) -> set[str]:
 
 
 def _candidate_sites(
-    kb: KnowledgeBase, targets: list[tuple[str, str | None]], max_per_segment: int
+    kb: KnowledgeBase, targets: list[tuple[str, str | None]]
 ) -> list[tuple[Muscle, str | None, list[str]]]:
+    """Every candidate site in priority order: per target, its paraspinal row, then the
+    myotome's muscles most specific first. A muscle serving two targets appears once."""
     sites: dict[tuple[str, str | None], tuple[Muscle, str | None, list[str]]] = {}
     for segment, side in targets:
-        chosen = kb.paraspinals_at(segment) + kb.muscles_for_segment(segment)[:max_per_segment]
-        for muscle in chosen:
+        for muscle in kb.paraspinals_at(segment) + kb.muscles_for_segment(segment):
             key = (muscle.id, side)
             if key in sites:
                 sites[key][2].append(segment)
@@ -263,7 +264,8 @@ def suggest_plan(
     items: list[PlanItem] = []
     excluded: list[ExcludedSite] = []
     thorax_side: str | None | bool = False  # False = no thorax site kept yet
-    for muscle, side, segments in _candidate_sites(kb, target_list, max_per_segment):
+    kept_per_target: dict[tuple[str, str | None], int] = {}
+    for muscle, side, segments in _candidate_sites(kb, target_list):
         region = kb.body_region_for(muscle, side).id if side else None
         regions_to_check = (
             [region] if region else [kb.body_region_for(muscle, s).id for s in SIDE_SUFFIX]
@@ -280,6 +282,12 @@ def suggest_plan(
             reason = ("bleeding_risk", "Bleeding risk: site lies next to a large vessel.")
         elif "pregnancy" in active and muscle.chart_area in PREGNANCY_EXCLUDED_AREAS:
             reason = ("pregnancy", "Pregnancy: abdominal and sacral sites are avoided.")
+        # Unsafe sites are dropped before the per-segment limit, so a safe alternative from
+        # the same myotome takes their place.
+        elif (
+            not muscle.paraspinal and kept_per_target.get((segments[0], side), 0) >= max_per_segment
+        ):
+            continue
         elif thorax and thorax_side is not False and thorax_side != side:
             reason = (
                 "bilateral_thorax",
@@ -290,6 +298,9 @@ def suggest_plan(
             continue
         if thorax:
             thorax_side = side
+        if not muscle.paraspinal:
+            target = (segments[0], side)
+            kept_per_target[target] = kept_per_target.get(target, 0) + 1
         notes = [BLEEDING_NOTE] if active & set(BLEEDING_RISK) else []
         if muscle.notes:
             notes.append(muscle.notes)

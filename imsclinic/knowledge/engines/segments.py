@@ -364,11 +364,12 @@ def infer_segments(
             _add_muscle(kb, tally, finding, cranial)
         else:
             _add_sign(kb, tally, finding)
+    # Rounded so that summation order (finding order) cannot change ties or the ranking.
     ranked = [
-        SegmentScore(segment, side, score, tuple(tally.evidence[(segment, side)]))
+        SegmentScore(segment, side, round(score, 6), tuple(tally.evidence[(segment, side)]))
         for (segment, side), score in tally.scores.items()
     ]
-    ranked.sort(key=lambda s: (-round(s.score, 9), kb.segment_position(s.segment), s.side or ""))
+    ranked.sort(key=lambda s: (-s.score, kb.segment_position(s.segment), s.side or ""))
     cranial_findings = tuple(
         CranialFinding(nerve, side, tuple(dict.fromkeys(muscles)))
         for (nerve, side), muscles in sorted(

@@ -13,6 +13,8 @@ GOOD_SECRET = "k" * 20 + "Zq8-x" * 10
 def run_django(env_overrides, *args, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMSCLINIC_")}
     env.pop("DATABASE_URL", None)
+    # The browser tests relax Django's async guard in this process; a deployment must not.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update({"IMSCLINIC_DATA_DIR": str(tmp_path), "IMSCLINIC_STATIC_ROOT": str(tmp_path / "s")})
     env.update(env_overrides)
     return subprocess.run(

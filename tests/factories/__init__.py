@@ -7,3 +7,11 @@ from tests.factories.accounts import (  # noqa: F401
     UserFactory,
 )
 from tests.factories.patients import PatientFactory  # noqa: F401
+from tests.factories.clinical import (  # noqa: F401
+    AssessmentFactory,
+    ConsentFactory,
+    ConsentTextVersionFactory,
+    CourseOfCareFactory,
+    NeedlingRowFactory,
+    TreatmentSessionFactory,
+)

@@ -5,6 +5,7 @@ settings module on purpose: development and production differ by IMSCLINIC_ENV, 
 Production refuses to start on an unsafe configuration (missing or placeholder secret, DEBUG on).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -92,6 +93,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Security: TOTP and backup codes (django-otp), login lockout (axes), CSP header (django-csp).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     # Clinical areas, each with the same skeleton (models, views, forms, urls, actions, admin).
     "imsclinic.core",
     "imsclinic.audit",
@@ -108,15 +115,22 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "imsclinic.bench.middleware.QueryCountMiddleware",  # unused unless IMSCLINIC_BENCH_QUERY_COUNT=1
     "django.middleware.security.SecurityMiddleware",
+    "imsclinic.core.security.RequestSizeLimitMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "imsclinic.core.middleware.ActiveClinicMiddleware",
+    "imsclinic.core.security.TwoFactorMiddleware",
+    # Last, so it turns a lockout flagged during authentication into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "imsclinic.urls"
@@ -182,7 +196,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["imsclinic.accounts.backends.UsernameOrEmailBackend"]
+# The lockout check runs first and refuses a locked-out username before any password is tried.
+AUTHENTICATION_BACKENDS = [
+    "imsclinic.core.security.LockoutBackend",
+    "imsclinic.accounts.backends.UsernameOrEmailBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -197,6 +215,22 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour: a reset link is a credential
 
+# Lockout of repeated failed sign-ins (django-axes; see docs/security.md). Counted per username
+# (whether or not it exists, so the lockout reveals nothing; rotating IPs does not help), and per
+# browser (IP + user agent) against password spraying, without locking a whole clinic behind one
+# NAT address. A correct password resets the count.
+AXES_FAILURE_LIMIT = env_int("IMSCLINIC_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("IMSCLINIC_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
+AXES_USERNAME_CALLABLE = "imsclinic.core.security.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "imsclinic.core.security.lockout_client_ip"
+AXES_LOCKOUT_CALLABLE = "imsclinic.core.security.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Two-factor (django-otp): TOTP codes are 30 s, used once; wrong codes slow further attempts.
+OTP_TOTP_ISSUER = env_str("IMSCLINIC_OTP_ISSUER", "IMS Clinic")
+
 # Sessions: idle logout and an absolute lifetime (enforced by ActiveClinicMiddleware).
 SESSION_IDLE_TIMEOUT_MINUTES = min(env_int("IMSCLINIC_SESSION_IDLE_MINUTES", 30), 30)
 SESSION_ABSOLUTE_LIFETIME_HOURS = env_int("IMSCLINIC_SESSION_MAX_HOURS", 12)
@@ -210,6 +244,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp 4): no inline script or style anywhere, no plugins, no
+# framing, no <base> hijack. Templates load JS/CSS from /static/ only (htmx is told not to inject
+# its indicator styles). SVG QR codes are inline <svg> markup, which CSP does not restrict.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -14,3 +14,28 @@ class LoginForm(AuthenticationForm):
         "invalid_login": "That username or email and password do not match an active account.",
         "inactive": "That username or email and password do not match an active account.",
     }
+
+
+class OTPTokenForm(forms.Form):
+    """A six-digit code from the authenticator app, or one eight-character backup code."""
+
+    token = forms.CharField(
+        label="Code",
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "spellcheck": "false",
+            }
+        ),
+        help_text="The 6-digit code from your authenticator app, or one of your backup codes.",
+    )
+
+    def clean_token(self):
+        # People type codes with spaces or dashes ("123 456"); the devices want the bare code.
+        value = "".join(ch for ch in self.cleaned_data["token"] if ch.isalnum()).lower()
+        if not 6 <= len(value) <= 16:
+            raise forms.ValidationError("Enter the 6-digit code or a backup code.")
+        return value

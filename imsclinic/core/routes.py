@@ -33,6 +33,9 @@ PROTECTED_ROUTES: set[str] = {
     "patients/<uuid:patient_uuid>/edit/",
     "patients/<uuid:patient_uuid>/access-log/",
     "portal/",
+    "accounts/2fa/",
+    "accounts/2fa/setup/",
+    "accounts/2fa/verify/",
     "api/v1/patients",
     "api/v1/patients/<uuidstr:patient_uuid>",
 }

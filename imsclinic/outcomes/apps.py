@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class OutcomesConfig(AppConfig):
     name = "imsclinic.outcomes"
     label = "outcomes"
+
+    def ready(self):
+        from imsclinic.patients.chart import ChartTab, register_tab
+
+        register_tab(ChartTab("outcomes", "Outcomes", "outcomes:tab", clinical=True))

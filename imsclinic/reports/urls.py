@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from imsclinic.reports import views
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "patients/<uuid:patient_uuid>/courses/<uuid:course_uuid>/<slug:kind>/",
+        views.report,
+        name="report",
+    ),
+    path(
+        "patients/<uuid:patient_uuid>/courses/<uuid:course_uuid>/<slug:kind>.pdf",
+        views.report_pdf,
+        name="report-pdf",
+    ),
+]

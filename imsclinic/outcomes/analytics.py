@@ -1,0 +1,323 @@
+"""Clinic analytics as aggregate queries: the database does the counting, Python only formats.
+
+Nothing here loops over sessions or responses in Python; every number comes from a GROUP BY or a
+correlated subquery that uses an index, so the page stays fast on a clinic network's data.
+Definitions (also in docs/outcomes.md):
+
+- Sessions: signed treatment sessions of the clinic; dates are the clinic's local dates.
+- Course filters: a course is in range when it started within [start, end]; condition filters on
+  the course's knowledge condition id.
+- Baseline: the course's earliest intake response on the chosen instrument.
+- Reached MCID: a later (non-intake) response on that instrument improved on the baseline by at
+  least the instrument's MCID (direction-aware). Only courses with a baseline and at least one
+  follow-up response count ("evaluable").
+- Sessions to MCID: the signed-session count at the first response that reached MCID.
+- Non-responder at session N (policy `no_change_session`, default 4): a course with a baseline and
+  at least N signed sessions, none of whose responses completed by session N reached MCID.
+- Adverse-event rate: events per 1,000 signed sessions in the same filter, by kind and severity.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+
+from imsclinic.knowledge import Instrument
+from imsclinic.outcomes import reference_rates
+from imsclinic.outcomes.models import QuestionnaireResponse, Timepoint
+
+EPSILON = 1e-9  # the knowledge engine's tolerance for "at least the MCID"
+
+
+@dataclass(frozen=True)
+class Filters:
+    clinic: object
+    instrument: Instrument
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    condition: str = ""
+    review_session: int = 4
+
+    def bounds(self):
+        tz = self.clinic.tz
+        low = (
+            datetime.datetime.combine(self.start, datetime.time.min, tzinfo=tz)
+            if self.start
+            else None
+        )
+        high = (
+            datetime.datetime.combine(
+                self.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+            )
+            if self.end
+            else None
+        )
+        return low, high
+
+
+def sessions_queryset(f: Filters):
+    from imsclinic.clinical.models import TreatmentSession
+
+    qs = TreatmentSession.objects.filter(clinic=f.clinic, signed_at__isnull=False)
+    low, high = f.bounds()
+    if low:
+        qs = qs.filter(started_at__gte=low)
+    if high:
+        qs = qs.filter(started_at__lt=high)
+    if f.condition:
+        qs = qs.filter(course__condition_id=f.condition)
+    return qs
+
+
+def courses_queryset(f: Filters):
+    from imsclinic.clinical.models import CourseOfCare
+
+    qs = CourseOfCare.objects.filter(clinic=f.clinic)
+    if f.start:
+        qs = qs.filter(started_on__gte=f.start)
+    if f.end:
+        qs = qs.filter(started_on__lte=f.end)
+    if f.condition:
+        qs = qs.filter(condition_id=f.condition)
+    return qs
+
+
+def over_time(f: Filters) -> list[dict]:
+    """[{month, sessions, patients}] per clinic-local calendar month."""
+    rows = (
+        sessions_queryset(f)
+        .annotate(month=TruncMonth("started_at", tzinfo=f.clinic.tz))
+        .values("month")
+        .annotate(sessions=Count("id"), patients=Count("patient_id", distinct=True))
+        .order_by("month")
+    )
+    return [
+        {
+            "month": r["month"].date() if hasattr(r["month"], "date") else r["month"],
+            **{"sessions": r["sessions"], "patients": r["patients"]},
+        }
+        for r in rows
+    ]
+
+
+def _meets_mcid(inst: Instrument, baseline_ref):
+    """A Q on QuestionnaireResponse.total: improved on `baseline_ref` by at least the MCID."""
+    if inst.higher_is_better:
+        return Q(total__gte=baseline_ref + (inst.mcid - EPSILON))
+    return Q(total__lte=baseline_ref - (inst.mcid - EPSILON))
+
+
+def annotated_courses(f: Filters):
+    """Courses with baseline, follow-up, first-MCID session and signed-session annotations."""
+    inst = f.instrument
+    responses = QuestionnaireResponse.objects.filter(course=OuterRef("pk"), instrument_id=inst.id)
+    baseline = Subquery(
+        responses.filter(timepoint=Timepoint.INTAKE)
+        .order_by("completed_at", "id")
+        .values("total")[:1]
+    )
+    follow_ups = responses.exclude(timepoint=Timepoint.INTAKE)
+    meets = follow_ups.filter(_meets_mcid(inst, OuterRef("baseline_total")))
+    from imsclinic.clinical.models import TreatmentSession
+
+    signed = (
+        TreatmentSession.objects.filter(course=OuterRef("pk"), signed_at__isnull=False)
+        .order_by()
+        .values("course")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        courses_queryset(f)
+        .annotate(baseline_total=baseline)
+        .filter(baseline_total__isnull=False)
+        .annotate(
+            has_follow_up=Exists(follow_ups),
+            first_mcid_session=Subquery(
+                meets.order_by("session_number").values("session_number")[:1]
+            ),
+            early_mcid=Exists(meets.filter(session_number__lte=f.review_session)),
+            signed_sessions=Coalesce(Subquery(signed, output_field=IntegerField()), Value(0)),
+        )
+    )
+
+
+def mcid_by(f: Filters, group: str) -> list[dict]:
+    """Share of evaluable courses reaching MCID and mean sessions to MCID, grouped by `group`
+    ("condition_id" or "practitioner_id")."""
+    rows = (
+        annotated_courses(f)
+        .filter(has_follow_up=True)
+        .values(group)
+        .annotate(
+            courses=Count("id"),
+            reached=Count("id", filter=Q(first_mcid_session__isnull=False)),
+            mean_sessions=Avg("first_mcid_session"),
+        )
+        .order_by(group)
+    )
+    medians = _median_sessions(f, group)
+    return [
+        {
+            "key": r[group],
+            "courses": r["courses"],
+            "reached": r["reached"],
+            "share": r["reached"] / r["courses"] if r["courses"] else None,
+            "mean_sessions": round(r["mean_sessions"], 2)
+            if r["mean_sessions"] is not None
+            else None,
+            "median_sessions": medians.get(r[group]),
+        }
+        for r in rows
+    ]
+
+
+def _median_sessions(f: Filters, group: str) -> dict:
+    """Median sessions to MCID per group from a histogram query (one row per distinct value)."""
+    hist = (
+        annotated_courses(f)
+        .filter(has_follow_up=True, first_mcid_session__isnull=False)
+        .values(group, "first_mcid_session")
+        .annotate(n=Count("id"))
+        .order_by(group, "first_mcid_session")
+    )
+    counts: dict = {}
+    for row in hist:
+        counts.setdefault(row[group], []).append((row["first_mcid_session"], row["n"]))
+    return {key: _median_of_histogram(pairs) for key, pairs in counts.items()}
+
+
+def _median_of_histogram(pairs: list[tuple[int, int]]) -> float:
+    total = sum(n for _v, n in pairs)
+    values = []
+    for middle in sorted({(total - 1) // 2, total // 2}):
+        seen = 0
+        for value, n in pairs:
+            seen += n
+            if seen > middle:
+                values.append(value)
+                break
+    return sum(values) / len(values)
+
+
+def non_responders(f: Filters) -> dict:
+    """Courses with >= N signed sessions and a baseline; how many had no MCID by session N."""
+    row = (
+        annotated_courses(f)
+        .filter(signed_sessions__gte=f.review_session)
+        .aggregate(
+            eligible=Count("id"),
+            non_responders=Count("id", filter=Q(early_mcid=False)),
+        )
+    )
+    eligible = row["eligible"] or 0
+    return {
+        "session": f.review_session,
+        "eligible": eligible,
+        "non_responders": row["non_responders"] or 0,
+        "share": (row["non_responders"] / eligible) if eligible else None,
+    }
+
+
+def adverse_events(f: Filters) -> dict:
+    """Rates per 1,000 signed sessions by kind and by severity, beside published rates."""
+    from imsclinic.clinical.models import AdverseEvent
+
+    sessions = sessions_queryset(f).count()
+    events = AdverseEvent.objects.filter(session__in=sessions_queryset(f).values("pk"))
+    by_kind = events.values("kind").annotate(n=Count("id")).order_by("-n", "kind")
+    by_severity = events.values("severity").annotate(n=Count("id")).order_by("severity")
+
+    def rate(n):
+        return round(n * 1000 / sessions, 2) if sessions else None
+
+    kinds = dict(AdverseEvent.Kind.choices)
+    severities = dict(AdverseEvent.Severity.choices)
+    return {
+        "sessions": sessions,
+        "by_kind": [
+            {
+                "kind": r["kind"],
+                "label": kinds.get(r["kind"], r["kind"]),
+                "events": r["n"],
+                "per_1000": rate(r["n"]),
+                "references": reference_rates.references_for_kind(r["kind"]),
+            }
+            for r in by_kind
+        ],
+        "by_severity": [
+            {
+                "severity": r["severity"],
+                "label": severities.get(r["severity"], r["severity"]),
+                "events": r["n"],
+                "per_1000": rate(r["n"]),
+                "references": reference_rates.references_for_severity(r["severity"]),
+            }
+            for r in by_severity
+        ],
+    }
+
+
+def by_practitioner(f: Filters) -> list[dict]:
+    """Sessions, patients, adverse events (per 1,000) and MCID share per practitioner."""
+    from django.contrib.auth import get_user_model
+
+    rows = (
+        sessions_queryset(f)
+        .values("practitioner_id")
+        .annotate(
+            sessions=Count("id", distinct=True),
+            patients=Count("patient_id", distinct=True),
+            events=Count("adverse_events", distinct=True),
+        )
+        .order_by("practitioner_id")
+    )
+    mcid = {r["key"]: r for r in mcid_by(f, "practitioner_id")}
+    ids = {r["practitioner_id"] for r in rows} | set(mcid)
+    names = {u.pk: u.display_name for u in get_user_model().objects.filter(pk__in=ids)}
+    result = []
+    by_id = {r["practitioner_id"]: r for r in rows}
+    for pid in sorted(ids, key=lambda i: names.get(i, "")):
+        r = by_id.get(pid, {"sessions": 0, "patients": 0, "events": 0})
+        m = mcid.get(pid, {})
+        result.append(
+            {
+                "practitioner_id": pid,
+                "name": names.get(pid, "?"),
+                "sessions": r["sessions"],
+                "patients": r["patients"],
+                "events": r["events"],
+                "events_per_1000": round(r["events"] * 1000 / r["sessions"], 2)
+                if r["sessions"]
+                else None,
+                "courses": m.get("courses", 0),
+                "reached": m.get("reached", 0),
+                "share": m.get("share"),
+            }
+        )
+    return result
+
+
+def summary(f: Filters) -> dict:
+    """Everything the analytics page and CSV show."""
+    sessions = sessions_queryset(f).aggregate(
+        sessions=Count("id"), patients=Count("patient_id", distinct=True)
+    )
+    return {
+        "totals": sessions,
+        "over_time": over_time(f),
+        "mcid_by_condition": mcid_by(f, "condition_id"),
+        "non_responders": non_responders(f),
+        "adverse_events": adverse_events(f),
+        "by_practitioner": by_practitioner(f),
+    }

@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from imsclinic.bench.api import router as bench_router
 from imsclinic.clinical.api import router as clinical_router
 from imsclinic.interop.api import router as interop_router
+from imsclinic.interop.rest import exports_router, practitioners_router
 from imsclinic.outcomes.api import router as outcomes_router
 from imsclinic.patients.api import router as patients_router
 from imsclinic.reports.api import router as reports_router
@@ -29,4 +30,6 @@ api.add_router("/clinical", clinical_router)
 api.add_router("/outcomes", outcomes_router)
 api.add_router("/reports", reports_router)
 api.add_router("/fhir", interop_router)
+api.add_router("/practitioners", practitioners_router)
+api.add_router("/exports", exports_router)
 api.add_router("/bench", bench_router)

@@ -38,6 +38,28 @@ PROTECTED_ROUTES: set[str] = {
     "accounts/2fa/verify/",
     "api/v1/patients",
     "api/v1/patients/<uuidstr:patient_uuid>",
+    # interop: FHIR R4, practitioners, exports
+    "api/v1/fhir",
+    "api/v1/fhir/$export",
+    "api/v1/fhir/Patient",
+    "api/v1/fhir/Patient/<uuidstr:patient_uuid>",
+    "api/v1/fhir/Patient/<uuidstr:patient_uuid>/$everything",
+    "api/v1/fhir/Practitioner/<uuidstr:user_uuid>",
+    "api/v1/fhir/PractitionerRole/<role_id>",
+    "api/v1/fhir/Organization/<uuidstr:clinic_uuid>",
+    "api/v1/fhir/Questionnaire/<questionnaire_id>",
+    "api/v1/fhir/Encounter/<resource_id>",
+    "api/v1/fhir/Condition/<resource_id>",
+    "api/v1/fhir/Procedure/<resource_id>",
+    "api/v1/fhir/Device/<resource_id>",
+    "api/v1/fhir/Observation/<resource_id>",
+    "api/v1/fhir/CarePlan/<resource_id>",
+    "api/v1/fhir/Consent/<resource_id>",
+    "api/v1/fhir/AdverseEvent/<resource_id>",
+    "api/v1/fhir/QuestionnaireResponse/<resource_id>",
+    "api/v1/practitioners",
+    "api/v1/practitioners/<uuidstr:user_uuid>",
+    "api/v1/exports/csv",
 }
 
 # Prefixes whose routes protect themselves wholesale (Django admin: superusers only).

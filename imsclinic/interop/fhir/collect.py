@@ -1,0 +1,263 @@
+"""Gathering resources: a patient's `$everything` and a clinic's bulk export.
+
+Both walk the same sections, one query per record type (scoped to a clinic or a patient), so the
+per-patient Bundle and the NDJSON export always contain the same mapping. Record types whose app
+has no model yet are skipped, so the export works while areas are still being built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.apps import apps
+
+from imsclinic.interop.fhir.adverse_event import adverse_event
+from imsclinic.interop.fhir.careplan import care_plan
+from imsclinic.interop.fhir.common import build, instant
+from imsclinic.interop.fhir.condition import (
+    assessment_conditions,
+    condition_refs,
+    course_conditions,
+)
+from imsclinic.interop.fhir.consent import consent
+from imsclinic.interop.fhir.device import needle_device, session_needle_keys
+from imsclinic.interop.fhir.encounter import assessment_encounter, session_encounter
+from imsclinic.interop.fhir.observation import (
+    response_score_observations,
+    session_pain_observations,
+)
+from imsclinic.interop.fhir.organization import organization
+from imsclinic.interop.fhir.patient import patient as patient_resource
+from imsclinic.interop.fhir.practitioner import practitioner, practitioner_role
+from imsclinic.interop.fhir.procedure import session_procedures
+from imsclinic.interop.fhir.questionnaire import questionnaire, questionnaire_response
+
+CHUNK = 500
+
+
+def model(label: str):
+    """The model class for "app.Model", or None while that area has not defined it."""
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+class Walk:
+    """One export walk over a clinic or one patient. Remembers which practitioners and
+    instruments the records refer to, so they can be emitted once at the end."""
+
+    def __init__(self, *, clinic, patient=None, tick=None):
+        self.clinic = clinic
+        self.tick = tick or (lambda n=1: None)
+        self.patient = patient
+        self.user_ids: set[int] = set()
+        self.instrument_ids: set[str] = set()
+        self._course_refs: dict[int, list[dict]] = {}
+
+    def scoped(self, model_class, **extra):
+        if self.patient is not None:
+            return model_class.objects.filter(patient=self.patient, **extra)
+        return model_class.objects.filter(clinic=self.clinic, **extra)
+
+    def course_refs(self, course) -> list[dict]:
+        if course is None:
+            return []
+        if course.pk not in self._course_refs:
+            self._course_refs[course.pk] = condition_refs(course)
+        return self._course_refs[course.pk]
+
+    # ---- sections -------------------------------------------------------------------------
+    def patients(self) -> Iterator:
+        from imsclinic.patients.models import Patient
+
+        if self.patient is not None:
+            yield patient_resource(self.patient)
+            return
+        queryset = Patient.objects.filter(clinic=self.clinic).select_related("clinic")
+        for record in queryset.order_by("id").iterator(chunk_size=CHUNK):
+            self.tick()
+            yield patient_resource(record)
+
+    def assessments(self) -> Iterator:
+        Assessment = model("clinical.Assessment")
+        if Assessment is None:
+            return
+        queryset = self.scoped(Assessment).select_related("patient", "clinic", "practitioner")
+        for record in queryset.order_by("id").iterator(chunk_size=CHUNK):
+            self.tick()
+            self.user_ids.add(record.practitioner_id)
+            yield assessment_encounter(record)
+            yield from assessment_conditions(record)
+
+    def courses(self) -> Iterator:
+        Course = model("clinical.CourseOfCare")
+        if Course is None:
+            return
+        queryset = self.scoped(Course).select_related(
+            "patient", "clinic", "practitioner", "assessment"
+        )
+        for record in queryset.order_by("id").iterator(chunk_size=CHUNK):
+            self.tick()
+            self.user_ids.add(record.practitioner_id)
+            yield from course_conditions(record)
+            yield care_plan(record, self.course_refs(record))
+
+    def sessions(self) -> Iterator:
+        Session = model("clinical.TreatmentSession")
+        if Session is None:
+            return
+        queryset = (
+            self.scoped(Session)
+            .select_related("patient", "clinic", "practitioner", "course__assessment")
+            .prefetch_related("needling_rows")
+        )
+        for record in queryset.order_by("id").iterator(chunk_size=CHUNK):
+            self.tick()
+            self.user_ids.add(record.practitioner_id)
+            rows = list(record.needling_rows.all())
+            yield session_encounter(record)
+            yield from session_pain_observations(record)
+            for index, key in enumerate(session_needle_keys(rows)):
+                yield needle_device(record, index, key)
+            yield from session_procedures(record, rows, self.course_refs(record.course))
+
+    def adverse_events(self) -> Iterator:
+        Event = model("clinical.AdverseEvent")
+        if Event is None:
+            return
+        queryset = (
+            self.scoped(Event)
+            .select_related("patient", "session")
+            .prefetch_related("session__needling_rows")
+        )
+        for record in queryset.order_by("id").iterator(chunk_size=CHUNK):
+            self.tick()
+            if getattr(record, "recorded_by_id", None):
+                self.user_ids.add(record.recorded_by_id)
+            count = len(record.session.needling_rows.all())
+            ids = [f"{record.session.uuid}-p{i}" for i in range(count)]
+            yield adverse_event(record, ids)
+
+    def consents(self) -> Iterator:
+        Consent = model("clinical.Consent")
+        if Consent is None:
+            return
+        queryset = self.scoped(Consent).select_related(
+            "patient", "clinic", "text_version", "explained_by"
+        )
+        for record in queryset.order_by("id").iterator(chunk_size=CHUNK):
+            self.tick()
+            self.user_ids.add(record.explained_by_id)
+            yield consent(record)
+
+    def responses(self) -> Iterator:
+        Response = model("outcomes.QuestionnaireResponse")
+        if Response is None:
+            return
+        from imsclinic.knowledge import load_knowledge
+
+        instruments = load_knowledge().instruments
+        queryset = self.scoped(Response).select_related("patient", "course")
+        if hasattr(Response, "entered_by"):
+            queryset = queryset.select_related("entered_by")
+        for record in queryset.order_by("id").iterator(chunk_size=CHUNK):
+            self.tick()
+            if getattr(record, "entered_by_id", None):
+                self.user_ids.add(record.entered_by_id)
+            self.instrument_ids.add(record.instrument_id)
+            yield questionnaire_response(record)
+            yield from response_score_observations(record, instruments.get(record.instrument_id))
+
+    def reference_data(self) -> Iterator:
+        """The clinic, the practitioners (with their role here) and the instruments used."""
+        from imsclinic.accounts.models import Membership, User
+        from imsclinic.knowledge import load_knowledge
+
+        yield organization(self.clinic)
+        roles: dict[int, set[str]] = {}
+        memberships = Membership.objects.filter(clinic=self.clinic, is_active=True)
+        if self.patient is not None:
+            memberships = memberships.filter(user_id__in=self.user_ids)
+        for user_id, role in memberships.values_list("user_id", "role"):
+            roles.setdefault(user_id, set()).add(role)
+        user_ids = set(roles) | self.user_ids
+        users = User.objects.filter(pk__in=user_ids).prefetch_related(
+            "registrations", "needling_authorisations"
+        )
+        for user in users.order_by("id"):
+            yield practitioner(user)
+            yield practitioner_role(user, self.clinic, roles.get(user.pk, set()))
+        instruments = load_knowledge().instruments
+        for instrument_id in sorted(self.instrument_ids):
+            if instrument_id in instruments:
+                yield questionnaire(instruments[instrument_id])
+
+    def __iter__(self) -> Iterator:
+        yield from self.patients()
+        yield from self.assessments()
+        yield from self.courses()
+        yield from self.consents()
+        yield from self.sessions()
+        yield from self.adverse_events()
+        yield from self.responses()
+        # Last: it needs the practitioners and instruments the records above referred to.
+        yield from self.reference_data()
+
+
+def patient_everything(patient) -> list:
+    """Every resource about one patient (FHIR Patient/$everything)."""
+    return list(Walk(clinic=patient.clinic, patient=patient))
+
+
+def everything_bundle(patient, *, base_url: str = ""):
+    """A searchset Bundle of `patient_everything`, each entry with its fullUrl."""
+    from django.utils import timezone
+
+    resources = patient_everything(patient)
+    base = base_url.rstrip("/")
+    return build(
+        "Bundle",
+        {
+            "type": "searchset",
+            "timestamp": instant(timezone.now()),
+            "total": len(resources),
+            "entry": [
+                {
+                    "fullUrl": f"{base}/{r.get_resource_type()}/{r.id}",
+                    "resource": r,
+                    "search": {
+                        "mode": "match" if r.get_resource_type() == "Patient" else "include"
+                    },
+                }
+                for r in resources
+            ],
+        },
+    )
+
+
+def clinic_resources(clinic) -> Iterator:
+    """Every resource of one clinic, for the bulk NDJSON export."""
+    return iter(Walk(clinic=clinic))
+
+
+# The record types each Walk section reads, for progress totals.
+SOURCE_MODELS = (
+    "patients.Patient",
+    "clinical.Assessment",
+    "clinical.CourseOfCare",
+    "clinical.Consent",
+    "clinical.TreatmentSession",
+    "clinical.AdverseEvent",
+    "outcomes.QuestionnaireResponse",
+)
+
+
+def clinic_record_count(clinic) -> int:
+    """How many source records a clinic export walks (the progress bar's total)."""
+    total = 0
+    for label in SOURCE_MODELS:
+        model_class = model(label)
+        if model_class is not None:
+            total += model_class.objects.filter(clinic=clinic).count()
+    return total

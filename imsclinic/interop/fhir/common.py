@@ -1,0 +1,166 @@
+"""Shared pieces of the FHIR mapping: the FHIR version, code systems, ids, references, JSON.
+
+FHIR version. fhir.resources 8.x builds FHIR R5 from its top-level modules
+(`fhir.resources.patient`); the R4-family models live in `fhir.resources.R4B` (FHIR 4.3.0).
+R4B changed none of the resources we export relative to R4 4.0.1 (its changes are in
+medication-definition and evidence resources), so every resource is built with the R4B classes
+and validated on construction. docs/api.md records this choice.
+
+Ids. Every resource id is the UUID of the record it comes from. Resources derived from part of a
+record (a Procedure per needling row, pain Observations of a session, Conditions per ICD-10 code)
+use "<record uuid>-<suffix>", which stays stable, fits FHIR's 64-character id rule and lets a
+read endpoint find the record again without exposing database integers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import json
+import re
+
+from django.conf import settings
+
+FHIR_VERSION = "4.3.0"  # R4B, the R4-family release that fhir.resources ships (see above)
+FHIR_JSON = "application/fhir+json"
+FHIR_NDJSON = "application/fhir+ndjson"
+
+# Project-local code systems for concepts with no verified standard code (clinical.md §6.1: no
+# SNOMED CT concept for dry needling/IMS or per-muscle body structures could be verified).
+LOCAL = "https://imsclinic.invalid/fhir"
+CS_MUSCLE = f"{LOCAL}/CodeSystem/muscle"
+CS_PROCEDURE = f"{LOCAL}/CodeSystem/procedure"
+CS_INSTRUMENT_SCORE = f"{LOCAL}/CodeSystem/instrument-score"
+CS_ADVERSE_EVENT = f"{LOCAL}/CodeSystem/adverse-event"
+CS_SEGMENT = f"{LOCAL}/CodeSystem/spinal-segment"
+CS_KNOWLEDGE_CONDITION = f"{LOCAL}/CodeSystem/condition"
+EXT_LATERALITY = f"{LOCAL}/StructureDefinition/laterality"
+EXT_NEEDLING = f"{LOCAL}/StructureDefinition/needling-detail"
+
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+UCUM = "http://unitsofmeasure.org"
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
+V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+CONSENT_CATEGORY = LOINC
+ADVERSE_EVENT_SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
+ADVERSE_EVENT_SERIOUSNESS = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
+LANGUAGE = "urn:ietf:bcp:47"
+
+LOINC_PAIN_NRS = "72514-3"  # Pain severity - 0-10 verbal numeric rating [Score] - Reported (§6.2)
+LOINC_ODI_SCORE = (
+    "97909-6"  # Oswestry disability index score (§6.2); other PROMs use CS_INSTRUMENT_SCORE
+)
+
+# SNOMED CT laterality qualifiers (the values of the laterality extension).
+LATERALITY = {
+    "L": ("7771000", "Left"),
+    "R": ("24028007", "Right"),
+    "B": ("51440002", "Right and left"),
+}
+
+_ID_BAD = re.compile(r"[^A-Za-z0-9\-.]")
+
+
+def fhir_class(resource_type: str):
+    """The R4B model class for a resource type, e.g. fhir_class("Patient")."""
+    module = importlib.import_module(f"fhir.resources.R4B.{resource_type.lower()}")
+    return getattr(module, resource_type)
+
+
+def build(resource_type: str, data: dict):
+    """Validate `data` into an R4B resource (raises pydantic.ValidationError when invalid)."""
+    payload = {"resourceType": resource_type, **prune(data)}
+    return fhir_class(resource_type).model_validate(payload)
+
+
+def prune(value):
+    """Drop None, empty strings, lists and dicts recursively: FHIR forbids empty elements."""
+    if isinstance(value, dict):
+        cleaned = {k: prune(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if v not in (None, "", [], {})}
+    if isinstance(value, list | tuple):
+        cleaned = [prune(v) for v in value]
+        return [v for v in cleaned if v not in (None, "", [], {})]
+    return value
+
+
+def to_dict(resource) -> dict:
+    return resource.model_dump(mode="json", exclude_none=True)
+
+
+def to_json(resource) -> str:
+    return json.dumps(to_dict(resource), ensure_ascii=False, separators=(",", ":"))
+
+
+def fhir_id(value: str) -> str:
+    """A FHIR-legal id from a knowledge id such as "quick_dash" (underscores are not allowed)."""
+    return _ID_BAD.sub("-", str(value))[:64]
+
+
+def ref(resource_type: str, resource_id, display: str | None = None) -> dict:
+    reference = {"reference": f"{resource_type}/{resource_id}"}
+    if display:
+        reference["display"] = display
+    return reference
+
+
+def coding(system: str, code: str, display: str | None = None) -> dict:
+    return {"system": system, "code": code, "display": display}
+
+
+def concept(*codings: dict, text: str | None = None) -> dict:
+    return {"coding": list(codings), "text": text}
+
+
+def instant(value: datetime.datetime | None) -> str | None:
+    """An aware datetime as FHIR dateTime/instant text (UTC, seconds precision)."""
+    if value is None:
+        return None
+    return value.astimezone(datetime.UTC).replace(microsecond=0).isoformat()
+
+
+def day(value: datetime.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def chart_number_system(clinic) -> str:
+    """The identifier system for a clinic's chart numbers."""
+    return f"{settings.SITE_URL.rstrip('/')}/fhir/sid/chart-number/{clinic.uuid}"
+
+
+def muscle_name(muscle_id: str) -> str:
+    """Readable muscle name from the knowledge base, or the id itself for an unknown muscle."""
+    from imsclinic.knowledge import load_knowledge
+
+    muscle = load_knowledge().muscles.get(muscle_id)
+    return muscle.name if muscle else muscle_id.replace("_", " ")
+
+
+ICD10_SYSTEMS = {
+    "who": ICD10,
+    "cm": "http://hl7.org/fhir/sid/icd-10-cm",
+    # ICD-10-CA equals WHO ICD-10 at the 4-character level (clinical.md §6.3).
+    "ca": ICD10,
+}
+
+
+def icd10_coding(code: str) -> dict:
+    """A Coding for an ICD-10 code, with its system and title when the knowledge base has it."""
+    from imsclinic.knowledge import load_knowledge
+
+    code = str(code).strip()
+    for condition in load_knowledge().conditions.values():
+        for icd in condition.icd10:
+            if icd.code == code:
+                return coding(ICD10_SYSTEMS.get(icd.system, ICD10), code, icd.title)
+    # Unknown to the knowledge base: WHO ICD-10 for 3-4 character codes (A00 / A00.0),
+    # ICD-10-CM for the longer US codes (M54.50).
+    system = ICD10 if re.fullmatch(r"[A-Z][0-9]{2}(\.[0-9A-Z])?", code) else ICD10_SYSTEMS["cm"]
+    return coding(system, code)

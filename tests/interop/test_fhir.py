@@ -1,0 +1,205 @@
+"""FHIR R4 (R4B models): reads, $everything, clinic scoping and validation of every resource."""
+
+import json
+
+import pytest
+
+from imsclinic.audit.models import ChartAccess
+from imsclinic.interop import actions
+from imsclinic.interop.fhir.common import LOINC, LOINC_PAIN_NRS, SNOMED, fhir_class
+from tests.interop.conftest import bearer
+
+pytestmark = pytest.mark.django_db
+
+EXPECTED_TYPES = {
+    "Patient",
+    "Organization",
+    "Practitioner",
+    "PractitionerRole",
+    "Encounter",
+    "Condition",
+    "Procedure",
+    "Device",
+    "Observation",
+    "Questionnaire",
+    "QuestionnaireResponse",
+    "Consent",
+    "AdverseEvent",
+    "CarePlan",
+}
+
+
+def validate(resource: dict):
+    """Parse exported JSON back with the R4B class of its type (raises when invalid)."""
+    return fhir_class(resource["resourceType"]).model_validate(resource)
+
+
+def everything(client, patient, token):
+    response = client.get(f"/api/v1/fhir/Patient/{patient.uuid}/$everything", **bearer(token))
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/fhir+json"
+    return response.json()
+
+
+def by_type(bundle):
+    result = {}
+    for entry in bundle["entry"]:
+        result.setdefault(entry["resource"]["resourceType"], []).append(entry["resource"])
+    return result
+
+
+def test_everything_bundle_has_every_resource_type_and_validates(
+    client, full_record, patient_a, alice_token
+):
+    bundle = everything(client, patient_a, alice_token)
+    validate(bundle)
+    for entry in bundle["entry"]:
+        validate(entry["resource"])
+    resources = by_type(bundle)
+    assert set(resources) == EXPECTED_TYPES
+    assert bundle["total"] == len(bundle["entry"])
+    ids = [(r["resourceType"], r["id"]) for r in (e["resource"] for e in bundle["entry"])]
+    assert len(ids) == len(set(ids)), "every resource appears once"
+
+
+def test_procedures_carry_body_site_laterality_and_the_needle_device(
+    client, full_record, patient_a, alice_token
+):
+    resources = by_type(everything(client, patient_a, alice_token))
+    procedures = sorted(resources["Procedure"], key=lambda p: p["id"])
+    assert len(procedures) == 2
+    first, second = procedures
+    site = first["bodySite"][0]
+    assert site["coding"][0]["code"] == "gluteus_medius"
+    laterality = site["extension"][0]["valueCodeableConcept"]["coding"][0]
+    assert (laterality["system"], laterality["code"]) == (SNOMED, "24028007")
+    bilateral = second["bodySite"][0]["extension"][0]["valueCodeableConcept"]["coding"][0]
+    assert bilateral["code"] == "51440002"
+    assert first["encounter"]["reference"] == f"Encounter/{full_record['session'].uuid}"
+    devices = {d["id"]: d for d in resources["Device"]}
+    assert {d["lotNumber"] for d in devices.values()} == {"LOT-2291", "LOT-7"}
+    for procedure in procedures:
+        device_ref = procedure["usedReference"][0]["reference"].split("/")[1]
+        assert device_ref in devices
+    # Procedures point at the conditions the course addresses.
+    condition_ids = {c["id"] for c in resources["Condition"]}
+    reasons = {r["reference"].split("/")[1] for r in first["reasonReference"]}
+    assert reasons and reasons <= condition_ids
+
+
+def test_conditions_use_icd10_and_pain_uses_loinc(client, full_record, patient_a, alice_token):
+    resources = by_type(everything(client, patient_a, alice_token))
+    codes = {
+        (c["system"], c["code"])
+        for condition in resources["Condition"]
+        for c in condition["code"]["coding"]
+        if "icd-10" in c["system"]
+    }
+    # M54.5, M79.1 from the assessment; M54.4 only from the course.
+    assert {code for _, code in codes} == {"M54.5", "M79.1", "M54.4"}
+    pain = [
+        o
+        for o in resources["Observation"]
+        if o["code"]["coding"][0]
+        == {**o["code"]["coding"][0], "system": LOINC, "code": LOINC_PAIN_NRS}
+    ]
+    assert sorted(o["valueQuantity"]["value"] for o in pain) == [3, 6]
+    scores = [o for o in resources["Observation"] if "derivedFrom" in o]
+    assert scores[0]["derivedFrom"][0]["reference"] == (
+        f"QuestionnaireResponse/{full_record['response'].uuid}"
+    )
+    adverse = resources["AdverseEvent"][0]
+    assert adverse["suspectEntity"][0]["instance"]["reference"].startswith("Procedure/")
+    assert resources["Consent"][0]["status"] == "active"
+    assert (
+        resources["CarePlan"][0]["activity"][0]["detail"]["scheduledTiming"]["repeat"]["count"] == 8
+    )
+
+
+def test_every_resource_can_be_read_by_id_with_the_same_content(
+    client, full_record, patient_a, alice_token
+):
+    bundle = everything(client, patient_a, alice_token)
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        url = f"/api/v1/fhir/{resource['resourceType']}/{resource['id']}"
+        response = client.get(url, **bearer(alice_token))
+        assert response.status_code == 200, url
+        assert response.json() == resource, url
+        assert entry["fullUrl"].endswith(url.removeprefix("/api/v1/fhir"))
+
+
+def test_everything_logs_a_chart_access(client, full_record, patient_a, alice_token):
+    everything(client, patient_a, alice_token)
+    assert ChartAccess.objects.filter(patient_uuid=patient_a.uuid, what="fhir.everything").exists()
+
+
+def test_clinic_a_token_cannot_read_clinic_b_by_id(
+    client, carol, patient_a, full_record, alice_token
+):
+    _, raw = actions.create_personal_token(user=carol, by=carol, name="t")
+    session = full_record["session"]
+    paths = [
+        f"/api/v1/fhir/Patient/{patient_a.uuid}",
+        f"/api/v1/fhir/Patient/{patient_a.uuid}/$everything",
+        f"/api/v1/fhir/Encounter/{session.uuid}",
+        f"/api/v1/fhir/Procedure/{session.uuid}-p0",
+        f"/api/v1/fhir/Observation/{session.uuid}-pain-before",
+        f"/api/v1/fhir/Consent/{full_record['consent'].uuid}",
+        f"/api/v1/fhir/CarePlan/{full_record['course'].uuid}",
+        f"/api/v1/fhir/QuestionnaireResponse/{full_record['response'].uuid}",
+        f"/api/v1/fhir/Organization/{patient_a.clinic.uuid}",
+        f"/api/v1/fhir/Practitioner/{full_record['session'].practitioner.uuid}",
+    ]
+    for path in paths:
+        assert client.get(path, **bearer(raw)).status_code == 404, path
+        # ... while alice (clinic A) reads each of them.
+        assert client.get(path, **bearer(alice_token)).status_code == 200, path
+
+
+def test_integration_token_of_clinic_b_cannot_read_clinic_a(
+    client, clinic_b, patient_a, full_record
+):
+    _, raw = actions.create_integration_token(
+        clinic=clinic_b, by=None, name="Insurer", scopes=["read", "fhir"]
+    )
+    assert client.get(f"/api/v1/fhir/Patient/{patient_a.uuid}", **bearer(raw)).status_code == 404
+    encounter = f"/api/v1/fhir/Encounter/{full_record['session'].uuid}"
+    assert client.get(encounter, **bearer(raw)).status_code == 404
+
+
+def test_integration_token_needs_the_fhir_scope(client, clinic_a, patient_a):
+    _, raw = actions.create_integration_token(clinic=clinic_a, by=None, name="X", scopes=["read"])
+    response = client.get(f"/api/v1/fhir/Patient/{patient_a.uuid}", **bearer(raw))
+    assert response.status_code == 403
+    assert "fhir" in response.json()["detail"]
+
+
+def test_front_desk_reads_demographics_but_not_clinical_resources(
+    client, bob, full_record, patient_a
+):
+    client.force_login(bob)
+    assert client.get(f"/api/v1/fhir/Patient/{patient_a.uuid}").status_code == 200
+    session = full_record["session"]
+    assert client.get(f"/api/v1/fhir/Procedure/{session.uuid}-p0").status_code == 403
+    assert client.get(f"/api/v1/fhir/Patient/{patient_a.uuid}/$everything").status_code == 403
+
+
+def test_unknown_and_malformed_ids_are_404_or_422(client, alice_token, full_record):
+    session = full_record["session"]
+    assert (
+        client.get(f"/api/v1/fhir/Procedure/{session.uuid}-p9", **bearer(alice_token)).status_code
+        == 404
+    )
+    assert client.get("/api/v1/fhir/Encounter/not-a-uuid", **bearer(alice_token)).status_code == 404
+    assert client.get("/api/v1/fhir/Encounter/bad_id!", **bearer(alice_token)).status_code in (
+        404,
+        422,
+    )
+    assert client.get("/api/v1/fhir/Questionnaire/nprs", **bearer(alice_token)).status_code == 200
+
+
+def test_patient_with_no_clinical_records_still_exports(client, patient_a, alice_token):
+    bundle = everything(client, patient_a, alice_token)
+    assert {e["resource"]["resourceType"] for e in bundle["entry"]} == {"Patient", "Organization"}
+    json.dumps(bundle)

@@ -38,6 +38,18 @@ PROTECTED_ROUTES: set[str] = {
     "accounts/2fa/verify/",
     "api/v1/patients",
     "api/v1/patients/<uuidstr:patient_uuid>",
+    # outcomes and reports (issue 6)
+    "outcomes/patients/<uuid:patient_uuid>/",
+    "outcomes/patients/<uuid:patient_uuid>/record/<slug:instrument_id>/",
+    "outcomes/patients/<uuid:patient_uuid>/courses/<uuid:course_uuid>/discharge/",
+    "outcomes/instruments/",
+    "outcomes/analytics/",
+    "outcomes/analytics/export.csv",
+    "outcomes/portal/<slug:instrument_id>/",
+    "reports/patients/<uuid:patient_uuid>/courses/<uuid:course_uuid>/<slug:kind>/",
+    "reports/patients/<uuid:patient_uuid>/courses/<uuid:course_uuid>/<slug:kind>.pdf",
+    "api/v1/outcomes/patients/<uuidstr:patient_uuid>/responses",
+    "api/v1/outcomes/patients/<uuidstr:patient_uuid>/scores",
     # interop: FHIR R4, practitioners, exports
     "api/v1/fhir",
     "api/v1/fhir/$export",

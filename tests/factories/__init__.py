@@ -15,3 +15,4 @@ from tests.factories.clinical import (  # noqa: F401
     NeedlingRowFactory,
     TreatmentSessionFactory,
 )
+from tests.factories.outcomes import QuestionnaireResponseFactory  # noqa: F401, E402

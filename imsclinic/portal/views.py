@@ -1,15 +1,29 @@
-"""The patient's own pages."""
+"""The patient's own pages: home (sections contributed by areas), sign-up by invitation,
+booking, cancelling and the intake questionnaire."""
 
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from imsclinic.core.access import chart_view
 from imsclinic.core.contributions import collect
+from imsclinic.portal import actions
 from imsclinic.portal.access import portal_patient_required
+from imsclinic.portal.forms import PortalBookingForm, SignUpForm
+from imsclinic.scheduling import actions as scheduling_actions
+from imsclinic.scheduling.errors import BookingError
+from imsclinic.scheduling.models import Appointment, BookedVia, Kind
+from imsclinic.scheduling.slots import online_slots
 
 # Sections contributed by other areas: upcoming appointments, questionnaires to complete,
 # aftercare from sessions, the record download. Functions (request, patient) -> dict | None.
 PORTAL_SECTIONS: list[str] = [
     "imsclinic.scheduling.portal.appointments_section",
+    "imsclinic.screening.portal.intake_section",
     "imsclinic.outcomes.portal.questionnaires_section",
     "imsclinic.clinical.portal.aftercare_section",
     "imsclinic.interop.portal.record_export_section",
@@ -25,3 +39,142 @@ def home(request, patient):
         "sections": collect(PORTAL_SECTIONS, request, patient),
     }
     return render(request, "portal/home.html", context)
+
+
+@chart_view("portal.invite")
+@require_POST
+def invite(request, patient):
+    try:
+        _invitation, link = actions.invite_patient(
+            patient=patient, by=request.user, base_url=settings.SITE_URL
+        )
+    except actions.PortalError as exc:
+        messages.error(request, exc.message)
+        return redirect("patients:chart", patient_uuid=patient.uuid)
+    sent = f" and emailed to {patient.email}" if patient.email else ""
+    messages.success(request, f"Invitation created{sent}. Link (valid 14 days): {link}")
+    return redirect("patients:chart", patient_uuid=patient.uuid)
+
+
+@require_http_methods(["GET", "POST"])
+def join(request, token):
+    invitation = actions.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "portal/join_invalid.html", status=404)
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = actions.accept_invitation(
+                token=token,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+            )
+        except actions.PortalError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome! Your portal account is ready.")
+            return redirect("portal:home")
+    return render(request, "portal/join.html", {"form": form, "patient": invitation.patient})
+
+
+def _portal_kind(patient) -> str | None:
+    """What the patient may book themselves: an initial assessment while they have none (booked
+    or done), IMS treatment after a completed assessment (the assessment-first rule)."""
+    appointments = Appointment.objects.filter(patient=patient)
+    if appointments.has_completed_assessment(patient):
+        return Kind.IMS_TREATMENT
+    if appointments.active().filter(kind=Kind.INITIAL_ASSESSMENT).exists():
+        return None
+    return Kind.INITIAL_ASSESSMENT
+
+
+@portal_patient_required
+@require_http_methods(["GET", "POST"])
+def book(request, patient):
+    clinic = patient.clinic
+    kind = _portal_kind(patient)
+    slots = (
+        online_slots(clinic, now=timezone.now(), kind=kind, patient=patient, days=21)
+        if kind
+        else []
+    )
+    by_value = {f"{s.practitioner.uuid}|{s.starts_at.isoformat()}": s for s in slots}
+    form = PortalBookingForm(
+        request.POST or None, slot_choices=[(v, str(s)) for v, s in by_value.items()]
+    )
+    if request.method == "POST" and kind and form.is_valid():
+        slot = by_value[form.cleaned_data["slot"]]
+        try:
+            scheduling_actions.book_appointment(
+                clinic=clinic,
+                patient=patient,
+                practitioner=slot.practitioner,
+                kind=kind,
+                starts_at=slot.starts_at,
+                by=request.user,
+                via=BookedVia.PORTAL,
+            )
+        except BookingError as exc:
+            form.add_error("slot" if exc.field == "starts_at" else None, exc.message)
+        else:
+            messages.success(request, "Booked. We have emailed you a confirmation.")
+            return redirect("portal:home")
+    days = {}
+    for value, slot in by_value.items():
+        days.setdefault(slot.starts_at.astimezone(clinic.tz).date(), []).append((value, slot))
+    context = {
+        "patient": patient,
+        "clinic": clinic,
+        "kind": kind,
+        "kind_label": Kind(kind).label if kind else "",
+        "form": form,
+        "days": sorted(days.items()),
+    }
+    return render(request, "portal/book.html", context)
+
+
+@portal_patient_required
+@require_POST
+def cancel(request, patient, appointment_uuid):
+    appointment = Appointment.objects.filter(patient=patient, uuid=appointment_uuid).first()
+    if appointment is None:
+        raise Http404
+    try:
+        scheduling_actions.cancel_appointment(
+            appointment=appointment, by=request.user, via=BookedVia.PORTAL, reason="By patient"
+        )
+        messages.success(request, "Your appointment is cancelled.")
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    return redirect("portal:home")
+
+
+@portal_patient_required
+@require_http_methods(["GET", "POST"])
+def intake(request, patient):
+    from imsclinic.screening.actions import create_request
+    from imsclinic.screening.forms import ScreeningForm
+    from imsclinic.screening.models import Source
+
+    form = ScreeningForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        create_request(
+            clinic=patient.clinic,
+            contact={
+                "given_name": patient.given_name,
+                "family_name": patient.family_name,
+                "email": patient.email,
+                "phone": patient.phone or "-",
+                "date_of_birth": patient.date_of_birth,
+            },
+            screening=form.screening(),
+            by=request.user,
+            source=Source.PORTAL,
+            patient=patient,
+        )
+        messages.success(request, "Thank you. Your answers are with the clinic.")
+        return redirect("portal:home")
+    if request.method == "POST":
+        messages.error(request, "Some questions still need an answer; they are marked below.")
+    return render(request, "portal/intake.html", {"form": form, "patient": patient})

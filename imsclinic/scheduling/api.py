@@ -1,5 +1,242 @@
-"""JSON API routes for the scheduling area, mounted under /api/v1/ by imsclinic.api."""
+"""JSON API routes for the scheduling area, mounted under /api/v1/scheduling by imsclinic.api.
 
-from ninja import Router
+Same rules as the UI: staff only, clinic-scoped (another clinic's appointment is a 404), the same
+actions (assessment-first, availability, no double booking). A refused booking is a 409 with a
+`code` ("taken", "assessment_first", "series_conflict" with per-date alternatives) or a 422 for
+malformed input.
+"""
 
-router = Router(tags=["scheduling"])
+import datetime
+import uuid
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError, ValidationError
+
+from imsclinic.accounts.models import Clinic, User
+from imsclinic.core.access import get_for_user, get_patient_for_user
+from imsclinic.core.api_auth import api_auth, require_scope, require_staff
+from imsclinic.scheduling import actions
+from imsclinic.scheduling.availability import free_slots
+from imsclinic.scheduling.errors import BookingError, SeriesConflict
+from imsclinic.scheduling.models import DURATIONS, Appointment, Kind, Mode
+from imsclinic.scheduling.models import Status as ApptStatus
+
+router = Router(tags=["scheduling"], auth=api_auth)
+
+
+class AppointmentPublic(Schema):
+    uuid: uuid.UUID
+    patient: uuid.UUID
+    practitioner: uuid.UUID
+    kind: str
+    mode: str
+    status: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    series: uuid.UUID | None = None
+    booked_via: str
+    notes: str
+
+    @staticmethod
+    def from_appointment(a: Appointment) -> dict:
+        return {
+            "uuid": a.uuid,
+            "patient": a.patient.uuid,
+            "practitioner": a.practitioner.uuid,
+            "kind": a.kind,
+            "mode": a.mode,
+            "status": a.status,
+            "starts_at": a.starts_at,
+            "ends_at": a.ends_at,
+            "series": a.series.uuid if a.series_id else None,
+            "booked_via": a.booked_via,
+            "notes": a.notes,
+        }
+
+
+class AppointmentCreate(Schema):
+    patient: uuid.UUID
+    practitioner: uuid.UUID
+    kind: Kind
+    mode: Mode = Mode.IN_CLINIC
+    starts_at: datetime.datetime
+    notes: str = ""
+    count: int = 1
+    interval_days: int = 7
+
+
+class StatusChange(Schema):
+    status: ApptStatus
+
+
+class CancelRequest(Schema):
+    reason: str = ""
+
+
+class Refusal(Schema):
+    code: str
+    detail: str
+    conflicts: list[dict] = []
+
+
+def _clinic(request) -> Clinic:
+    token = getattr(request, "api_token", None)
+    if token is not None and getattr(token, "clinic_id", None):
+        return token.clinic
+    clinic = getattr(request, "clinic", None)
+    if clinic is not None:
+        return clinic
+    ids = request.user.staff_clinic_ids()
+    return Clinic.objects.get(pk=min(ids))
+
+
+def _load(request, appointment_uuid):
+    return get_for_user(
+        request,
+        Appointment.objects.select_related("patient", "practitioner", "series", "clinic"),
+        uuid=appointment_uuid,
+    )
+
+
+def _refusal(exc: BookingError):
+    conflicts = []
+    if isinstance(exc, SeriesConflict):
+        conflicts = [
+            {
+                "index": item.index,
+                "starts_at": item.starts_at.isoformat(),
+                "reason": item.reason,
+                "alternatives": [alt.isoformat() for alt in item.alternatives],
+            }
+            for item in exc.items
+        ]
+    if exc.code in ("taken", "series_conflict", "assessment_first", "refused"):
+        return Status(409, {"code": exc.code, "detail": exc.message, "conflicts": conflicts})
+    raise HttpError(422, exc.message)
+
+
+@router.get("/appointments", response=list[AppointmentPublic])
+def list_appointments(
+    request,
+    date: datetime.date | None = None,
+    practitioner: uuid.UUID | None = None,
+    patient: uuid.UUID | None = None,
+):
+    """A clinic day's appointments (default today, clinic time), optionally per practitioner or
+    patient. Cancelled appointments are included with status "cancelled"."""
+    require_staff(request)
+    require_scope(request, "read")
+    clinic = _clinic(request)
+    qs = Appointment.objects.select_related("patient", "practitioner", "series")
+    if patient:
+        qs = qs.filter(patient=get_patient_for_user(request, patient))
+        if date:
+            qs = qs.for_clinic_day(clinic, date)
+    else:
+        qs = qs.for_clinic_day(clinic, date or clinic.today())
+    if practitioner:
+        qs = qs.filter(practitioner__uuid=practitioner)
+    return [AppointmentPublic.from_appointment(a) for a in qs.order_by("starts_at")[:500]]
+
+
+@router.get("/appointments/{uuid:appointment_uuid}", response=AppointmentPublic)
+def get_appointment(request, appointment_uuid: uuid.UUID):
+    require_staff(request)
+    require_scope(request, "read")
+    return AppointmentPublic.from_appointment(_load(request, appointment_uuid))
+
+
+@router.post("/appointments", response={201: list[AppointmentPublic], 409: Refusal, 422: dict})
+def create_appointment(request, payload: AppointmentCreate):
+    """Book one appointment, or a course when `count` > 1 (every `interval_days`, 7–14)."""
+    require_staff(request)
+    require_scope(request, "write")
+    clinic = _clinic(request)
+    patient = get_patient_for_user(request, payload.patient)
+    if patient.clinic_id != clinic.pk:
+        raise HttpError(404, "Not found")
+    practitioner = get_object_or_404(User, uuid=payload.practitioner)
+    if payload.starts_at.tzinfo is None:
+        raise ValidationError(
+            [{"loc": ["body", "starts_at"], "msg": "include a UTC offset", "type": "value_error"}]
+        )
+    try:
+        if payload.count > 1:
+            series = actions.book_series(
+                clinic=clinic,
+                patient=patient,
+                practitioner=practitioner,
+                kind=payload.kind,
+                mode=payload.mode,
+                first_starts_at=payload.starts_at,
+                count=payload.count,
+                interval_days=payload.interval_days,
+                notes=payload.notes,
+                by=request.user,
+            )
+            booked = list(series.appointments.select_related("patient", "practitioner", "series"))
+        else:
+            booked = [
+                actions.book_appointment(
+                    clinic=clinic,
+                    patient=patient,
+                    practitioner=practitioner,
+                    kind=payload.kind,
+                    mode=payload.mode,
+                    starts_at=payload.starts_at,
+                    notes=payload.notes,
+                    by=request.user,
+                )
+            ]
+    except BookingError as exc:
+        return _refusal(exc)
+    return Status(201, [AppointmentPublic.from_appointment(a) for a in booked])
+
+
+@router.post(
+    "/appointments/{uuid:appointment_uuid}/status", response={200: AppointmentPublic, 409: Refusal}
+)
+def change_status(request, appointment_uuid: uuid.UUID, payload: StatusChange):
+    require_staff(request)
+    require_scope(request, "write")
+    appointment = _load(request, appointment_uuid)
+    try:
+        if payload.status == ApptStatus.CANCELLED:
+            actions.cancel_appointment(appointment=appointment, by=request.user)
+        else:
+            actions.set_status(appointment=appointment, status=payload.status, by=request.user)
+    except BookingError as exc:
+        return Status(409, {"code": exc.code, "detail": exc.message, "conflicts": []})
+    return AppointmentPublic.from_appointment(_load(request, appointment_uuid))
+
+
+@router.post(
+    "/appointments/{uuid:appointment_uuid}/cancel", response={200: AppointmentPublic, 409: Refusal}
+)
+def cancel(request, appointment_uuid: uuid.UUID, payload: CancelRequest):
+    require_staff(request)
+    require_scope(request, "write")
+    appointment = _load(request, appointment_uuid)
+    try:
+        actions.cancel_appointment(appointment=appointment, reason=payload.reason, by=request.user)
+    except BookingError as exc:
+        return Status(409, {"code": exc.code, "detail": exc.message, "conflicts": []})
+    return AppointmentPublic.from_appointment(_load(request, appointment_uuid))
+
+
+@router.get("/slots", response=list[datetime.datetime])
+def slots(
+    request,
+    practitioner: uuid.UUID,
+    date: datetime.date,
+    kind: Kind = Kind.IMS_TREATMENT,
+):
+    """Free start times (aware, clinic time) for a practitioner on a clinic-local date."""
+    require_staff(request)
+    require_scope(request, "read")
+    clinic = _clinic(request)
+    person = get_object_or_404(
+        User, uuid=practitioner, memberships__clinic=clinic, memberships__is_active=True
+    )
+    return free_slots(person, clinic, date, DURATIONS[kind])

@@ -1,1 +1,377 @@
-"""Models for the scheduling area (filled in by its issue)."""
+"""Scheduling: practitioners' availability, appointments, courses booked as a series, reminders,
+per-practitioner calendar feeds and the clinic-editable visit instructions.
+
+All datetimes are stored as aware UTC datetimes; availability is expressed in the clinic's local
+wall-clock time (weekday + start/end time) and converted with zoneinfo, so that a 09:00 slot stays
+09:00 across daylight-saving changes.
+"""
+
+import datetime
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from imsclinic.core.models import PublicIdModel, TimestampedModel
+
+
+class Kind(models.TextChoices):
+    INITIAL_ASSESSMENT = "initial_assessment", "Initial assessment"
+    IMS_TREATMENT = "ims_treatment", "IMS treatment"
+    FOLLOW_UP_ASSESSMENT = "follow_up_assessment", "Follow-up assessment"
+
+
+# Default length of each kind, in minutes (docs/scheduling.md).
+DURATIONS = {
+    Kind.INITIAL_ASSESSMENT: 60,
+    Kind.IMS_TREATMENT: 30,
+    Kind.FOLLOW_UP_ASSESSMENT: 45,
+}
+# Needling and follow-ups come only after a completed initial assessment.
+NEEDS_PRIOR_ASSESSMENT = frozenset({Kind.IMS_TREATMENT, Kind.FOLLOW_UP_ASSESSMENT})
+
+
+class Mode(models.TextChoices):
+    IN_CLINIC = "in_clinic", "In clinic"
+    VIDEO = "video", "Video"
+
+
+class Status(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    ARRIVED = "arrived", "Arrived"
+    IN_SESSION = "in_session", "In session"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+
+
+# Allowed status changes (cancel has its own action because it carries a reason).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.BOOKED: frozenset({Status.ARRIVED, Status.IN_SESSION, Status.NO_SHOW}),
+    Status.ARRIVED: frozenset({Status.IN_SESSION, Status.BOOKED, Status.NO_SHOW}),
+    Status.IN_SESSION: frozenset({Status.COMPLETED, Status.ARRIVED}),
+    Status.COMPLETED: frozenset({Status.IN_SESSION}),
+    Status.NO_SHOW: frozenset({Status.BOOKED}),
+    Status.CANCELLED: frozenset(),
+}
+
+
+class BookedVia(models.TextChoices):
+    STAFF = "staff", "Staff"
+    ONLINE = "online", "Online (public)"
+    PORTAL = "portal", "Patient portal"
+
+
+class Availability(PublicIdModel, TimestampedModel):
+    """A practitioner's recurring weekly hours at one clinic, in clinic-local time."""
+
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availabilities"
+    )
+    clinic = models.ForeignKey(
+        "accounts.Clinic", on_delete=models.CASCADE, related_name="availabilities"
+    )
+    weekday = models.PositiveSmallIntegerField(help_text="0 = Monday … 6 = Sunday")
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")),
+                name="scheduling_availability_end_after_start",
+                violation_error_message="Hours must end after they start.",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6),
+                name="scheduling_availability_weekday_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["practitioner", "clinic", "weekday"])]
+
+    def __str__(self) -> str:
+        day = WEEKDAYS[self.weekday]
+        return f"{day} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    def applies_on(self, day: datetime.date) -> bool:
+        return (
+            day.weekday() == self.weekday
+            and self.valid_from <= day
+            and (self.valid_until is None or day <= self.valid_until)
+        )
+
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+class AvailabilityException(PublicIdModel, TimestampedModel):
+    """A one-day change to the weekly hours: time off (is_available=False) or extra hours.
+
+    Without start/end times, time off covers the whole day.
+    """
+
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability_exceptions"
+    )
+    clinic = models.ForeignKey(
+        "accounts.Clinic", on_delete=models.CASCADE, related_name="availability_exceptions"
+    )
+    date = models.DateField()
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True)
+    is_available = models.BooleanField(default=False)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(start_time__isnull=True) & Q(end_time__isnull=True))
+                | (
+                    Q(start_time__isnull=False)
+                    & Q(end_time__isnull=False)
+                    & Q(end_time__gt=models.F("start_time"))
+                ),
+                name="scheduling_exception_times_paired",
+                violation_error_message="Give both a start and an end time, or neither.",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_available=False) | Q(start_time__isnull=False),
+                name="scheduling_exception_extra_hours_have_times",
+                violation_error_message="Extra hours need a start and an end time.",
+            ),
+        ]
+        indexes = [models.Index(fields=["practitioner", "clinic", "date"])]
+
+    def __str__(self) -> str:
+        what = "Extra hours" if self.is_available else "Time off"
+        times = f" {self.start_time:%H:%M}–{self.end_time:%H:%M}" if self.start_time else ""
+        return f"{what} {self.date}{times}"
+
+
+class AppointmentSeries(PublicIdModel, TimestampedModel):
+    """A course of care booked in one step: `count` appointments `interval_days` apart."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="appointment_series"
+    )
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    count = models.PositiveSmallIntegerField()
+    interval_days = models.PositiveSmallIntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} × {self.count}, every {self.interval_days} days"
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def active(self):
+        """Not cancelled (a no-show still happened in the calendar)."""
+        return self.exclude(status=Status.CANCELLED)
+
+    def blocking(self):
+        """Appointments that occupy their time: everything except cancelled ones."""
+        return self.active()
+
+    def overlapping(self, start: datetime.datetime, end: datetime.datetime):
+        return self.filter(starts_at__lt=end, ends_at__gt=start)
+
+    def for_clinic_day(self, clinic, day: datetime.date):
+        """Appointments starting on `day` in the clinic's own time zone."""
+        start = datetime.datetime.combine(day, datetime.time.min, tzinfo=clinic.tz)
+        end = datetime.datetime.combine(
+            day + datetime.timedelta(days=1), datetime.time.min, tzinfo=clinic.tz
+        )
+        return self.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
+
+    def upcoming(self, now: datetime.datetime):
+        return self.active().filter(starts_at__gte=now).exclude(status=Status.NO_SHOW)
+
+    def has_completed_assessment(self, patient) -> bool:
+        """The assessment-first rule: a completed initial assessment exists for `patient`."""
+        return self.filter(
+            patient=patient, kind=Kind.INITIAL_ASSESSMENT, status=Status.COMPLETED
+        ).exists()
+
+
+class Appointment(PublicIdModel, TimestampedModel):
+    """One booked visit of one patient with one practitioner."""
+
+    clinic = models.ForeignKey(
+        "accounts.Clinic", on_delete=models.PROTECT, related_name="appointments"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="appointments"
+    )
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.IN_CLINIC)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
+    series = models.ForeignKey(
+        AppointmentSeries,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointments",
+    )
+    booked_via = models.CharField(max_length=10, choices=BookedVia.choices, default=BookedVia.STAFF)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    notes = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="scheduling_appointment_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="cancelled", cancelled_at__isnull=False)
+                | (~Q(status="cancelled") & Q(cancelled_at__isnull=True)),
+                name="scheduling_appointment_cancelled_paired",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["practitioner", "starts_at"]),
+            models.Index(fields=["clinic", "starts_at"]),
+            models.Index(fields=["patient", "starts_at"]),
+            models.Index(fields=["status", "starts_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def is_needling(self) -> bool:
+        return self.kind == Kind.IMS_TREATMENT
+
+    def local_start(self) -> datetime.datetime:
+        return self.starts_at.astimezone(self.clinic.tz)
+
+    def local_end(self) -> datetime.datetime:
+        return self.ends_at.astimezone(self.clinic.tz)
+
+    def allowed_statuses(self) -> list[str]:
+        return sorted(TRANSITIONS.get(self.status, frozenset()))
+
+    def can_be_cancelled_by_patient(self, now: datetime.datetime) -> bool:
+        """Within the clinic's cancellation window (policy `cancellation_hours`, default 24)."""
+        if self.status != Status.BOOKED:
+            return False
+        hours = cancellation_hours(self.clinic)
+        return self.starts_at - now >= datetime.timedelta(hours=hours)
+
+
+def cancellation_hours(clinic) -> float:
+    value = clinic.policy("cancellation_hours", 24)
+    return float(value) if isinstance(value, int | float) and value >= 0 else 24.0
+
+
+def reminder_lead_hours(clinic) -> float:
+    value = clinic.policy("reminder_lead_hours", 24)
+    return float(value) if isinstance(value, int | float) and value > 0 else 24.0
+
+
+class Notification(TimestampedModel):
+    """An email sent about an appointment. The unique pair makes reminders idempotent."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Confirmation"
+        REMINDER = "reminder", "Reminder"
+        CANCELLATION = "cancellation", "Cancellation"
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipient = models.EmailField(blank=True)
+    outcome = models.CharField(max_length=30, default="sent")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "kind"],
+                condition=Q(kind="reminder"),
+                name="scheduling_one_reminder_per_appointment",
+            )
+        ]
+
+
+def hash_feed_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CalendarFeed(TimestampedModel):
+    """A practitioner's secret iCalendar feed URL. Only a hash of the token is stored."""
+
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practitioner", "clinic"], name="scheduling_one_feed_per_practitioner"
+            )
+        ]
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(32)
+
+
+class InstructionTemplate(TimestampedModel):
+    """Clinic-editable patient instructions: before a visit and aftercare after needling."""
+
+    class Kind(models.TextChoices):
+        BEFORE_VISIT = "before_visit", "Before your visit"
+        AFTERCARE = "aftercare", "Aftercare"
+
+    clinic = models.ForeignKey(
+        "accounts.Clinic", on_delete=models.CASCADE, related_name="instruction_templates"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    body = models.TextField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "kind"], name="scheduling_one_instruction_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.clinic}"

@@ -1,4 +1,36 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from imsclinic.scheduling import views
 
 app_name = "scheduling"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.day_view, name="day"),
+    path("book/", views.book, name="book"),
+    path("appointments/<uuid:appointment_uuid>/", views.appointment_detail, name="appointment"),
+    path(
+        "appointments/<uuid:appointment_uuid>/status/",
+        views.appointment_status,
+        name="appointment-status",
+    ),
+    path(
+        "appointments/<uuid:appointment_uuid>/cancel/",
+        views.appointment_cancel,
+        name="appointment-cancel",
+    ),
+    path("availability/", views.availability_view, name="availability"),
+    path("availability/add/", views.availability_add, name="availability-add"),
+    path("availability/exceptions/add/", views.exception_add, name="exception-add"),
+    path(
+        "availability/<uuid:row_uuid>/remove/",
+        views.availability_remove,
+        name="availability-remove",
+    ),
+    path(
+        "availability/exceptions/<uuid:row_uuid>/remove/",
+        views.exception_remove,
+        name="exception-remove",
+    ),
+    path("feed/", views.feed_settings, name="feed-settings"),
+    path("feed/<str:token>.ics", views.feed, name="feed"),
+    path("instructions/", views.instructions, name="instructions"),
+]

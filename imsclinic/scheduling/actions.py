@@ -1,0 +1,495 @@
+"""Writes to the schedule. Each action is atomic and records exactly one audit event.
+
+Double booking: every booking locks the practitioner's user row (SELECT … FOR UPDATE on
+PostgreSQL; on SQLite the IMMEDIATE transaction already serialises writers) and only then looks
+for overlapping appointments, so two concurrent requests for one slot cannot both pass the check.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from imsclinic.accounts.models import Role, User
+from imsclinic.audit.services import record
+from imsclinic.patients.models import Patient
+from imsclinic.scheduling import availability
+from imsclinic.scheduling.errors import BookingError, SeriesConflict, SeriesConflictItem
+from imsclinic.scheduling.models import (
+    DURATIONS,
+    NEEDS_PRIOR_ASSESSMENT,
+    TRANSITIONS,
+    Appointment,
+    AppointmentSeries,
+    Availability,
+    AvailabilityException,
+    BookedVia,
+    CalendarFeed,
+    InstructionTemplate,
+    Kind,
+    Mode,
+    Status,
+    cancellation_hours,
+    hash_feed_token,
+)
+
+SERIES_MIN_COUNT, SERIES_MAX_COUNT = 2, 20
+SERIES_MIN_INTERVAL, SERIES_MAX_INTERVAL = 7, 14
+# Online (public and portal) bookings need this much notice; policy "online_min_notice_hours".
+DEFAULT_ONLINE_NOTICE_HOURS = 12
+
+
+def online_notice(clinic) -> datetime.timedelta:
+    hours = clinic.policy("online_min_notice_hours", DEFAULT_ONLINE_NOTICE_HOURS)
+    if not isinstance(hours, int | float) or hours < 0:
+        hours = DEFAULT_ONLINE_NOTICE_HOURS
+    return datetime.timedelta(hours=hours)
+
+
+def is_practitioner(user, clinic) -> bool:
+    return user.has_role(clinic, Role.PRACTITIONER)
+
+
+def _lock(practitioner, patient) -> None:
+    """Serialise bookings per practitioner and per patient (practitioner first, always)."""
+    User.objects.select_for_update().filter(pk=practitioner.pk).first()
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+
+
+def _check_rules(*, clinic, patient, practitioner, kind, mode, starts_at, via, now):
+    if kind not in Kind.values:
+        raise BookingError("Choose an appointment type.", field="kind")
+    if mode not in Mode.values:
+        raise BookingError("Choose in clinic or video.", field="mode")
+    if patient.clinic_id != clinic.pk:
+        raise BookingError("This patient belongs to another clinic.", field="patient")
+    if not is_practitioner(practitioner, clinic):
+        raise BookingError("Only practitioners of this clinic can be booked.", field="practitioner")
+    if kind == Kind.IMS_TREATMENT and mode == Mode.VIDEO:
+        raise BookingError("Needling cannot happen by video; choose in clinic.", field="mode")
+    if via == BookedVia.ONLINE:
+        if kind != Kind.INITIAL_ASSESSMENT:
+            raise BookingError(
+                "Online, new patients can book an initial assessment only. Needling comes "
+                "after an assessment.",
+                field="kind",
+                code="assessment_first",
+            )
+        if Appointment.objects.filter(patient=patient).exists():
+            raise BookingError(
+                "Online booking is for new patients; please call the clinic.", field="patient"
+            )
+    if kind in NEEDS_PRIOR_ASSESSMENT and not Appointment.objects.has_completed_assessment(patient):
+        raise BookingError(
+            "This patient has no completed initial assessment yet. Book an initial assessment "
+            "first: needling and follow-ups come only after an assessment.",
+            field="kind",
+            code="assessment_first",
+        )
+    if via in (BookedVia.ONLINE, BookedVia.PORTAL):
+        if starts_at < now + online_notice(clinic):
+            raise BookingError(
+                "That time is too soon to book online; please choose a later time.",
+                field="starts_at",
+            )
+    elif starts_at < datetime.datetime.combine(
+        now.astimezone(clinic.tz).date(), datetime.time.min, tzinfo=clinic.tz
+    ):
+        raise BookingError("Appointments cannot be booked in the past.", field="starts_at")
+
+
+def _slot_problem(*, clinic, patient, practitioner, starts_at, ends_at, check_availability):
+    if check_availability and not availability.is_within_availability(
+        practitioner, clinic, starts_at, ends_at
+    ):
+        return "outside the practitioner's hours"
+    clash = availability.conflicts(practitioner, starts_at, ends_at, patient=patient).first()
+    if clash is not None:
+        if clash.practitioner_id == practitioner.pk:
+            return "the practitioner is already booked then"
+        return "the patient already has an appointment then"
+    return None
+
+
+def _new_appointment(**fields) -> Appointment:
+    appointment = Appointment(**fields)
+    appointment.full_clean(exclude=["patient", "clinic", "practitioner", "series", "booked_by"])
+    appointment.save()
+    return appointment
+
+
+def _after_commit_confirm(appointment_ids: list[int]) -> None:
+    from imsclinic.scheduling.notifications import send_confirmations
+
+    transaction.on_commit(lambda: send_confirmations(appointment_ids))
+
+
+@transaction.atomic
+def book_appointment(
+    *,
+    clinic,
+    patient,
+    practitioner,
+    kind: str,
+    starts_at: datetime.datetime,
+    by,
+    mode: str = Mode.IN_CLINIC,
+    via: str = BookedVia.STAFF,
+    notes: str = "",
+    check_availability: bool = True,
+    notify: bool = True,
+) -> Appointment:
+    """Book one appointment, refusing double bookings, the assessment-first rule and times
+    outside the practitioner's hours. Emails a confirmation with an .ics after commit."""
+    now = timezone.now()
+    if timezone.is_naive(starts_at):
+        raise BookingError("A start time needs a time zone.", field="starts_at")
+    _check_rules(
+        clinic=clinic,
+        patient=patient,
+        practitioner=practitioner,
+        kind=kind,
+        mode=mode,
+        starts_at=starts_at,
+        via=via,
+        now=now,
+    )
+    ends_at = starts_at + datetime.timedelta(minutes=DURATIONS[kind])
+    _lock(practitioner, patient)
+    problem = _slot_problem(
+        clinic=clinic,
+        patient=patient,
+        practitioner=practitioner,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        check_availability=check_availability,
+    )
+    if problem:
+        raise BookingError(f"That time is not free: {problem}.", field="starts_at", code="taken")
+    appointment = _new_appointment(
+        clinic=clinic,
+        patient=patient,
+        practitioner=practitioner,
+        kind=kind,
+        mode=mode,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        booked_via=via,
+        booked_by=by,
+        notes=notes,
+    )
+    record(
+        by=by,
+        action="appointment.book",
+        target=appointment,
+        patient=patient,
+        clinic=clinic,
+        summary=f"Booked {appointment.get_kind_display()} ({via})",
+        details={"kind": kind, "via": via},
+    )
+    if notify:
+        _after_commit_confirm([appointment.pk])
+    return appointment
+
+
+def series_starts(clinic, first_start, count, interval_days) -> list[datetime.datetime]:
+    """The series' start instants: same local wall-clock time, every `interval_days` days."""
+    local = first_start.astimezone(clinic.tz)
+    return [
+        availability.local_datetime(
+            local.date() + datetime.timedelta(days=interval_days * i), local.time(), clinic.tz
+        )
+        for i in range(count)
+    ]
+
+
+@transaction.atomic
+def book_series(
+    *,
+    clinic,
+    patient,
+    practitioner,
+    kind: str,
+    first_starts_at: datetime.datetime,
+    count: int,
+    interval_days: int,
+    by,
+    mode: str = Mode.IN_CLINIC,
+    via: str = BookedVia.STAFF,
+    notes: str = "",
+    notify: bool = True,
+) -> AppointmentSeries:
+    """Book a course of care in one step. Every date is checked first; if any is not free,
+    SeriesConflict lists each such date with up to three free alternatives and nothing is saved."""
+    if not SERIES_MIN_COUNT <= count <= SERIES_MAX_COUNT:
+        raise BookingError(
+            f"A series has {SERIES_MIN_COUNT} to {SERIES_MAX_COUNT} appointments.", field="count"
+        )
+    if not SERIES_MIN_INTERVAL <= interval_days <= SERIES_MAX_INTERVAL:
+        raise BookingError(
+            "Appointments in a course are 7 to 14 days apart.", field="interval_days"
+        )
+    now = timezone.now()
+    starts = series_starts(clinic, first_starts_at, count, interval_days)
+    for start in starts[:1]:
+        _check_rules(
+            clinic=clinic,
+            patient=patient,
+            practitioner=practitioner,
+            kind=kind,
+            mode=mode,
+            starts_at=start,
+            via=via,
+            now=now,
+        )
+    length = datetime.timedelta(minutes=DURATIONS[kind])
+    _lock(practitioner, patient)
+    problems = []
+    for index, start in enumerate(starts):
+        problem = _slot_problem(
+            clinic=clinic,
+            patient=patient,
+            practitioner=practitioner,
+            starts_at=start,
+            ends_at=start + length,
+            check_availability=True,
+        )
+        if problem:
+            alternatives = availability.alternatives_near(
+                practitioner, clinic, start, DURATIONS[kind], patient=patient, not_before=now
+            )
+            problems.append(SeriesConflictItem(index, start, problem, alternatives))
+    if problems:
+        raise SeriesConflict(problems)
+    series = AppointmentSeries.objects.create(
+        clinic=clinic,
+        patient=patient,
+        practitioner=practitioner,
+        kind=kind,
+        count=count,
+        interval_days=interval_days,
+        created_by=by,
+    )
+    appointments = [
+        _new_appointment(
+            clinic=clinic,
+            patient=patient,
+            practitioner=practitioner,
+            kind=kind,
+            mode=mode,
+            starts_at=start,
+            ends_at=start + length,
+            series=series,
+            booked_via=via,
+            booked_by=by,
+            notes=notes,
+        )
+        for start in starts
+    ]
+    record(
+        by=by,
+        action="appointment.book_series",
+        target=series,
+        patient=patient,
+        clinic=clinic,
+        summary=f"Booked {series}",
+        details={"kind": kind, "count": count, "interval_days": interval_days},
+    )
+    if notify:
+        _after_commit_confirm([a.pk for a in appointments])
+    return series
+
+
+@transaction.atomic
+def set_status(*, appointment: Appointment, status: str, by) -> Appointment:
+    """Move an appointment along booked → arrived → in session → completed (or no-show)."""
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if status == Status.CANCELLED:
+        raise BookingError("Use cancel to cancel an appointment.", field="status")
+    if status not in TRANSITIONS.get(locked.status, frozenset()):
+        raise BookingError(
+            f"An appointment that is {locked.get_status_display().lower()} cannot become "
+            f"{Status(status).label.lower() if status in Status.values else status}.",
+            field="status",
+        )
+    previous = locked.status
+    locked.status = status
+    locked.status_changed_at = timezone.now()
+    locked.save(update_fields=["status", "status_changed_at", "updated_at"])
+    record(
+        by=by,
+        action="appointment.status",
+        target=locked,
+        patient=locked.patient,
+        clinic=locked.clinic_id,
+        summary=f"{previous} → {status}",
+        details={"from": previous, "to": status},
+    )
+    appointment.status = locked.status
+    appointment.status_changed_at = locked.status_changed_at
+    return locked
+
+
+@transaction.atomic
+def cancel_appointment(
+    *, appointment: Appointment, by, reason: str = "", via: str = BookedVia.STAFF
+) -> Appointment:
+    """Cancel a booked (or arrived) appointment. Patients in the portal may cancel only up to
+    the clinic's cancellation window before the start (policy `cancellation_hours`, default 24)."""
+    locked = Appointment.objects.select_for_update().select_related("clinic").get(pk=appointment.pk)
+    now = timezone.now()
+    if locked.status not in (Status.BOOKED, Status.ARRIVED):
+        raise BookingError(
+            f"An appointment that is {locked.get_status_display().lower()} cannot be cancelled."
+        )
+    if via == BookedVia.PORTAL and not locked.can_be_cancelled_by_patient(now):
+        hours = cancellation_hours(locked.clinic)
+        raise BookingError(
+            f"Appointments can be cancelled online up to {hours:g} hours before they start. "
+            "Please call the clinic."
+        )
+    locked.status = Status.CANCELLED
+    locked.cancelled_at = now
+    locked.status_changed_at = now
+    locked.cancel_reason = (reason or "").strip()[:300]
+    locked.save(
+        update_fields=["status", "cancelled_at", "status_changed_at", "cancel_reason", "updated_at"]
+    )
+    record(
+        by=by,
+        action="appointment.cancel",
+        target=locked,
+        patient=locked.patient,
+        clinic=locked.clinic,
+        summary=f"Cancelled ({via})",
+        details={"via": via},
+    )
+    return locked
+
+
+@transaction.atomic
+def add_availability(
+    *, practitioner, clinic, weekday, start_time, end_time, valid_from, valid_until=None, by
+) -> Availability:
+    """Add weekly hours; refuses hours that overlap existing hours on the same weekday."""
+    if not is_practitioner(practitioner, clinic):
+        raise BookingError("Only practitioners have bookable hours.", field="practitioner")
+    if end_time <= start_time:
+        raise BookingError("Hours must end after they start.", field="end_time")
+    if valid_until is not None and valid_until < valid_from:
+        raise BookingError("'Until' must be on or after 'from'.", field="valid_until")
+    User.objects.select_for_update().filter(pk=practitioner.pk).first()
+    overlapping = Availability.objects.filter(
+        practitioner=practitioner,
+        clinic=clinic,
+        weekday=weekday,
+        start_time__lt=end_time,
+        end_time__gt=start_time,
+    ).exclude(valid_until__lt=valid_from)
+    if valid_until is not None:
+        overlapping = overlapping.exclude(valid_from__gt=valid_until)
+    if overlapping.exists():
+        raise BookingError(
+            "These hours overlap hours already set for that day.", field="start_time"
+        )
+    row = Availability.objects.create(
+        practitioner=practitioner,
+        clinic=clinic,
+        weekday=weekday,
+        start_time=start_time,
+        end_time=end_time,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    record(
+        by=by,
+        action="availability.add",
+        target=row,
+        clinic=clinic,
+        summary=f"Hours for {practitioner.username}: {row}",
+    )
+    return row
+
+
+@transaction.atomic
+def remove_availability(*, availability_row: Availability, by) -> None:
+    summary = f"Removed hours for {availability_row.practitioner.username}: {availability_row}"
+    clinic = availability_row.clinic
+    availability_row.delete()
+    record(by=by, action="availability.remove", clinic=clinic, summary=summary)
+
+
+@transaction.atomic
+def add_exception(
+    *, practitioner, clinic, date, is_available, start_time=None, end_time=None, reason="", by
+) -> AvailabilityException:
+    """Time off (whole day or a window) or extra hours on one date."""
+    if (start_time is None) != (end_time is None):
+        raise BookingError("Give both a start and an end time, or neither.", field="start_time")
+    if start_time is not None and end_time <= start_time:
+        raise BookingError("The end must be after the start.", field="end_time")
+    if is_available and start_time is None:
+        raise BookingError("Extra hours need a start and an end time.", field="start_time")
+    row = AvailabilityException.objects.create(
+        practitioner=practitioner,
+        clinic=clinic,
+        date=date,
+        is_available=is_available,
+        start_time=start_time,
+        end_time=end_time,
+        reason=reason,
+    )
+    record(
+        by=by,
+        action="availability.exception",
+        target=row,
+        clinic=clinic,
+        summary=f"{row} for {practitioner.username}",
+    )
+    return row
+
+
+@transaction.atomic
+def remove_exception(*, exception_row: AvailabilityException, by) -> None:
+    summary = f"Removed {exception_row} for {exception_row.practitioner.username}"
+    clinic = exception_row.clinic
+    exception_row.delete()
+    record(by=by, action="availability.exception_remove", clinic=clinic, summary=summary)
+
+
+@transaction.atomic
+def rotate_feed(*, practitioner, clinic, by) -> str:
+    """Create or replace the practitioner's secret feed token; returns the new token (shown once).
+    The old URL stops working immediately."""
+    token = CalendarFeed.new_token()
+    CalendarFeed.objects.update_or_create(
+        practitioner=practitioner,
+        clinic=clinic,
+        defaults={"token_hash": hash_feed_token(token), "last_used_at": None},
+    )
+    record(
+        by=by,
+        action="calendar_feed.rotate",
+        clinic=clinic,
+        summary=f"New calendar feed link for {practitioner.username}",
+    )
+    return token
+
+
+@transaction.atomic
+def save_instruction(*, clinic, kind: str, body: str, by) -> InstructionTemplate:
+    """Replace the clinic's before-visit or aftercare text."""
+    body = (body or "").strip()
+    if not body:
+        raise BookingError("The instructions cannot be empty.", field="body")
+    row, _ = InstructionTemplate.objects.update_or_create(
+        clinic=clinic, kind=kind, defaults={"body": body, "updated_by": by}
+    )
+    record(
+        by=by,
+        action="instructions.save",
+        target=row,
+        clinic=clinic,
+        summary=f"Edited {row.get_kind_display().lower()} instructions",
+    )
+    return row

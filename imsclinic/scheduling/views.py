@@ -1,0 +1,392 @@
+"""Staff schedule: day view, booking (single or a course), status changes, hours, feeds and
+instructions; plus the public secret-URL iCalendar feed."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from imsclinic.accounts.models import Role, User
+from imsclinic.core.access import get_for_user, get_patient_for_user, role_required, staff_required
+from imsclinic.patients.models import Patient
+from imsclinic.scheduling import actions
+from imsclinic.scheduling.availability import free_slots, windows_on
+from imsclinic.scheduling.errors import BookingError, SeriesConflict
+from imsclinic.scheduling.forms import (
+    AvailabilityForm,
+    BookingForm,
+    CancelForm,
+    ExceptionForm,
+    InstructionForm,
+    StatusForm,
+)
+from imsclinic.scheduling.instructions import instruction_text
+from imsclinic.scheduling.models import (
+    DURATIONS,
+    Appointment,
+    Availability,
+    AvailabilityException,
+    CalendarFeed,
+    InstructionTemplate,
+    Kind,
+    hash_feed_token,
+)
+from imsclinic.scheduling.notifications import practitioner_feed
+
+
+def clinic_practitioners(clinic):
+    return User.objects.filter(
+        memberships__clinic=clinic, memberships__role=Role.PRACTITIONER, memberships__is_active=True
+    ).order_by("last_name", "first_name")
+
+
+def _day(request, clinic) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return clinic.today()
+
+
+def _back(request, fallback):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@staff_required
+@require_GET
+def day_view(request):
+    clinic = request.clinic
+    day = _day(request, clinic)
+    practitioners = list(clinic_practitioners(clinic))
+    wanted = request.GET.get("practitioner")
+    if wanted:
+        practitioners = [p for p in practitioners if str(p.uuid) == wanted] or practitioners
+    appointments = (
+        Appointment.objects.for_clinic_day(clinic, day)
+        .active()
+        .select_related("patient", "practitioner")
+        .order_by("starts_at")
+    )
+    columns = []
+    for person in practitioners:
+        mine = [a for a in appointments if a.practitioner_id == person.pk]
+        columns.append(
+            {
+                "practitioner": person,
+                "appointments": mine,
+                "windows": windows_on(person, clinic, day),
+                "free": free_slots(person, clinic, day, DURATIONS[Kind.IMS_TREATMENT]),
+            }
+        )
+    context = {
+        "day": day,
+        "previous": day - datetime.timedelta(days=1),
+        "next": day + datetime.timedelta(days=1),
+        "columns": columns,
+        "all_practitioners": clinic_practitioners(clinic),
+        "selected": wanted or "",
+        "status_form": StatusForm(),
+    }
+    return render(request, "scheduling/day.html", context)
+
+
+def _booking_patient(request):
+    uuid = request.GET.get("patient") or request.POST.get("patient")
+    if not uuid:
+        return None
+    try:
+        return get_patient_for_user(request, uuid)
+    except ValueError as exc:  # malformed UUID
+        raise Http404 from exc
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def book(request):
+    clinic = request.clinic
+    patient = _booking_patient(request)
+    if patient is None:
+        query = request.GET.get("q", "").strip()
+        found = Patient.objects.filter(clinic=clinic).search(query)[:20] if query else []
+        return render(
+            request,
+            "scheduling/choose_patient.html",
+            {"query": query, "found": found, "carry": request.GET.urlencode()},
+        )
+    if patient.clinic_id != clinic.pk:
+        raise Http404
+    initial = {
+        "date": request.GET.get("date") or clinic.today().isoformat(),
+        "time": request.GET.get("time") or "09:00",
+        "practitioner": request.GET.get("practitioner"),
+        "kind": request.GET.get("kind")
+        or (
+            Kind.IMS_TREATMENT
+            if Appointment.objects.has_completed_assessment(patient)
+            else Kind.INITIAL_ASSESSMENT
+        ),
+    }
+    form = BookingForm(
+        request.POST or None,
+        initial=initial,
+        practitioners=clinic_practitioners(clinic),
+        clinic=clinic,
+    )
+    conflicts = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["repeat"] > 1:
+                series = actions.book_series(
+                    clinic=clinic,
+                    patient=patient,
+                    practitioner=data["practitioner"],
+                    kind=data["kind"],
+                    mode=data["mode"],
+                    first_starts_at=form.starts_at(),
+                    count=data["repeat"],
+                    interval_days=data["interval_days"],
+                    notes=data["notes"],
+                    by=request.user,
+                )
+                messages.success(request, f"Booked {series} for {patient.full_name}.")
+            else:
+                appointment = actions.book_appointment(
+                    clinic=clinic,
+                    patient=patient,
+                    practitioner=data["practitioner"],
+                    kind=data["kind"],
+                    mode=data["mode"],
+                    starts_at=form.starts_at(),
+                    notes=data["notes"],
+                    by=request.user,
+                )
+                messages.success(
+                    request,
+                    f"Booked {appointment.get_kind_display()} for {patient.full_name}.",
+                )
+            return redirect("patients:chart", patient_uuid=patient.uuid)
+        except SeriesConflict as exc:
+            conflicts = exc.items
+            form.add_error(None, exc.message)
+        except BookingError as exc:
+            field = {"starts_at": "time", "count": "repeat"}.get(exc.field, exc.field)
+            form.add_error(field if field in form.fields else None, exc.message)
+    if request.method == "POST":
+        messages.error(request, "Nothing was booked. Please see the message below.")
+    context = {
+        "form": form,
+        "patient": patient,
+        "conflicts": conflicts,
+        "has_assessment": Appointment.objects.has_completed_assessment(patient),
+        "clinic": clinic,
+    }
+    return render(request, "scheduling/book.html", context)
+
+
+def _appointment(request, appointment_uuid):
+    return get_for_user(
+        request,
+        Appointment.objects.select_related("patient", "practitioner", "clinic", "series"),
+        uuid=appointment_uuid,
+    )
+
+
+@staff_required
+@require_GET
+def appointment_detail(request, appointment_uuid):
+    appointment = _appointment(request, appointment_uuid)
+    return render(
+        request,
+        "scheduling/appointment.html",
+        {"appointment": appointment, "cancel_form": CancelForm()},
+    )
+
+
+@staff_required
+@require_POST
+def appointment_status(request, appointment_uuid):
+    appointment = _appointment(request, appointment_uuid)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a valid status. Nothing was changed.")
+    else:
+        try:
+            actions.set_status(
+                appointment=appointment, status=form.cleaned_data["status"], by=request.user
+            )
+            messages.success(
+                request,
+                f"{appointment.patient.full_name}: {appointment.get_status_display().lower()}.",
+            )
+        except BookingError as exc:
+            messages.error(request, exc.message)
+    return _back(request, f"/schedule/appointments/{appointment.uuid}/")
+
+
+@staff_required
+@require_POST
+def appointment_cancel(request, appointment_uuid):
+    appointment = _appointment(request, appointment_uuid)
+    form = CancelForm(request.POST)
+    form.is_valid()
+    try:
+        actions.cancel_appointment(
+            appointment=appointment, reason=form.cleaned_data.get("reason", ""), by=request.user
+        )
+        messages.success(request, "Appointment cancelled.")
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    return _back(request, f"/schedule/appointments/{appointment.uuid}/")
+
+
+def _may_edit_hours(user, clinic, practitioner) -> bool:
+    return user.pk == practitioner.pk or user.has_role(clinic, Role.CLINIC_ADMIN, Role.FRONT_DESK)
+
+
+def _editable_practitioners(request):
+    everyone = clinic_practitioners(request.clinic)
+    if request.user.has_role(request.clinic, Role.CLINIC_ADMIN, Role.FRONT_DESK):
+        return everyone
+    return everyone.filter(pk=request.user.pk)
+
+
+@staff_required
+@require_GET
+def availability_view(request):
+    return _availability_page(request)
+
+
+def _availability_page(request, *, weekly_form=None, exception_form=None):
+    clinic = request.clinic
+    practitioners = _editable_practitioners(request)
+    initial = {"valid_from": clinic.today(), "date": clinic.today()}
+    context = {
+        "weekly": Availability.objects.filter(clinic=clinic)
+        .select_related("practitioner")
+        .order_by("practitioner__last_name", "weekday", "start_time"),
+        "exceptions": AvailabilityException.objects.filter(clinic=clinic, date__gte=clinic.today())
+        .select_related("practitioner")
+        .order_by("date", "start_time"),
+        "weekly_form": weekly_form
+        or AvailabilityForm(initial=initial, practitioners=practitioners),
+        "exception_form": exception_form
+        or ExceptionForm(initial=initial, practitioners=practitioners),
+        "can_edit": practitioners.exists(),
+        "editable_ids": set(practitioners.values_list("pk", flat=True)),
+        "clinic": clinic,
+    }
+    return render(request, "scheduling/availability.html", context)
+
+
+@staff_required
+@require_POST
+def availability_add(request):
+    form = AvailabilityForm(request.POST, practitioners=_editable_practitioners(request))
+    if form.is_valid():
+        try:
+            actions.add_availability(clinic=request.clinic, by=request.user, **form.cleaned_data)
+            messages.success(request, "Hours added.")
+            return redirect("scheduling:availability")
+        except BookingError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    messages.error(request, "Nothing was saved. Please correct the hours.")
+    return _availability_page(request, weekly_form=form)
+
+
+@staff_required
+@require_POST
+def exception_add(request):
+    form = ExceptionForm(request.POST, practitioners=_editable_practitioners(request))
+    if form.is_valid():
+        try:
+            actions.add_exception(clinic=request.clinic, by=request.user, **form.cleaned_data)
+            messages.success(request, "Saved.")
+            return redirect("scheduling:availability")
+        except BookingError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    messages.error(request, "Nothing was saved. Please correct the form.")
+    return _availability_page(request, exception_form=form)
+
+
+@staff_required
+@require_POST
+def availability_remove(request, row_uuid):
+    row = get_for_user(request, Availability.objects.select_related("practitioner"), uuid=row_uuid)
+    if not _may_edit_hours(request.user, row.clinic_id, row.practitioner):
+        raise PermissionDenied("You can change only your own hours.")
+    actions.remove_availability(availability_row=row, by=request.user)
+    messages.success(request, "Hours removed.")
+    return redirect("scheduling:availability")
+
+
+@staff_required
+@require_POST
+def exception_remove(request, row_uuid):
+    row = get_for_user(
+        request, AvailabilityException.objects.select_related("practitioner"), uuid=row_uuid
+    )
+    if not _may_edit_hours(request.user, row.clinic_id, row.practitioner):
+        raise PermissionDenied("You can change only your own hours.")
+    actions.remove_exception(exception_row=row, by=request.user)
+    messages.success(request, "Removed.")
+    return redirect("scheduling:availability")
+
+
+@role_required(Role.PRACTITIONER)
+@require_http_methods(["GET", "POST"])
+def feed_settings(request):
+    clinic = request.clinic
+    token = None
+    if request.method == "POST":
+        token = actions.rotate_feed(practitioner=request.user, clinic=clinic, by=request.user)
+        messages.success(request, "New calendar link created. The old link no longer works.")
+    feed = CalendarFeed.objects.filter(practitioner=request.user, clinic=clinic).first()
+    url = request.build_absolute_uri(f"/schedule/feed/{token}.ics") if token else None
+    return render(request, "scheduling/feed.html", {"feed": feed, "url": url})
+
+
+@require_GET
+def feed(request, token):
+    """Public but unguessable: 256 random bits in the URL; only its hash is stored."""
+    row = (
+        CalendarFeed.objects.select_related("practitioner", "clinic")
+        .filter(token_hash=hash_feed_token(token))
+        .first()
+    )
+    if row is None or not row.practitioner.is_active:
+        raise Http404
+    now = timezone.now()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 300:
+        CalendarFeed.objects.filter(pk=row.pk).update(last_used_at=now)
+    response = HttpResponse(
+        practitioner_feed(row.practitioner, row.clinic, now=now),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@role_required(Role.CLINIC_ADMIN)
+@require_http_methods(["GET", "POST"])
+def instructions(request):
+    clinic = request.clinic
+    initial = {kind: instruction_text(clinic, kind) for kind in InstructionTemplate.Kind.values}
+    form = InstructionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        for kind in InstructionTemplate.Kind.values:
+            if form.cleaned_data[kind].strip() != initial[kind].strip():
+                actions.save_instruction(
+                    clinic=clinic, kind=kind, body=form.cleaned_data[kind], by=request.user
+                )
+        messages.success(request, "Instructions saved.")
+        return redirect("scheduling:instructions")
+    return render(request, "scheduling/instructions.html", {"form": form})

@@ -1,0 +1,179 @@
+"""Writes for screening: evaluation requests, their queue status, intake into a patient, and the
+public "book an assessment" flow. Each action is atomic and records one audit event."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from imsclinic.audit.services import record
+from imsclinic.patients.actions import create_patient
+from imsclinic.scheduling.actions import book_appointment
+from imsclinic.scheduling.models import BookedVia, Kind
+from imsclinic.screening.models import EvaluationRequest, Outcome, RequestStatus, Source
+from imsclinic.screening.services import screen_for_clinic
+
+
+class ScreeningError(Exception):
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+CONTACT_FIELDS = ("given_name", "family_name", "email", "phone", "date_of_birth", "message")
+
+
+def _build_request(*, clinic, contact, screening, source, patient=None, status=None):
+    result = screen_for_clinic(screening["answers"], clinic)  # raises InvalidAnswersError
+    from imsclinic.knowledge import validate_answers
+
+    clean, _ = validate_answers(screening["answers"])
+    if not (contact.get("email") or contact.get("phone")):
+        raise ScreeningError("Leave an email address or a phone number.", field="email")
+    return EvaluationRequest.objects.create(
+        clinic=clinic,
+        source=source,
+        status=status or RequestStatus.NEW,
+        patient=patient,
+        answers=clean,
+        outcome=result.outcome,
+        reasons=[r.to_dict() for r in result.reasons],
+        pain_regions=list(screening.get("pain_regions", [])),
+        treatments_tried=list(screening.get("treatments_tried", [])),
+        treatments_other=screening.get("treatments_other", "")[:300],
+        **{k: contact.get(k) or ("" if k != "date_of_birth" else None) for k in CONTACT_FIELDS},
+    )
+
+
+@transaction.atomic
+def create_request(
+    *, clinic, contact: dict, screening: dict, by=None, source=Source.PUBLIC, patient=None
+) -> EvaluationRequest:
+    """Store a self-screening with contact details. The outcome is recomputed here from the
+    answers, never taken from the browser."""
+    evaluation = _build_request(
+        clinic=clinic, contact=contact, screening=screening, source=source, patient=patient
+    )
+    record(
+        by=by,
+        action="evaluation_request.create",
+        target=evaluation,
+        clinic=clinic,
+        patient=patient,
+        summary=f"Evaluation request ({evaluation.outcome}, {source})",
+        details={"outcome": evaluation.outcome, "source": source},
+    )
+    return evaluation
+
+
+@transaction.atomic
+def set_request_status(*, evaluation: EvaluationRequest, status: str, by, note: str = ""):
+    """Move a request through the queue (new, contacted, booked, declined)."""
+    if status not in RequestStatus.values:
+        raise ScreeningError("Choose a status.", field="status")
+    locked = EvaluationRequest.objects.select_for_update().get(pk=evaluation.pk)
+    previous = locked.status
+    locked.status = status
+    locked.status_changed_at = timezone.now()
+    locked.status_changed_by = by
+    fields = ["status", "status_changed_at", "status_changed_by", "updated_at"]
+    if note.strip():
+        stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+        locked.staff_note = (
+            locked.staff_note + f"\n[{stamp} {by.username}] {note.strip()}"
+        ).strip()
+        fields.append("staff_note")
+    locked.save(update_fields=fields)
+    record(
+        by=by,
+        action="evaluation_request.status",
+        target=locked,
+        clinic=locked.clinic_id,
+        patient=locked.patient,
+        summary=f"{previous} → {status}",
+        details={"from": previous, "to": status, "note": bool(note.strip())},
+    )
+    return locked
+
+
+@transaction.atomic
+def create_patient_from_request(*, evaluation: EvaluationRequest, by, fields: dict):
+    """Register the person as a patient and link the screening as their intake. Refuses a
+    request that already has a patient (two staff clicking at once get one patient)."""
+    locked = EvaluationRequest.objects.select_for_update().get(pk=evaluation.pk)
+    if locked.patient_id is not None:
+        raise ScreeningError("This request is already linked to a patient.")
+    patient = create_patient(clinic=locked.clinic, by=by, fields=fields)
+    locked.patient = patient
+    if locked.status == RequestStatus.NEW:
+        locked.status = RequestStatus.CONTACTED
+        locked.status_changed_at = timezone.now()
+        locked.status_changed_by = by
+    locked.save(
+        update_fields=["patient", "status", "status_changed_at", "status_changed_by", "updated_at"]
+    )
+    record(
+        by=by,
+        action="evaluation_request.intake",
+        target=locked,
+        clinic=locked.clinic_id,
+        patient=patient,
+        summary=f"Screening became intake of chart {patient.chart_number}",
+    )
+    return patient
+
+
+@transaction.atomic
+def book_assessment_online(
+    *, clinic, contact: dict, screening: dict, practitioner, starts_at, mode
+):
+    """The public flow: a new person books an initial assessment after self-screening.
+
+    Creates the patient (an appointment needs one), the evaluation request (status booked,
+    linked as intake) and the appointment in one transaction: if the slot was taken a moment ago,
+    nothing is saved. Someone screened not_suitable is refused.
+    """
+    result = screen_for_clinic(screening["answers"], clinic)
+    if result.outcome == Outcome.NOT_SUITABLE:
+        raise ScreeningError(
+            "Your answers show that needle treatment is not suitable now, so we cannot book an "
+            "assessment online. Please call the clinic to talk about other options."
+        )
+    if not contact.get("date_of_birth"):
+        raise ScreeningError("Enter your date of birth.", field="date_of_birth")
+    patient_fields = {
+        "given_name": contact["given_name"],
+        "family_name": contact["family_name"],
+        "date_of_birth": contact["date_of_birth"],
+        "email": contact.get("email", ""),
+        "phone": contact.get("phone", ""),
+    }
+    patient = create_patient(clinic=clinic, by=None, fields=patient_fields)
+    appointment = book_appointment(
+        clinic=clinic,
+        patient=patient,
+        practitioner=practitioner,
+        kind=Kind.INITIAL_ASSESSMENT,
+        starts_at=starts_at,
+        mode=mode,
+        by=None,
+        via=BookedVia.ONLINE,
+        notes="Booked online after self-screening.",
+    )
+    evaluation = _build_request(
+        clinic=clinic,
+        contact=contact,
+        screening=screening,
+        source=Source.ONLINE_BOOKING,
+        patient=patient,
+        status=RequestStatus.BOOKED,
+    )
+    record(
+        by=None,
+        action="evaluation_request.book_online",
+        target=evaluation,
+        clinic=clinic,
+        patient=patient,
+        summary=f"Booked an initial assessment online ({evaluation.outcome})",
+        details={"outcome": evaluation.outcome, "appointment": str(appointment.uuid)},
+    )
+    return appointment

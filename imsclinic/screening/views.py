@@ -1,0 +1,295 @@
+"""Public self-screening and online booking (no login), and the staff request queue.
+
+Public URLs are per clinic: /screening/<clinic slug>/ (a clinic links this from its website).
+The answers travel between the pages of one visit in the session, never in the URL.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from imsclinic.accounts.models import Clinic
+from imsclinic.core.access import get_for_user, staff_required
+from imsclinic.knowledge import InvalidAnswersError
+from imsclinic.patients.forms import DEMOGRAPHIC_FIELDS
+from imsclinic.scheduling.errors import BookingError
+from imsclinic.scheduling.slots import online_assessment_slots
+from imsclinic.screening import actions
+from imsclinic.screening.forms import (
+    BookingContactForm,
+    ContactForm,
+    IntakePatientForm,
+    ScreeningForm,
+    StatusForm,
+)
+from imsclinic.screening.models import EvaluationRequest, RequestStatus
+from imsclinic.screening.services import area_labels, screen_for_clinic
+
+SESSION_KEY = "screening:{slug}"
+BOOKED_KEY = "screening-booked:{slug}"
+
+
+def _clinic(slug) -> Clinic:
+    return get_object_or_404(Clinic, slug=slug)
+
+
+def _stored(request, clinic):
+    return request.session.get(SESSION_KEY.format(slug=clinic.slug))
+
+
+def _result(request, clinic):
+    screening = _stored(request, clinic)
+    if not screening:
+        return None, None
+    try:
+        return screening, screen_for_clinic(screening["answers"], clinic)
+    except InvalidAnswersError:
+        return None, None
+
+
+@require_GET
+def choose_clinic(request):
+    clinics = Clinic.objects.order_by("name")
+    if clinics.count() == 1:
+        return redirect("screening:form", clinic_slug=clinics.get().slug)
+    return render(request, "screening/choose_clinic.html", {"clinics": clinics})
+
+
+@require_http_methods(["GET", "POST"])
+def screening_form(request, clinic_slug):
+    clinic = _clinic(clinic_slug)
+    form = ScreeningForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            request.session[SESSION_KEY.format(slug=clinic.slug)] = form.screening()
+            return redirect("screening:result", clinic_slug=clinic.slug)
+        messages.error(request, "Some questions still need an answer; they are marked below.")
+    return render(request, "screening/form.html", {"clinic": clinic, "form": form})
+
+
+@require_GET
+def screening_result(request, clinic_slug):
+    clinic = _clinic(clinic_slug)
+    screening, result = _result(request, clinic)
+    if result is None:
+        return redirect("screening:form", clinic_slug=clinic.slug)
+    context = {
+        "clinic": clinic,
+        "result": result,
+        "reasons": [r for r in result.reasons if r.outcome == result.outcome] or result.reasons,
+        "other_reasons": [r for r in result.reasons if r.outcome != result.outcome],
+        "areas": area_labels(screening["pain_regions"]),
+    }
+    return render(request, "screening/result.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def contact(request, clinic_slug):
+    clinic = _clinic(clinic_slug)
+    screening, result = _result(request, clinic)
+    if result is None:
+        return redirect("screening:form", clinic_slug=clinic.slug)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.create_request(clinic=clinic, contact=form.contact(), screening=screening)
+        request.session.pop(SESSION_KEY.format(slug=clinic.slug), None)
+        return render(request, "screening/thanks.html", {"clinic": clinic})
+    return render(
+        request, "screening/contact.html", {"clinic": clinic, "form": form, "result": result}
+    )
+
+
+def _slot_choices(slots):
+    return [(f"{s.practitioner.uuid}|{s.starts_at.isoformat()}", s) for s in slots]
+
+
+@require_http_methods(["GET", "POST"])
+def book(request, clinic_slug):
+    clinic = _clinic(clinic_slug)
+    screening, result = _result(request, clinic)
+    if result is None:
+        return redirect("screening:form", clinic_slug=clinic.slug)
+    if result.outcome == "not_suitable":
+        return redirect("screening:result", clinic_slug=clinic.slug)
+    slots = online_assessment_slots(clinic, now=timezone.now())
+    by_value = {value: slot for value, slot in _slot_choices(slots)}
+    form = BookingContactForm(
+        request.POST or None, slot_choices=[(v, str(s)) for v, s in by_value.items()]
+    )
+    if request.method == "POST" and form.is_valid():
+        slot = by_value[form.cleaned_data["slot"]]
+        try:
+            appointment = actions.book_assessment_online(
+                clinic=clinic,
+                contact=form.contact(),
+                screening=screening,
+                practitioner=slot.practitioner,
+                starts_at=slot.starts_at,
+                mode=form.cleaned_data["mode"],
+            )
+        except (BookingError, actions.ScreeningError) as exc:
+            form.add_error(
+                "slot" if getattr(exc, "field", None) == "starts_at" else None, exc.message
+            )
+        else:
+            request.session.pop(SESSION_KEY.format(slug=clinic.slug), None)
+            request.session[BOOKED_KEY.format(slug=clinic.slug)] = str(appointment.uuid)
+            return redirect("screening:booked", clinic_slug=clinic.slug)
+    if request.method == "POST" and not form.is_valid():
+        messages.error(request, "Please check the highlighted fields. Nothing was booked yet.")
+    days = {}
+    for value, slot in by_value.items():
+        days.setdefault(slot.starts_at.astimezone(clinic.tz).date(), []).append((value, slot))
+    context = {
+        "clinic": clinic,
+        "form": form,
+        "result": result,
+        "days": sorted(days.items()),
+        "chosen": form["slot"].value(),
+    }
+    return render(request, "screening/book.html", context)
+
+
+@require_GET
+def booked(request, clinic_slug):
+    from imsclinic.scheduling.instructions import instruction_lines
+    from imsclinic.scheduling.models import Appointment
+
+    clinic = _clinic(clinic_slug)
+    uuid = request.session.get(BOOKED_KEY.format(slug=clinic.slug))
+    appointment = (
+        Appointment.objects.filter(uuid=uuid, clinic=clinic).select_related("practitioner").first()
+        if uuid
+        else None
+    )
+    if appointment is None:
+        return redirect("screening:form", clinic_slug=clinic.slug)
+    context = {
+        "clinic": clinic,
+        "appointment": appointment,
+        "local_start": appointment.starts_at.astimezone(clinic.tz),
+        "before": instruction_lines(clinic, "before_visit"),
+    }
+    return render(request, "screening/booked.html", context)
+
+
+# ---- staff queue ----
+
+
+@staff_required
+@require_GET
+def request_list(request):
+    status = request.GET.get("status", "new")
+    requests = EvaluationRequest.objects.for_clinic(request.clinic)
+    if status in RequestStatus.values:
+        requests = requests.filter(status=status)
+    else:
+        status = "all"
+    counts = dict.fromkeys(RequestStatus.values, 0)
+    for row in EvaluationRequest.objects.for_clinic(request.clinic).values_list(
+        "status", flat=True
+    ):
+        counts[row] += 1
+    page = Paginator(requests.order_by("-created_at", "-id"), 25).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "status": status,
+        "counts": [(value, label, counts[value]) for value, label in RequestStatus.choices],
+    }
+    return render(request, "screening/request_list.html", context)
+
+
+def _load(request, request_uuid):
+    return get_for_user(
+        request,
+        EvaluationRequest.objects.select_related("clinic", "patient"),
+        uuid=request_uuid,
+    )
+
+
+def _detail_context(evaluation, *, status_form=None, patient_form=None):
+    initial = {
+        "given_name": evaluation.given_name,
+        "family_name": evaluation.family_name,
+        "date_of_birth": evaluation.date_of_birth,
+        "email": evaluation.email,
+        "phone": evaluation.phone,
+    }
+    return {
+        "evaluation": evaluation,
+        "areas": area_labels(evaluation.pain_regions),
+        "status_form": status_form or StatusForm(initial={"status": evaluation.status}),
+        "patient_form": patient_form or IntakePatientForm(initial=initial),
+        "answered_yes": _answered_yes(evaluation),
+    }
+
+
+def _answered_yes(evaluation):
+    from imsclinic.knowledge import screening_questions
+
+    questions = {q["field"]: q for q in screening_questions()}
+    rows = []
+    for name, value in evaluation.answers.items():
+        q = questions.get(name)
+        if q is None:
+            continue
+        if q["type"] == "boolean" and value is not q["default"]:
+            rows.append((q["question"], "Yes" if value else "No"))
+        elif q["type"] != "boolean" and value is not None:
+            rows.append((q["question"], f"{value:g}"))
+    return rows
+
+
+@staff_required
+@require_GET
+def request_detail(request, request_uuid):
+    evaluation = _load(request, request_uuid)
+    return render(request, "screening/request_detail.html", _detail_context(evaluation))
+
+
+@staff_required
+@require_POST
+def request_status(request, request_uuid):
+    evaluation = _load(request, request_uuid)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        actions.set_request_status(
+            evaluation=evaluation,
+            status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+        )
+        messages.success(request, f"Marked {form.cleaned_data['status']}.")
+        return redirect("screening:request", request_uuid=evaluation.uuid)
+    messages.error(request, "Choose a status. Nothing was changed.")
+    return render(
+        request,
+        "screening/request_detail.html",
+        _detail_context(evaluation, status_form=form),
+        status=200,
+    )
+
+
+@staff_required
+@require_POST
+def request_to_patient(request, request_uuid):
+    evaluation = _load(request, request_uuid)
+    form = IntakePatientForm(request.POST)
+    if form.is_valid():
+        try:
+            patient = actions.create_patient_from_request(
+                evaluation=evaluation,
+                by=request.user,
+                fields={name: form.cleaned_data[name] for name in DEMOGRAPHIC_FIELDS},
+            )
+        except actions.ScreeningError as exc:
+            messages.error(request, exc.message)
+            return redirect("screening:request", request_uuid=evaluation.uuid)
+        messages.success(request, f"Registered {patient.full_name} (chart {patient.chart_number}).")
+        return redirect("patients:chart", patient_uuid=patient.uuid)
+    messages.error(request, "Please correct the highlighted fields. Nothing was saved.")
+    return render(
+        request, "screening/request_detail.html", _detail_context(evaluation, patient_form=form)
+    )

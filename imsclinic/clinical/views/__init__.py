@@ -1,0 +1,1 @@
+"""Views of the clinical area (assessment, course, consent, sessions)."""

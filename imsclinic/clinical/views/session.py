@@ -1,0 +1,231 @@
+"""Sessions tab, charting a needling session, repeating the last one, signing."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from imsclinic.clinical import actions, safety
+from imsclinic.clinical.actions import ClinicalError, RecordLocked, SigningRefused
+from imsclinic.clinical.forms import (
+    AddendumForm,
+    AdverseEventForm,
+    NeedlingRowForm,
+    PrecheckForm,
+    SessionForm,
+)
+from imsclinic.clinical.models import (
+    CourseOfCare,
+    TreatmentSession,
+    consent_problems,
+    latest_consent,
+)
+from imsclinic.clinical.views.common import record_view, refuse_to
+from imsclinic.core.access import chart_view
+from imsclinic.patients.views import chart_context
+
+ROW_DEFAULTS = ("needle_gauge", "needle_length_mm", "lot_number")
+
+
+@chart_view("chart.sessions", clinical=True)
+def sessions_tab(request, patient):
+    sessions = (
+        TreatmentSession.objects.filter(patient=patient)
+        .select_related("practitioner", "signed_by")
+        .prefetch_related("needling_rows", "adverse_events")
+        .order_by("-started_at")
+    )
+    context = chart_context(
+        request,
+        patient,
+        "sessions",
+        sessions=sessions,
+        draft=actions.draft_for(patient),
+        course=CourseOfCare.objects.filter(patient=patient).active().first(),
+        consent=latest_consent(patient),
+        consent_problems=consent_problems(patient),
+    )
+    return render(request, "clinical/sessions_tab.html", context)
+
+
+@chart_view("chart.sessions.start", clinical=True)
+@require_POST
+def session_start(request, patient):
+    session = actions.start_session(patient=patient, by=request.user)
+    return redirect("clinical:session", session_uuid=session.uuid)
+
+
+def _row_initial(session) -> dict:
+    """Prefill the next row with the needle used last (same box of needles, same lot)."""
+    last = session.needling_rows.order_by("-order").first()
+    if last is None:
+        previous = actions.previous_signed_session(session)
+        last = previous.needling_rows.order_by("-order").first() if previous else None
+    initial = {"side": "R", "insertions": 3, "response": "twitch", "tolerance": "good"}
+    if last is not None:
+        initial.update({key: getattr(last, key) for key in ROW_DEFAULTS})
+        initial["side"] = last.side
+    return initial
+
+
+def session_context(request, session, **extra) -> dict:
+    rows = list(session.needling_rows.all())
+    for row in rows:
+        row.facts = safety.muscle_facts(row.muscle_id)
+        row.over_depth = safety.is_over_depth(row.muscle_id, row.depth_mm)
+    context = chart_context(
+        request,
+        session.patient,
+        "sessions",
+        session=session,
+        rows=rows,
+        alerts=safety.session_alerts(session, rows),
+        previous=actions.previous_signed_session(session),
+        addenda=session.addenda.select_related("author"),
+        adverse_events=session.adverse_events.all(),
+        consent=latest_consent(session.patient),
+        refusals=[] if session.is_signed else actions.session_refusals(session, by=request.user),
+        muscle_choices=safety.muscle_choices(),
+    )
+    context.setdefault("form", SessionForm(instance=session))
+    precheck = session.precheck or {}
+    regions = sorted({r for item in precheck.get("items", []) for r in item.get("regions", [])})
+    context.setdefault(
+        "precheck_form",
+        PrecheckForm(
+            initial={
+                "items": session.precheck_ids(),
+                "regions": ", ".join(regions),
+                "notes": precheck.get("notes", ""),
+            }
+        ),
+    )
+    context.setdefault("row_form", NeedlingRowForm(initial=_row_initial(session)))
+    context.setdefault("ae_form", AdverseEventForm())
+    context.setdefault("addendum_form", AddendumForm())
+    context.update(extra)
+    return context
+
+
+@record_view(TreatmentSession, "chart.session", url_kwarg="session_uuid")
+@require_http_methods(["GET", "POST"])
+def session_detail(request, session):
+    if request.method == "POST":
+        form = SessionForm(request.POST, instance=session)
+        if form.is_valid():
+            try:
+                actions.update_session(
+                    session=session, by=request.user, fields=form.action_fields()
+                )
+            except RecordLocked as error:
+                return refuse_to(request, error, request.path)
+            messages.success(request, "Session saved.")
+            return redirect(request.path + "#rows")
+        messages.error(request, "Please correct the highlighted fields. Nothing was saved.")
+        session.refresh_from_db()
+        return render(
+            request, "clinical/session.html", session_context(request, session, form=form)
+        )
+    return render(request, "clinical/session.html", session_context(request, session))
+
+
+@record_view(TreatmentSession, "chart.session.precheck", url_kwarg="session_uuid")
+@require_POST
+def session_precheck(request, session):
+    form = PrecheckForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please correct the pre-session check. Nothing was saved.")
+        return render(
+            request, "clinical/session.html", session_context(request, session, precheck_form=form)
+        )
+    try:
+        actions.update_session(
+            session=session, by=request.user, fields={"precheck": form.precheck()}
+        )
+    except RecordLocked as error:
+        return refuse_to(request, error, _url(session))
+    messages.success(request, "Pre-session check recorded.")
+    return redirect(_url(session))
+
+
+def _url(session, anchor=""):
+    return reverse("clinical:session", kwargs={"session_uuid": session.uuid}) + anchor
+
+
+@record_view(TreatmentSession, "chart.session.row", url_kwarg="session_uuid")
+@require_POST
+def row_add(request, session):
+    form = NeedlingRowForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The needling row was not added: please correct it.")
+        return render(
+            request, "clinical/session.html", session_context(request, session, row_form=form)
+        )
+    try:
+        actions.add_needling_row(session=session, by=request.user, values=form.action_values())
+    except (ClinicalError, RecordLocked) as error:
+        return refuse_to(request, error, _url(session))
+    return redirect(_url(session, "#add-row"))
+
+
+@record_view(TreatmentSession, "chart.session.row", url_kwarg="session_uuid")
+@require_POST
+def row_delete(request, session, row_id):
+    row = get_object_or_404(session.needling_rows, pk=row_id)
+    try:
+        actions.remove_needling_row(row=row, by=request.user)
+    except RecordLocked as error:
+        return refuse_to(request, error, _url(session))
+    return redirect(_url(session, "#rows"))
+
+
+@record_view(TreatmentSession, "chart.session.repeat", url_kwarg="session_uuid")
+@require_POST
+def session_repeat(request, session):
+    try:
+        count = actions.repeat_last_session(session=session, by=request.user)
+    except (ClinicalError, RecordLocked) as error:
+        return refuse_to(request, error, _url(session))
+    messages.success(request, f"Copied {count} needling rows from the last session.")
+    return redirect(_url(session, "#rows"))
+
+
+@record_view(TreatmentSession, "chart.session.adverse_event", url_kwarg="session_uuid")
+@require_POST
+def adverse_event_add(request, session):
+    form = AdverseEventForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The adverse event was not recorded: please correct it.")
+        return render(
+            request, "clinical/session.html", session_context(request, session, ae_form=form)
+        )
+    actions.add_adverse_event(session=session, by=request.user, fields=form.cleaned_data)
+    messages.success(request, "Adverse event recorded.")
+    return redirect(_url(session, "#adverse-events"))
+
+
+@record_view(TreatmentSession, "chart.session.sign", url_kwarg="session_uuid")
+@require_POST
+def session_sign(request, session):
+    try:
+        actions.sign_session(session=session, by=request.user)
+    except SigningRefused as error:
+        messages.error(request, "Not signed. Fix the following, then sign again.")
+        return refuse_to(request, error, _url(session, "#sign"))
+    messages.success(request, f"Session {session.session_number} signed and locked.")
+    return redirect("clinical:sessions", patient_uuid=session.patient.uuid)
+
+
+@record_view(TreatmentSession, "chart.session.addendum", url_kwarg="session_uuid")
+@require_POST
+def session_addendum(request, session):
+    form = AddendumForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "An addendum needs a reason and the correction.")
+        return redirect(_url(session, "#addenda"))
+    try:
+        actions.add_addendum(by=request.user, session=session, **form.cleaned_data)
+    except ClinicalError as error:
+        return refuse_to(request, error, _url(session))
+    messages.success(request, "Addendum added.")
+    return redirect(_url(session, "#addenda"))

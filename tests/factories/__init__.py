@@ -15,4 +15,6 @@ from tests.factories.clinical import (  # noqa: F401
     NeedlingRowFactory,
     TreatmentSessionFactory,
 )
+from tests.factories.scheduling import AppointmentFactory, AvailabilityFactory  # noqa: F401
+from tests.factories.screening import EvaluationRequestFactory  # noqa: F401
 from tests.factories.outcomes import QuestionnaireResponseFactory  # noqa: F401, E402

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from imsclinic.bench import views
 
 app_name = "bench"
-urlpatterns: list = []
+urlpatterns = [
+    # Public on purpose (core/routes.py): no data, no session; the benchmark's ceiling.
+    path("hello", views.hello, name="hello"),
+]

@@ -1,0 +1,157 @@
+"""The benchmark's realistic mix, resolved against whatever the app serves right now.
+
+Each endpoint names the route it needs (a URL name for pages, a route pattern for the API). An
+endpoint whose route does not exist in this build is reported as "not available", with the
+reason; it is never faked. The load driver then tries every available endpoint once in warm-up,
+and a wrong answer there shows up as errors in the report.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.urls import NoReverseMatch, reverse
+
+from imsclinic.core.routes import iter_routes
+
+
+@dataclass
+class Fixture:
+    """Records the endpoints are pointed at (found by bench_setup in the bench database)."""
+
+    patient_uuid: str
+    course_uuid: str | None
+    search: str
+    cookie: str
+    token: str
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Endpoint:
+    key: str
+    label: str
+    steps: list[dict] = field(default_factory=list)
+    unavailable: str | None = None
+    concurrency: int | None = None
+
+    def to_plan(self) -> dict:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "steps": self.steps,
+            "concurrency": self.concurrency,
+        }
+
+
+def _page(fixture: Fixture, path: str) -> dict:
+    return {"method": "GET", "path": path, "headers": {"Cookie": fixture.cookie}, "expect": [200]}
+
+
+def _api(fixture: Fixture, method: str, path: str, body=None, expect=(200,), capture=None):
+    step = {
+        "method": method,
+        "path": path,
+        "headers": {"Authorization": f"Bearer {fixture.token}", "Accept": "application/json"},
+        "expect": list(expect),
+    }
+    if body is not None:
+        step["body"] = body
+    if capture:
+        step["capture"] = capture
+    return step
+
+
+def _reverse(name: str, **kwargs) -> str | None:
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
+
+
+def _route(pattern: str) -> str | None:
+    """The first served route matching a regex, as a path template ('/...')."""
+    regex = re.compile(pattern)
+    for route, _ in iter_routes():
+        if regex.fullmatch(route):
+            return "/" + route
+    return None
+
+
+def _fill(template: str, value: str) -> str:
+    return re.sub(r"<[^>]+>", value, template, count=1)
+
+
+def resolve(fixture: Fixture) -> list[Endpoint]:
+    """The mix, in report order. `hello` first: every other figure is compared with it."""
+    patient = fixture.patient_uuid
+    endpoints = [Endpoint("hello", "Bare Django view (ceiling)", [_hello()])]
+
+    def page(key, label, name, query="", missing=None, **kwargs):
+        path = _reverse(name, **kwargs)
+        if path is None:
+            endpoints.append(Endpoint(key, label, unavailable=missing or f"no URL named {name}"))
+        else:
+            endpoints.append(Endpoint(key, label, [_page(fixture, path + query)]))
+
+    page("today", "Today page", "today")
+    page("patient_search", "Patient search", "patients:list", query=f"?q={fixture.search}")
+    page("chart_summary", "Chart summary (500 sessions)", "patients:chart", patient_uuid=patient)
+    page(
+        "chart_sessions",
+        "Chart: sessions tab (500 sessions)",
+        "clinical:sessions",
+        patient_uuid=patient,
+    )
+    page("outcomes_tab", "Outcome charts (patient)", "outcomes:tab", patient_uuid=patient)
+    page("analytics", "Analytics dashboard", "outcomes:analytics")
+    if fixture.course_uuid:
+        page(
+            "report_pdf",
+            "PDF progress report",
+            "reports:report-pdf",
+            patient_uuid=patient,
+            course_uuid=fixture.course_uuid,
+            kind=fixture.extra.get("report_kind", "progress"),
+        )
+    else:
+        endpoints.append(Endpoint("report_pdf", "PDF progress report", unavailable="no course"))
+    endpoints.append(_session_write(fixture))
+    everything = _route(r"api/v1/fhir/Patient/<[^>]+>/\$everything")
+    if everything:
+        endpoints.append(
+            Endpoint(
+                "fhir_everything",
+                "FHIR Patient $everything (500 sessions)",
+                [_api(fixture, "GET", _fill(everything, patient))],
+            )
+        )
+    else:
+        endpoints.append(
+            Endpoint("fhir_everything", "FHIR Patient $everything", unavailable="no route")
+        )
+    return endpoints
+
+
+def _hello() -> dict:
+    return {"method": "GET", "path": reverse("bench:hello"), "expect": [200]}
+
+
+def _session_write(fixture: Fixture) -> Endpoint:
+    """Create a needling session for a patient in care and sign it, through the API."""
+    label = "Create and sign a session (API)"
+    create = _route(r"api/v1/clinical/sessions")
+    sign = _route(r"api/v1/clinical/sessions/<[^>]+>/sign")
+    body = fixture.extra.get("session_body")
+    if not (create and sign and body):
+        missing = "create" if not create else "sign" if not sign else "a patient ready to treat"
+        return Endpoint("session_write", label, unavailable=f"no clinical API to {missing}")
+    return Endpoint(
+        "session_write",
+        label,
+        [
+            _api(fixture, "POST", create, body=body, expect=(200, 201), capture="uuid"),
+            _api(fixture, "POST", _fill(sign, "{captured}"), body={}, expect=(200,)),
+        ],
+        # One writer: a patient has at most one draft session at a time.
+        concurrency=1,
+    )

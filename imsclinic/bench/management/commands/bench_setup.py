@@ -1,0 +1,131 @@
+"""Prepare a bench database for a load run and print what the load driver needs, as JSON.
+
+Run by `imsclinic bench` with the same environment as the server it starts (the session cookie
+is only valid under the same secret key). Idempotent: it reuses the bench user and the records.
+Not for production databases: it creates a signed-in session and an API token for a bench user.
+"""
+
+import json
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
+
+from imsclinic.bench.endpoints import Fixture, resolve
+from imsclinic.bench.scale import HEAVY_CHART_NUMBER, model_or_none
+
+BENCH_USERNAME = "bench-practitioner"
+
+
+class Command(BaseCommand):
+    help = "Internal to `imsclinic bench`: bench user, session, token and endpoint list as JSON."
+
+    def handle(self, *args, **options):
+        from imsclinic.patients.models import Patient
+
+        patient = Patient.objects.filter(chart_number=HEAVY_CHART_NUMBER).first()
+        if patient is None:
+            raise CommandError("No heavy chart: generate data with `imsclinic demo --clinics N`.")
+        user = _bench_user(patient.clinic)
+        fixture = Fixture(
+            patient_uuid=str(patient.uuid),
+            course_uuid=_course_uuid(patient),
+            search="smi",
+            cookie=_session_cookie(user),
+            token=_token(user),
+        )
+        _report_kind(fixture)
+        endpoints = resolve(fixture)
+        self.stdout.write(
+            json.dumps(
+                {
+                    "patient_uuid": fixture.patient_uuid,
+                    "sessions": _count_sessions(patient),
+                    "counts": _counts(),
+                    "endpoints": [{**e.to_plan(), "unavailable": e.unavailable} for e in endpoints],
+                }
+            )
+        )
+
+
+def _bench_user(clinic):
+    import datetime
+
+    from imsclinic.accounts.models import Membership, NeedlingAuthorisation, Role, User
+
+    user, created = User.objects.get_or_create(
+        username=BENCH_USERNAME,
+        defaults={"first_name": "Bench", "last_name": "Practitioner", "is_demo_account": False},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    Membership.objects.get_or_create(user=user, clinic=clinic, role=Role.PRACTITIONER)
+    Membership.objects.get_or_create(user=user, clinic=clinic, role=Role.CLINIC_ADMIN)
+    today = datetime.date.today()
+    NeedlingAuthorisation.objects.get_or_create(
+        user=user,
+        jurisdiction=f"CA-{clinic.region or 'AB'}",
+        number="BENCH-DN",
+        defaults={
+            "authority": "Benchmark",
+            "issued_on": today - datetime.timedelta(days=30),
+            "expires_on": today + datetime.timedelta(days=365),
+        },
+    )
+    return user
+
+
+def _session_cookie(user) -> str:
+    """A signed-in session, as a browser would hold after logging in."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def _token(user) -> str:
+    from imsclinic.interop.actions import create_personal_token
+
+    _, raw = create_personal_token(user=user, by=user, name="bench", expires_in_days=1)
+    return raw
+
+
+def _course_uuid(patient) -> str | None:
+    course_model = model_or_none("clinical.CourseOfCare")
+    if course_model is None:
+        return None
+    course = course_model.objects.filter(patient=patient).order_by("-started_on").first()
+    return str(course.uuid) if course else None
+
+
+def _report_kind(fixture: Fixture) -> None:
+    try:
+        from imsclinic.reports.pdf import KINDS
+    except ImportError:
+        return
+    kinds = list(KINDS)
+    if kinds:
+        fixture.extra["report_kind"] = "progress" if "progress" in kinds else kinds[0]
+
+
+def _count_sessions(patient) -> int | None:
+    model = model_or_none("clinical.TreatmentSession")
+    return model.objects.filter(patient=patient).count() if model else None
+
+
+def _counts() -> dict:
+    counts = {}
+    for label in (
+        "accounts.Clinic",
+        "patients.Patient",
+        "clinical.TreatmentSession",
+        "clinical.NeedlingRow",
+        "outcomes.QuestionnaireResponse",
+        "scheduling.Appointment",
+    ):
+        model = model_or_none(label)
+        if model is not None:
+            counts[label] = model.objects.aggregate(n=Count("pk"))["n"]
+    return counts

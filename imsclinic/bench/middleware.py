@@ -1,0 +1,49 @@
+"""Per-request SQL query count and server time, for the benchmark only.
+
+settings.MIDDLEWARE lists this class first, but it removes itself at start-up (MiddlewareNotUsed)
+unless IMSCLINIC_BENCH_QUERY_COUNT=1, which the `bench` command sets for the server it starts; so
+production never pays for it. It sits first in the stack so that the queries of every other
+middleware (session, user, clinic) are counted too.
+Responses carry `X-Query-Count` and `X-Server-Time-Ms`; the load driver reads both.
+"""
+
+import os
+import time
+
+from django.core.exceptions import MiddlewareNotUsed
+from django.db import connections
+
+ENV_VAR = "IMSCLINIC_BENCH_QUERY_COUNT"
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV_VAR, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+class QueryCountMiddleware:
+    def __init__(self, get_response):
+        if not enabled():
+            raise MiddlewareNotUsed("Query counting is for the benchmark only.")
+        self.get_response = get_response
+
+    def __call__(self, request):
+        count = 0
+
+        def counter(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        started = time.perf_counter()
+        wrappers = [connections[alias].execute_wrapper(counter) for alias in connections]
+        for wrapper in wrappers:
+            wrapper.__enter__()
+        try:
+            response = self.get_response(request)
+        finally:
+            for wrapper in reversed(wrappers):
+                wrapper.__exit__(None, None, None)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        response["X-Query-Count"] = str(count)
+        response["X-Server-Time-Ms"] = f"{elapsed_ms:.2f}"
+        return response

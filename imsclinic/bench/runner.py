@@ -1,0 +1,325 @@
+"""`imsclinic bench`: data sizes × databases, a production server, a separate load process.
+
+For each database (sqlite, postgresql) and size (small, network) the runner
+1. prepares a bench-only database (a file under the work directory, or a PostgreSQL database
+   named imsclinic_bench_<size>): migrate, then `imsclinic demo` in network mode; a database
+   generated earlier with the same parameters is reused (`--rebuild` regenerates);
+2. runs `bench_setup` there (bench user, session cookie, API token, endpoint list);
+3. starts gunicorn with IMSCLINIC_ENV=production (a fresh random secret key, no SSL redirect,
+   allowed host 127.0.0.1, whitenoise over collected static files) and the query counter on;
+4. runs the load driver (bench/load.py) in its own process against it, endpoint by endpoint;
+5. stops the server.
+Then report.json and report.md are written (bench/report.py).
+
+Every step is a subprocess with an explicit environment, so the databases and settings of the
+runs never mix, and the `bench` command itself needs no database.
+"""
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+SIZES = {
+    # The heavy 500-session chart is in both sizes, so their pages compare like with like.
+    "small": {"clinics": 2, "patients": 300, "sessions": 3000},
+    "network": {"clinics": 50, "patients": 100_000, "sessions": 1_000_000},
+}
+QUICK_SIZES = {
+    "small": {"clinics": 2, "patients": 120, "sessions": 800},
+    "network": {"clinics": 4, "patients": 400, "sessions": 2000},
+}
+DATABASES = ("sqlite", "postgresql")
+
+
+@dataclass
+class Options:
+    sizes: list[str]
+    databases: list[str]
+    duration: float
+    out: Path
+    work: Path
+    postgres_url: str
+    concurrency: int = 2
+    workers: int = 2
+    threads: int = 2
+    quick: bool = False
+    rebuild: bool = False
+    seed: int = 1
+    network: dict = field(default_factory=dict)
+    only: list[str] = field(default_factory=list)
+
+    def spec(self, size: str) -> dict:
+        spec = dict((QUICK_SIZES if self.quick else SIZES)[size])
+        if size == "network":
+            spec.update({k: v for k, v in self.network.items() if v})
+        return spec | {"seed": self.seed}
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _python(*args) -> list[str]:
+    return [sys.executable, "-m", "imsclinic.cli", *args]
+
+
+class Target:
+    """One database at one size: how to reach it, create it and drop it."""
+
+    def __init__(self, options: Options, database: str, size: str):
+        self.options = options
+        self.database = database
+        self.size = size
+        self.spec = options.spec(size)
+        self.marker = options.work / f"{database}-{size}.json"
+        self.sqlite_path = options.work / f"{size}.sqlite3"
+        self.pg_name = f"imsclinic_bench_{size}"
+
+    def env(self, secret: str) -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("IMSCLINIC_")}
+        env.pop("DATABASE_URL", None)
+        env.update(
+            IMSCLINIC_ENV="production",
+            IMSCLINIC_SECRET_KEY=secret,
+            IMSCLINIC_DEBUG="false",
+            IMSCLINIC_SSL_REDIRECT="false",
+            IMSCLINIC_ALLOWED_HOSTS="127.0.0.1",
+            IMSCLINIC_DATA_DIR=str(self.options.work),
+            IMSCLINIC_STATIC_ROOT=str(self.options.work / "static"),
+            IMSCLINIC_LOG_LEVEL="ERROR",
+            IMSCLINIC_BENCH_QUERY_COUNT="1",
+        )
+        if self.database == "sqlite":
+            env["IMSCLINIC_SQLITE_PATH"] = str(self.sqlite_path)
+        else:
+            env["DATABASE_URL"] = f"{self.options.postgres_url.rstrip('/')}/{self.pg_name}"
+            env["IMSCLINIC_DB_POOL_MAX"] = str(max(4, self.options.threads + 1))
+        return env
+
+    def fresh(self) -> bool:
+        """Data generated earlier with the same parameters still there?"""
+        if self.options.rebuild or not self.marker.exists():
+            return False
+        if json.loads(self.marker.read_text()) != self.spec:
+            return False
+        return self.sqlite_path.exists() if self.database == "sqlite" else self._pg_exists()
+
+    def _admin(self, sql: str, *params):
+        import psycopg
+
+        with psycopg.connect(
+            f"{self.options.postgres_url.rstrip('/')}/postgres", autocommit=True
+        ) as conn:
+            return conn.execute(sql, params).fetchall() if sql.startswith("SELECT") else None
+
+    def _pg_exists(self) -> bool:
+        return bool(self._admin("SELECT 1 FROM pg_database WHERE datname = %s", self.pg_name))
+
+    def recreate(self) -> None:
+        self.marker.unlink(missing_ok=True)
+        if self.database == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.sqlite_path}{suffix}").unlink(missing_ok=True)
+        else:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+            self._admin(f'CREATE DATABASE "{self.pg_name}"')
+
+
+def _run(cmd: list[str], env: dict, *, capture: bool = False) -> str:
+    result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        cmd,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[2:])} failed (exit {result.returncode})")
+    return result.stdout or ""
+
+
+def prepare(target: Target, env: dict) -> dict:
+    """Migrate and generate the data unless an identical generation is already there."""
+    info = {"reused": target.fresh(), "generation_seconds": None}
+    if not info["reused"]:
+        target.recreate()
+        say(f"[{target.database}/{target.size}] migrating and generating {target.spec} …")
+        _run(_python("migrate", "-v0"), env)
+        started = time.perf_counter()
+        spec = target.spec
+        _run(
+            _python(
+                "demo",
+                "--clinics",
+                str(spec["clinics"]),
+                "--patients",
+                str(spec["patients"]),
+                "--sessions",
+                str(spec["sessions"]),
+                "--seed",
+                str(spec["seed"]),
+            )
+            + ([] if sys.stdout.isatty() else ["--no-progress"]),
+            env,
+        )
+        info["generation_seconds"] = round(time.perf_counter() - started, 1)
+        target.marker.write_text(json.dumps(spec))
+    else:
+        say(f"[{target.database}/{target.size}] reusing data generated earlier ({target.spec})")
+        _run(_python("migrate", "-v0"), env)
+    return info
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn, the production WSGI server, on a loopback port."""
+
+    def __init__(self, env: dict, options: Options):
+        self.port = free_port()
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "imsclinic.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(options.workers),
+                "--threads",
+                str(options.threads),
+                "--graceful-timeout",
+                "5",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        self._wait()
+
+    def _wait(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("The server exited during start-up; see its output above.")
+            try:
+                with urllib.request.urlopen(  # noqa: S310 - loopback http only
+                    f"http://127.0.0.1:{self.port}/healthz", timeout=2
+                ) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("The server did not answer /healthz within a minute.")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def drive(port: int, endpoints: list[dict], options: Options) -> list[dict]:
+    """Run the load driver in its own process; it prints progress, returns JSON."""
+    plan = {
+        "host": "127.0.0.1",
+        "port": port,
+        "duration": options.duration,
+        "concurrency": options.concurrency,
+        "warmup": min(1.0, options.duration / 5),
+        "endpoints": endpoints,
+    }
+    result = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "imsclinic.bench.load"],
+        input=json.dumps(plan),
+        text=True,
+        stdout=subprocess.PIPE,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    return json.loads(result.stdout)
+
+
+def run_one(options: Options, database: str, size: str) -> dict:
+    target = Target(options, database, size)
+    secret = secrets.token_urlsafe(64)
+    env = target.env(secret)
+    info = prepare(target, env)
+    setup = json.loads(_run(_python("bench_setup"), env, capture=True).strip().splitlines()[-1])
+    endpoints = [
+        e for e in setup["endpoints"] if not options.only or e["key"] in options.only + ["hello"]
+    ]
+    available = [e for e in endpoints if not e["unavailable"]]
+    say(
+        f"[{database}/{size}] serving with gunicorn (production settings); driving "
+        f"{len(available)} endpoints × {options.duration} s"
+    )
+    server = Server(env, options)
+    try:
+        results = {r["key"]: r for r in drive(server.port, available, options)}
+    finally:
+        server.stop()
+    rows = []
+    for e in endpoints:
+        row = {"key": e["key"], "label": e["label"]}
+        if e["unavailable"]:
+            row["available"] = False
+            row["reason"] = e["unavailable"]
+        else:
+            row["available"] = True
+            row.update(results[e["key"]])
+        rows.append(row)
+    return {
+        "database": database,
+        "size": size,
+        "spec": target.spec,
+        "counts": setup["counts"],
+        "heavy_patient_sessions": setup["sessions"],
+        **info,
+        "endpoints": rows,
+    }
+
+
+def collect_static(options: Options) -> None:
+    env = Target(options, "sqlite", "small").env(secrets.token_urlsafe(64))
+    static = options.work / "static"
+    if static.exists():
+        shutil.rmtree(static)
+    _run(_python("collectstatic", "--noinput", "-v0"), env)
+
+
+def run(options: Options) -> dict:
+    from imsclinic.bench.report import build_report, write_report
+
+    options.out.mkdir(parents=True, exist_ok=True)
+    options.work.mkdir(parents=True, exist_ok=True)
+    collect_static(options)
+    runs = []
+    for database in options.databases:
+        for size in options.sizes:
+            runs.append(run_one(options, database, size))
+    settings = asdict(options)
+    settings.update(out=str(options.out), work=str(options.work))
+    settings.pop("postgres_url", None)
+    report = build_report(runs, settings)
+    write_report(report, options.out)
+    return report

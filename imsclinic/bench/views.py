@@ -1,0 +1,14 @@
+"""The bench's ceiling: the cheapest response this Django stack can give.
+
+`hello` touches no database, no session and no template. The benchmark measures it on the same
+server as the real pages and reports every page also as a ratio to it, so a figure says how much
+of the stack's own ceiling a page uses, independent of the machine it ran on.
+"""
+
+from django.http import HttpResponse
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+def hello(request):
+    return HttpResponse(b"hello", content_type="text/plain")

@@ -1,0 +1,166 @@
+"""Helpers for the load and kill tests: a real gunicorn on loopback over a scratch SQLite file,
+and writer processes that register patients through the real form (session + CSRF).
+
+Traffic goes to 127.0.0.1 only, and every loop is bounded in count and time.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PASSWORD = "load-test-password-9431"  # noqa: S105
+SETUP = f"""
+import django, os
+os.environ['DJANGO_SETTINGS_MODULE'] = 'imsclinic.settings'
+django.setup()
+from django.core.management import call_command
+call_command('migrate', verbosity=0)
+from imsclinic.accounts.models import Clinic, Membership, Role, User
+clinic = Clinic.objects.create(name='Load Clinic', slug='load')
+for i in range(8):
+    user = User.objects.create_user(f'desk{{i}}', password='{PASSWORD}')
+    Membership.objects.create(user=user, clinic=clinic, role=Role.FRONT_DESK)
+"""
+
+# One writer: sign in, then register `count` patients; print each acknowledged (2xx/3xx) name.
+WRITER = r"""
+import http.cookiejar, json, re, sys, time, urllib.parse, urllib.request
+base, username, password, count, deadline = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+jar = http.cookiejar.CookieJar()
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **k):
+        return None
+opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+def csrf():
+    return next(c.value for c in jar if c.name == 'csrftoken')
+def post(path, data):
+    body = urllib.parse.urlencode(data).encode()
+    req = urllib.request.Request(base + path, data=body, headers={'X-CSRFToken': csrf(), 'Referer': base + path})
+    try:
+        with opener.open(req, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+opener.open(base + '/accounts/login/', timeout=30).read()
+status = post('/accounts/login/', {'username': username, 'password': password})
+if status != 302:
+    print(json.dumps({'error': f'login {status}'}), flush=True); sys.exit(1)
+for i in range(count):
+    if time.time() > deadline:
+        break
+    name = f'{username}-{i}'
+    try:
+        status = post('/patients/new/', {'given_name': 'Load', 'family_name': name, 'date_of_birth': '1980-02-03', 'sex': 'female', 'preferred_language': 'en'})
+    except Exception as exc:
+        print(json.dumps({'failed': name, 'why': type(exc).__name__}), flush=True)
+        break
+    if status == 302:
+        print(json.dumps({'ack': name}), flush=True)
+    else:
+        print(json.dumps({'failed': name, 'status': status}), flush=True)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env_for(data_dir: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMSCLINIC_")}
+    env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env["IMSCLINIC_DATA_DIR"] = str(data_dir)
+    env["IMSCLINIC_LOG_LEVEL"] = "WARNING"
+    return env
+
+
+def prepare_database(data_dir: Path) -> Path:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-c", SETUP], env=env_for(data_dir), check=True, timeout=120
+    )
+    return data_dir / "imsclinic.sqlite3"
+
+
+def start_server(data_dir: Path, port: int, log: Path, *, workers=3, threads=2):
+    log_file = log.open("w")
+    proc = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "imsclinic.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--graceful-timeout",
+            "5",
+        ],
+        env=env_for(data_dir),
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so the kill test can kill all of it
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"gunicorn did not start: {log.read_text()[-2000:]}")
+
+
+def start_writers(port: int, workers: int, count: int, seconds: float):
+    deadline = time.time() + seconds
+    return [
+        subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-c",
+                WRITER,
+                f"http://127.0.0.1:{port}",
+                f"desk{i}",
+                PASSWORD,
+                str(count),
+                str(deadline),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(workers)
+    ]
+
+
+def collect(writers, timeout: float = 90) -> tuple[list[str], list[dict]]:
+    acked, failed = [], []
+    for proc in writers:
+        out, err = proc.communicate(timeout=timeout)
+        for line in out.splitlines():
+            item = json.loads(line)
+            if "ack" in item:
+                acked.append(item["ack"])
+            else:
+                failed.append(item)
+    return acked, failed
+
+
+def run_cli(data_dir: Path, *args):
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "imsclinic.cli", *args],
+        env=env_for(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

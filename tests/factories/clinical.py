@@ -1,6 +1,5 @@
 """Factories for clinical records. Sessions default to a clean, signable state."""
 
-import datetime
 from decimal import Decimal
 
 import factory
@@ -53,7 +52,7 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     clinic = factory.SelfAttribute("patient.clinic")
     practitioner = factory.SubFactory(UserFactory)
-    assessed_on = factory.LazyFunction(datetime.date.today)
+    assessed_on = factory.LazyAttribute(lambda o: o.clinic.today())
 
 
 class CourseOfCareFactory(factory.django.DjangoModelFactory):
@@ -68,6 +67,7 @@ class CourseOfCareFactory(factory.django.DjangoModelFactory):
     planned_sessions = 8
     frequency_days = 7
     goals = [{"activity": "Sit through a one-hour meeting", "baseline_score": 3}]
+    started_on = factory.LazyAttribute(lambda o: o.clinic.today())
 
 
 class TreatmentSessionFactory(factory.django.DjangoModelFactory):

@@ -56,3 +56,23 @@
     }
   });
 })();
+
+// Autofocus is skipped by browsers when the URL has a fragment (#add-row after adding a row), so
+// put the cursor in the next row's muscle box ourselves: charting continues from the keyboard.
+(function () {
+  "use strict";
+  function focusRowForm() {
+    var first = document.querySelector("[data-row-form] [autofocus]");
+    var active = document.activeElement;
+    if (first && (!active || active === document.body || active.id === "main")) {
+      first.focus({ preventScroll: window.location.hash !== "#add-row" });
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focusRowForm);
+  } else {
+    focusRowForm();
+  }
+  // Chrome may restore focus to the body after scrolling to the fragment; try once more.
+  window.addEventListener("load", focusRowForm);
+})();

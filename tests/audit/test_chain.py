@@ -86,3 +86,17 @@ def test_verify_passes_an_intact_chain(clinic_a, capsys):
     out = capsys.readouterr().out
     assert "audit_auditevent: 3 rows, chain intact" in out
     assert ChartAccess.objects.count() == 0
+
+
+def test_verify_detects_a_tampered_chart_access_row(client, alice, patient_a, capsys):
+    """The access log (who opened which chart) is chained too: an edited username is caught."""
+    client.force_login(alice)
+    for _ in range(3):
+        client.get(f"/patients/{patient_a.uuid}/")
+    rows = list(ChartAccess.objects.order_by("id"))
+    assert chain.verify(ChartAccess).ok
+    _tamper("UPDATE audit_chartaccess SET username = %s WHERE id = %s", ["olivia", rows[1].id])
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("audit", "verify")
+    assert exit_info.value.code == 1
+    assert f"audit_chartaccess: row id {rows[1].id}" in capsys.readouterr().err

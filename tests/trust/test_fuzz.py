@@ -1,0 +1,145 @@
+"""Bad input: property tests on the patient form, screening and scoring; oversized and malformed
+API bodies; SQL in sort parameters."""
+
+import json
+import math
+
+import pytest
+from django.conf import settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from imsclinic import knowledge
+from imsclinic.patients.forms import DEMOGRAPHIC_FIELDS, PatientForm
+from imsclinic.patients.models import Patient
+
+FUZZ = hsettings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@pytest.mark.django_db
+@FUZZ
+@given(st.dictionaries(st.sampled_from(DEMOGRAPHIC_FIELDS), st.text(max_size=300), max_size=12))
+def test_patient_form_never_crashes_and_only_accepts_sane_data(data):
+    form = PatientForm(data=data)
+    if form.is_valid():
+        assert form.cleaned_data["given_name"].strip()
+        assert form.cleaned_data["family_name"].strip()
+        assert form.cleaned_data["date_of_birth"].year > 1890
+    else:
+        assert form.errors
+
+
+@FUZZ
+@given(st.dictionaries(st.text(max_size=30), json_values, max_size=8))
+def test_screening_validation_never_crashes(answers):
+    field_names = [q["field"] for q in knowledge.screening_questions()]
+    clean, errors = knowledge.validate_answers(answers)
+    assert isinstance(clean, dict) and isinstance(errors, dict)
+    assert set(clean) <= set(field_names) | set(answers)
+    try:
+        result = knowledge.screen(answers)
+    except knowledge.InvalidAnswersError:
+        assert errors, "screen() refused answers that validate_answers() accepted"
+    else:
+        assert result is not None
+
+
+@FUZZ
+@given(st.data())
+def test_screening_gives_a_decision_for_any_well_formed_answers(data):
+    answers = {}
+    for q in knowledge.screening_questions():
+        if q["type"] == "boolean":
+            answers[q["field"]] = data.draw(st.booleans())
+        elif q["type"].startswith("number"):
+            answers[q["field"]] = data.draw(
+                st.floats(min_value=q["minimum"] or 0, max_value=q["maximum"] or 100)
+            )
+    clean, errors = knowledge.validate_answers(answers)
+    if not errors:
+        assert knowledge.screen(answers) is not None
+
+
+INSTRUMENTS = sorted(knowledge.load_knowledge().instruments)
+
+
+@FUZZ
+@given(st.sampled_from(INSTRUMENTS), st.data())
+def test_scores_of_valid_responses_stay_in_range(instrument_id, data):
+    instrument = knowledge.load_knowledge().instruments[instrument_id]
+    responses = {}
+    for item in instrument.items:
+        if item.optional and data.draw(st.booleans()):
+            continue
+        responses[item.id] = data.draw(st.integers(int(math.ceil(item.min)), int(item.max)))
+    try:
+        score = knowledge.score_instrument(instrument_id, responses)
+    except ValueError:
+        return  # e.g. a patient-specific instrument that needs named activities
+    low, high = instrument.range if instrument.range else (None, None)
+    value = score.value if hasattr(score, "value") else score.total
+    if low is not None:
+        assert low <= value <= high
+
+
+@FUZZ
+@given(st.sampled_from(INSTRUMENTS), st.dictionaries(st.text(max_size=10), json_values, max_size=6))
+def test_garbage_responses_are_refused_with_a_value_error(instrument_id, responses):
+    try:
+        knowledge.score_instrument(instrument_id, responses)
+    except ValueError:
+        pass
+
+
+# --- The HTTP edge -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_oversized_api_body_is_refused_with_413_json(client, alice):
+    client.force_login(alice)
+    body = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = client.post("/api/v1/patients", body, content_type="application/json")
+    assert response.status_code == 413
+    assert "too large" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_oversized_form_post_gets_a_clear_page(client, alice):
+    client.force_login(alice)
+    body = "given_name=" + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = client.post("/patients/new/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()
+    assert not Patient.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body", ["{not json", '{"given_name": ', "[1, 2", '"just a string"', "\x00\xff", "null"]
+)
+def test_malformed_json_to_the_api_is_a_clear_4xx(client, alice, body):
+    client.force_login(alice)
+    response = client.post("/api/v1/patients", body, content_type="application/json")
+    assert 400 <= response.status_code < 500
+    assert response.json()  # a JSON explanation, not an HTML error page
+    assert not Patient.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("param", ["ordering", "sort", "order_by", "o"])
+def test_sql_in_a_sort_parameter_is_ignored(client, alice, patient_a, param):
+    client.force_login(alice)
+    evil = "family_name; DROP TABLE patients_patient; --"
+    for path in ("/patients/", "/api/v1/patients"):
+        response = client.get(path, {param: evil})
+        assert response.status_code in (200, 400, 422), path
+    assert Patient.objects.filter(pk=patient_a.pk).exists()
+    assert json.dumps(evil) not in client.get("/patients/", {param: evil}).content.decode()

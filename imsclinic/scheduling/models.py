@@ -159,7 +159,7 @@ class AppointmentSeries(PublicIdModel, TimestampedModel):
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, related_name="appointment_series"
+        "patients.Patient", on_delete=models.CASCADE, related_name="appointment_series"
     )
     practitioner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -212,7 +212,7 @@ class Appointment(PublicIdModel, TimestampedModel):
         "accounts.Clinic", on_delete=models.PROTECT, related_name="appointments"
     )
     patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, related_name="appointments"
+        "patients.Patient", on_delete=models.CASCADE, related_name="appointments"
     )
     practitioner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"

@@ -133,6 +133,13 @@ PROTECTED_ROUTES: set[str] = {
     "api/v1/practitioners",
     "api/v1/practitioners/<uuidstr:user_uuid>",
     "api/v1/exports/csv",
+    "interop/portal/record/",
+    "interop/portal/record.pdf",
+    "interop/portal/record.fhir.json",
+    "interop/portal/appointments.ics",
+    "interop/exports/",
+    "interop/exports/csv/",
+    "interop/exports/fhir/",
 }
 
 # Prefixes whose routes protect themselves wholesale (Django admin: superusers only).

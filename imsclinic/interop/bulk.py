@@ -38,6 +38,9 @@ EXPORT_TYPES = (
     "CarePlan",
 )
 
+# Types that several clinics of one network can share.
+SHARED_TYPES = {"Practitioner", "Questionnaire"}
+
 
 def admin_clinic(request, clinic_uuid: uuid.UUID | None) -> Clinic:
     """The clinic to export: one where the caller is clinic admin (403 otherwise, 404 if not
@@ -71,6 +74,8 @@ def write_ndjson(clinics, out_dir: Path, *, by=None, progress=None) -> dict[str,
     out_dir.mkdir(parents=True, exist_ok=True)
     handles: dict[str, io.TextIOWrapper] = {}
     counts: dict[str, int] = {}
+    # A person working at two clinics, or an instrument both use, is written once.
+    shared_seen: set[tuple[str, str]] = set()
     try:
         for clinic in clinics:
             advance = (
@@ -81,6 +86,10 @@ def write_ndjson(clinics, out_dir: Path, *, by=None, progress=None) -> dict[str,
             clinic_counts: dict[str, int] = {}
             for resource in Walk(clinic=clinic, tick=advance):
                 kind = resource.get_resource_type()
+                if kind in SHARED_TYPES:
+                    if (kind, resource.id) in shared_seen:
+                        continue
+                    shared_seen.add((kind, resource.id))
                 if kind not in handles:
                     handles[kind] = open(out_dir / f".{kind}.ndjson.part", "w", encoding="utf-8")  # noqa: SIM115
                 handles[kind].write(to_json(resource) + "\n")

@@ -12,11 +12,21 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import Field
 
 from imsclinic.accounts.models import Membership, User
 from imsclinic.core.api_auth import api_auth, require_scope, require_staff
 from imsclinic.interop import bulk
 from imsclinic.interop.csv_export import csv_zip
+
+
+class BoundedPagination(LimitOffsetPagination):
+    """limit/offset with bounds: an offset past SQLite's 64-bit integers would be a 500."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=10_000_000)
+
 
 practitioners_router = Router(tags=["practitioners"], auth=api_auth)
 exports_router = Router(tags=["exports"], auth=api_auth)
@@ -61,7 +71,7 @@ def _out(user, clinic_ids) -> dict:
 
 
 @practitioners_router.get("", response=list[PractitionerOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_practitioners(request, role: str | None = None):
     """Staff of the caller's clinics with their roles; `role` filters (e.g. practitioner)."""
     require_staff(request)

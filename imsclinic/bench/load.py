@@ -19,6 +19,7 @@ from X-Query-Count. Progress lines go to stderr.
 
 import http.client
 import json
+import math
 import sys
 import threading
 import time
@@ -29,7 +30,7 @@ def percentile(values: list[float], p: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    rank = max(1, min(len(ordered), int(round(p / 100 * len(ordered) + 0.5))))
+    rank = max(1, min(len(ordered), math.ceil(p / 100 * len(ordered))))
     return ordered[rank - 1]
 
 

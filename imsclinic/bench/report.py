@@ -138,7 +138,7 @@ def render_markdown(report: dict) -> str:
             lines.append(
                 f"| {e['label']} | {e['throughput']} | {_fmt(e.get('throughput_vs_hello'))} "
                 f"| {_fmt(e['p50_ms'])} | {_fmt(e['p95_ms'])} | {_fmt(e['p99_ms'])} "
-                f"| {_fmt(e['server_p95_ms'])} | {e['errors']} | {_fmt(e['queries_per_request'])} |"
+                f"| {_fmt(e['server_p95_ms'])} | {e['errors']} | {_fmt(e.get('queries_per_request'))} |"
             )
         errors = [e for e in run["endpoints"] if e.get("first_error")]
         for e in errors:

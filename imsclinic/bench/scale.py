@@ -256,9 +256,12 @@ def _writer(label: str, net: Network) -> TableWriter | None:
         return None
 
 
-def _session_plan(spec: ScaleSpec, rng: random.Random, count: int) -> list[int]:
-    """Sessions per generated patient, summing exactly to the budget; about 1 in 6 has none."""
-    budget = spec.sessions - spec.heavy_sessions
+def _session_plan(spec: ScaleSpec, rng: random.Random, count: int, existing: int = 0) -> list[int]:
+    """Sessions per generated patient, summing exactly to the budget; about 1 in 6 has none.
+
+    The budget is the spec's total less the heavy chart and the sessions the ordinary demo made.
+    """
+    budget = max(0, spec.sessions - spec.heavy_sessions - existing)
     weights = [0.0 if rng.random() < 0.17 else rng.uniform(0.3, 1.7) for _ in range(count)]
     total = sum(weights) or 1.0
     plan = [int(w / total * budget) for w in weights]
@@ -286,7 +289,12 @@ def _patients_and_care(spec: ScaleSpec, base, net: Network, progress) -> None:
     existing = Patient.objects.count()
     count = max(0, spec.patients - existing)
     # The first generated patient is the heavy chart; the rest share the remaining budget.
-    plan = [spec.heavy_sessions, *_session_plan(spec, rng, count - 1)] if count else []
+    existing_sessions = w.sessions.model.objects.count() if w.sessions else 0
+    plan = (
+        [spec.heavy_sessions, *_session_plan(spec, rng, count - 1, existing_sessions)]
+        if count
+        else []
+    )
     clinics = net.clinics
     now = timezone.now()
     advance_patients = progress("Network patients", count)

@@ -138,7 +138,7 @@ def _legend(entries: list[tuple[str, str, str]]) -> str:
                 f'stroke-width="2.5"{dash}/>'
             )
         out.append(f'<text x="{x + 24}" y="16" fill="{INK}">{escape(label)}</text>')
-        x += 30 + 7 * len(label)
+        x += 40 + 7 * len(label)
     return "".join(out)
 
 

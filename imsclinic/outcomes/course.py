@@ -71,6 +71,19 @@ class ScoreSeries:
             return "worsened"
         return "no_important_change"
 
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+STATUS_LABELS = {
+    "improved": "MCID reached",
+    "worsened": "worse by the MCID",
+    "no_important_change": "below MCID",
+    "no_follow_up": "baseline only",
+    "no_mcid": "transition rating",
+}
+
 
 @dataclass
 class Flag:

@@ -50,6 +50,7 @@ def outcomes_tab(request, patient):
             data=data,
             due=due_for(course),
             discharge_form=DischargeForm(),
+            condition_name=_condition_names().get(course.condition_id, course.condition_id),
             **course_charts(data),
         )
     context["other_responses"] = QuestionnaireResponse.objects.filter(

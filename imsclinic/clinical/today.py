@@ -66,7 +66,14 @@ def unsigned_records_panel(request):
         if patient.pk in seen or patient.pk in drafted:
             continue
         seen.add(patient.pk)
-        rows.append({"patient": patient, "when": appointment.starts_at, "why": "Appointment"})
+        rows.append(
+            {
+                "patient": patient,
+                "when": appointment.starts_at,
+                "why": appointment.get_kind_display(),
+                "appointment": appointment.uuid,
+            }
+        )
     for course in due_courses(clinic, user, day):
         if course.patient_id in seen or course.patient_id in drafted:
             continue

@@ -257,3 +257,30 @@ def test_today_panel_lists_due_and_drafts(client, alice, patient_a, records):
     login(client, alice)
     html = client.get(reverse("today")).content.decode()
     assert "To chart" in html and "Continue" in html and patient_a.given_name in html
+
+
+def test_start_from_todays_appointment_links_it(client, alice, patient_a, clinic_a):
+    import datetime
+
+    from django.utils import timezone
+
+    from imsclinic.scheduling.models import Appointment
+
+    ConsentFactory(patient=patient_a, explained_by=alice)
+    start = timezone.now().astimezone(clinic_a.tz).replace(hour=12, minute=0)
+    appointment = Appointment.objects.create(
+        clinic=clinic_a,
+        patient=patient_a,
+        practitioner=alice,
+        kind="ims_treatment",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=30),
+    )
+    login(client, alice)
+    html = client.get(reverse("today")).content.decode()
+    assert f'value="{appointment.uuid}"' in html
+    client.post(
+        reverse("clinical:session-start", args=[patient_a.uuid]),
+        {"appointment": str(appointment.uuid)},
+    )
+    assert TreatmentSession.objects.get(patient=patient_a).appointment == appointment

@@ -8,6 +8,7 @@ from tests.factories.accounts import (  # noqa: F401
 )
 from tests.factories.patients import PatientFactory  # noqa: F401
 from tests.factories.clinical import (  # noqa: F401
+    AdverseEventFactory,
     AssessmentFactory,
     ConsentFactory,
     ConsentTextVersionFactory,

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from imsclinic.clinical.models import (
     DEFAULT_CONSENT_BODY,
+    AdverseEvent,
     Assessment,
     Consent,
     ConsentTextVersion,
@@ -104,3 +105,15 @@ class NeedlingRowFactory(factory.django.DjangoModelFactory):
     lot_number = "LOT-2291"
     response = "twitch"
     tolerance = "good"
+
+
+class AdverseEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AdverseEvent
+
+    session = factory.SubFactory(TreatmentSessionFactory)
+    patient = factory.SelfAttribute("session.patient")
+    clinic = factory.SelfAttribute("session.clinic")
+    kind = "bruising"
+    severity = "mild"
+    action_taken = "Pressure and reassurance."

@@ -35,6 +35,13 @@ class Assessment(PublicIdModel, TimestampedModel, SignableModel):
     practitioner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    appointment = models.ForeignKey(
+        "scheduling.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assessments",
+    )
     assessed_on = models.DateField()
     pain_pattern = models.TextField(blank=True)
     onset = models.CharField(max_length=200, blank=True)

@@ -55,6 +55,13 @@ class TreatmentSession(PublicIdModel, TimestampedModel, SignableModel):
     practitioner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    appointment = models.ForeignKey(
+        "scheduling.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="treatment_sessions",
+    )
     session_number = models.PositiveIntegerField()
     started_at = models.DateTimeField(default=timezone.now)
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)

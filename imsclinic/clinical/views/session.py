@@ -51,8 +51,23 @@ def sessions_tab(request, patient):
 @chart_view("chart.sessions.start", clinical=True)
 @require_POST
 def session_start(request, patient):
-    session = actions.start_session(patient=patient, by=request.user)
+    session = actions.start_session(
+        patient=patient, by=request.user, appointment=_appointment(request, patient)
+    )
     return redirect("clinical:session", session_uuid=session.uuid)
+
+
+def _appointment(request, patient):
+    """The appointment the session was started from (Today page), if it is this patient's."""
+    import uuid
+
+    from imsclinic.scheduling.models import Appointment
+
+    try:
+        appointment_uuid = uuid.UUID(request.POST.get("appointment", ""))
+    except ValueError:
+        return None
+    return Appointment.objects.filter(uuid=appointment_uuid, patient=patient).first()
 
 
 def _row_initial(session) -> dict:

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 
 from imsclinic.accounts.models import Clinic, Role, User
 from imsclinic.core.demo import DEMO_PASSWORDS, build_demo
@@ -20,21 +21,24 @@ def _snapshot():
     )
 
 
-def test_same_seed_gives_the_same_people(django_db_blocker):
-    build_demo(patients=25, seed=7)
-    first = _snapshot()
-    Patient.objects.all().delete()
-    build_demo(patients=25, seed=7)
-    assert _snapshot() == first
+def _build_and_snapshot(seed):
+    """Build into a savepoint, read it, roll it back: every build starts from an empty database."""
+    with transaction.atomic():
+        build_demo(patients=25, seed=seed)
+        snapshot = _snapshot()
+        transaction.set_rollback(True)
+    return snapshot
+
+
+def test_same_seed_gives_the_same_people():
+    first = _build_and_snapshot(7)
+    assert not Patient.objects.exists()
+    assert _build_and_snapshot(7) == first
     assert len(first) == 25
 
 
 def test_other_seed_gives_other_people():
-    build_demo(patients=25, seed=7)
-    first = _snapshot()
-    Patient.objects.all().delete()
-    build_demo(patients=25, seed=8)
-    assert _snapshot() != first
+    assert _build_and_snapshot(7) != _build_and_snapshot(8)
 
 
 def test_demo_logins_work_and_have_their_roles():

@@ -139,17 +139,18 @@ def _hello() -> dict:
 def _session_write(fixture: Fixture) -> Endpoint:
     """Create a needling session for a patient in care and sign it, through the API."""
     label = "Create and sign a session (API)"
-    create = _route(r"api/v1/clinical/sessions")
+    create = _route(r"api/v1/clinical/patients/<[^>]+>/sessions")
     sign = _route(r"api/v1/clinical/sessions/<[^>]+>/sign")
     body = fixture.extra.get("session_body")
-    if not (create and sign and body):
+    writer = fixture.extra.get("writer_uuid")
+    if not (create and sign and body and writer):
         missing = "create" if not create else "sign" if not sign else "a patient ready to treat"
         return Endpoint("session_write", label, unavailable=f"no clinical API to {missing}")
     return Endpoint(
         "session_write",
         label,
         [
-            _api(fixture, "POST", create, body=body, expect=(200, 201), capture="uuid"),
+            _api(fixture, "POST", _fill(create, writer), body=body, expect=(201,), capture="uuid"),
             _api(fixture, "POST", _fill(sign, "{captured}"), body={}, expect=(200,)),
         ],
         # One writer: a patient has at most one draft session at a time.

@@ -35,6 +35,7 @@ class Command(BaseCommand):
             token=_token(user),
         )
         _report_kind(fixture)
+        _session_writer(fixture, patient.clinic, user)
         endpoints = resolve(fixture)
         self.stdout.write(
             json.dumps(
@@ -108,6 +109,60 @@ def _report_kind(fixture: Fixture) -> None:
     kinds = list(KINDS)
     if kinds:
         fixture.extra["report_kind"] = "progress" if "progress" in kinds else kinds[0]
+
+
+def _session_writer(fixture: Fixture, clinic, user) -> None:
+    """A consented patient in care whom the write benchmark treats again and again.
+
+    Not the heavy chart: its session count must stay at 500 while the benchmark runs.
+    """
+    try:
+        from imsclinic.clinical.actions.consent import record_consent
+        from imsclinic.clinical.models import ConsentTextVersion, consent_problems
+    except ImportError:
+        return
+    from imsclinic.patients.models import Patient
+
+    writer, _ = Patient.objects.get_or_create(
+        clinic=clinic,
+        chart_number="BENCH-W",
+        defaults={
+            "given_name": "Wendy",
+            "family_name": "Benchwriter",
+            "date_of_birth": "1970-05-05",
+        },
+    )
+    if consent_problems(writer):
+        current = ConsentTextVersion.current_for(clinic.pk)
+        record_consent(
+            patient=writer,
+            by=user,
+            signature_name=writer.full_name,
+            covers_thorax=False,
+            shown_version=current.version if current else 1,
+        )
+    fixture.extra["writer_uuid"] = str(writer.uuid)
+    fixture.extra["session_body"] = {
+        "pain_before": 6,
+        "pain_after": 3,
+        "needles_in": 3,
+        "needles_out": 3,
+        "duration_minutes": 30,
+        "precheck_done": True,
+        "clean_technique": {"skin_prep": True, "hand_hygiene": True, "sharps": True},
+        "aftercare_given": "Heat and gentle movement; soreness for 24-48 hours is expected.",
+        "rows": [
+            {
+                "muscle_id": "gluteus_medius",
+                "side": "R",
+                "insertions": 3,
+                "depth_mm": "25",
+                "needle_gauge": "0.30",
+                "needle_length_mm": "50",
+                "response": "twitch",
+            }
+        ],
+    }
 
 
 def _count_sessions(patient) -> int | None:

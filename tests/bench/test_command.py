@@ -1,0 +1,38 @@
+"""`imsclinic bench --quick` end to end: data, production server, load process, report."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+
+@pytest.mark.slow
+def test_quick_bench_writes_a_report(tmp_path):
+    out, work = tmp_path / "out", tmp_path / "work"
+    result = subprocess.run(  # noqa: S603 - our own interpreter and command
+        [
+            sys.executable, "-m", "imsclinic.cli", "bench", "--quick",
+            "--databases", "sqlite", "--sizes", "small",
+            "--only", "chart_summary,patient_search",
+            "--out", str(out), "--work", str(work),
+        ],
+        cwd=settings.BASE_DIR, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    report = json.loads((out / "report.json").read_text())
+    (run,) = report["runs"]
+    assert (run["database"], run["size"]) == ("sqlite", "small")
+    assert run["heavy_patient_sessions"] == 500
+    rows = {e["key"]: e for e in run["endpoints"]}
+    assert set(rows) == {"hello", "chart_summary", "patient_search"}
+    for row in rows.values():
+        assert row["available"] and row["errors"] == 0, row
+        assert row["operations"] > 0 and row["p95_ms"] > 0
+    assert rows["hello"]["queries_per_request"] == 0
+    # Pages are signed-in pages: the session, the user and the chart itself take queries.
+    assert rows["chart_summary"]["queries_per_request"] > 3
+    assert 0 < rows["chart_summary"]["throughput_vs_hello"] < 1
+    text = (out / "report.md").read_text()
+    assert "## sqlite · small" in text and "Chart summary (500 sessions)" in text

@@ -37,8 +37,23 @@
     }
   });
 
+  // The accepted segments start as the engine's suggestion. While the practitioner has not
+  // edited them, they follow the suggestion as findings are added; an edit is never overwritten.
+  function followSuggestion() {
+    var panel = document.getElementById("findings-panel");
+    var accepted = document.getElementById("id_accepted_segments");
+    if (!panel || !accepted) return;
+    var previous = accepted.getAttribute("data-prefilled");
+    if (previous === null) previous = accepted.value;
+    if (accepted.value === previous) {
+      accepted.value = panel.getAttribute("data-suggested") || accepted.value;
+      accepted.setAttribute("data-prefilled", accepted.value);
+    }
+  }
+
   // After htmx swaps the findings panel, put the cursor back in the muscle box for the next one.
   document.addEventListener("htmx:afterSwap", function (event) {
+    followSuggestion();
     var next = event.target.querySelector && event.target.querySelector("[data-refocus]");
     if (!next && event.detail && event.detail.target) {
       next = document.querySelector("[data-refocus]");

@@ -4,6 +4,7 @@ import functools
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 
 def portal_patient_required(view):
@@ -17,6 +18,8 @@ def portal_patient_required(view):
             raise PermissionDenied(
                 "The portal is for patients with an invitation from their clinic."
             )
+        # Patients see times in their clinic's zone (the middleware resets it afterwards).
+        timezone.activate(patient.clinic.tz)
         return view(request, patient, *args, **kwargs)
 
     return wrapper

@@ -8,8 +8,8 @@ from imsclinic.scheduling.actions import online_notice
 from imsclinic.scheduling.availability import free_slots
 from imsclinic.scheduling.models import DURATIONS, Availability, Kind
 
-ONLINE_DAYS_AHEAD = 21
-MAX_PER_DAY = 8
+ONLINE_DAYS_AHEAD = 14
+MAX_PER_DAY = 6
 
 
 @dataclass(frozen=True)

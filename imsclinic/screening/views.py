@@ -32,7 +32,11 @@ BOOKED_KEY = "screening-booked:{slug}"
 
 
 def _clinic(slug) -> Clinic:
-    return get_object_or_404(Clinic, slug=slug)
+    """The clinic of a public page; its pages show times in its own zone (the middleware resets
+    the zone after the request)."""
+    clinic = get_object_or_404(Clinic, slug=slug)
+    timezone.activate(clinic.tz)
+    return clinic
 
 
 def _stored(request, clinic):

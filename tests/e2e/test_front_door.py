@@ -1,0 +1,107 @@
+"""The front door in a real browser: a visitor screens themself and books an assessment; a
+front-desk member turns a request from the queue into a patient."""
+
+import pytest
+from playwright.sync_api import expect
+
+from imsclinic.knowledge import screening_questions
+from imsclinic.patients.models import Patient
+from imsclinic.scheduling.models import Appointment
+from imsclinic.screening.models import EvaluationRequest
+from tests.e2e.conftest import sign_in
+from tests.factories import EvaluationRequestFactory
+from tests.factories.scheduling import weekdays_open
+
+pytestmark = pytest.mark.browser
+
+
+def answer_every_question_no(page):
+    for q in screening_questions():
+        if q["type"] != "boolean":
+            continue
+        # able_to_consent is phrased so that "yes" is the safe answer.
+        value = "yes" if q["default"] else "no"
+        page.locator(f"input[name='{q['field']}'][value='{value}']").check()
+
+
+def test_visitor_goes_from_screening_to_a_booked_assessment(page, screenshot, clinic_a, alice):
+    weekdays_open(alice, clinic_a)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.goto(f"/screening/{clinic_a.slug}/")
+    expect(page.get_by_role("heading", name="Am I a candidate for IMS?")).to_be_visible()
+    page.get_by_label("Low back").check()
+    page.get_by_label("How long have you had this pain?").select_option(label="1 to 2 years")
+    page.get_by_label("Physiotherapy").check()
+    answer_every_question_no(page)
+    screenshot("front-door-1-form")
+    page.get_by_role("button", name="See my result").click()
+
+    expect(page.get_by_role("heading", name="You may be a good candidate for IMS")).to_be_visible()
+    screenshot("front-door-2-result")
+    page.get_by_role("link", name="Book an assessment").click()
+
+    expect(page.get_by_role("heading", name="Book an initial assessment")).to_be_visible()
+    page.locator("label.slot").first.click()
+    page.get_by_label("First name").fill("Ruth")
+    page.get_by_label("Last name").fill("Ames")
+    page.get_by_label("Email").fill("ruth@example.org")
+    page.get_by_label("Date of birth").fill("1971-02-03")
+    page.get_by_label("The clinic may keep my answers").check()
+    screenshot("front-door-3-book")
+    page.get_by_role("button", name="Book this assessment").click()
+
+    expect(page.get_by_role("heading", name="Your assessment is booked")).to_be_visible()
+    screenshot("front-door-4-booked")
+    appointment = Appointment.objects.get()
+    assert appointment.kind == "initial_assessment" and appointment.booked_via == "online"
+    assert appointment.patient.family_name == "Ames"
+    assert EvaluationRequest.objects.get().status == "booked"
+
+
+def test_not_suitable_visitor_is_told_why_and_cannot_book(page, screenshot, clinic_a):
+    page.goto(f"/screening/{clinic_a.slug}/")
+    page.get_by_label("Knee (front)").check()
+    page.get_by_label("How long have you had this pain?").select_option(label="More than 2 years")
+    answer_every_question_no(page)
+    page.locator("input[name='needle_phobia'][value='yes']").check()
+    page.get_by_role("button", name="See my result").click()
+    expect(
+        page.get_by_role("heading", name="IMS is not suitable for you right now")
+    ).to_be_visible()
+    expect(page.get_by_role("link", name="Book an assessment")).to_have_count(0)
+    screenshot("front-door-not-suitable")
+
+
+def test_front_desk_turns_a_request_into_a_patient(page, screenshot, bob, password, clinic_a):
+    EvaluationRequestFactory(
+        clinic=clinic_a,
+        given_name="Marta",
+        family_name="Lindqvist",
+        phone="(403) 555-0177",
+        outcome="needs_clearance",
+        reasons=[
+            {
+                "code": "anticoagulants",
+                "message": "You take blood thinners.",
+                "consequence": "require_clearance",
+                "advice": "Bring a list of your medicines.",
+                "outcome": "needs_clearance",
+                "kind": "relative",
+            }
+        ],
+    )
+    sign_in(page, "bob", password)
+    expect(page.get_by_text("1 new request to follow up")).to_be_visible()
+    page.get_by_role("link", name="Requests", exact=True).click()
+    page.get_by_role("link", name="Lindqvist, Marta").click()
+    expect(page.get_by_role("heading", name="Marta Lindqvist")).to_be_visible()
+    page.get_by_label("Date of birth").fill("1966-09-30")
+    screenshot("front-door-queue-request")
+    page.get_by_role("button", name="Create patient").click()
+
+    expect(page.get_by_role("heading", name="Marta Lindqvist")).to_be_visible()
+    expect(page.get_by_text("Registered Marta Lindqvist")).to_be_visible()
+    expect(page.get_by_role("heading", name="Self-screening")).to_be_visible()
+    screenshot("front-door-queue-patient")
+    patient = Patient.objects.get(family_name="Lindqvist")
+    assert EvaluationRequest.objects.get().patient == patient

@@ -1,0 +1,137 @@
+"""Staff schedule pages: day view, booking form (single and course), status buttons, Today."""
+
+import pytest
+from django.urls import reverse
+
+from imsclinic.scheduling.models import Appointment, AppointmentSeries, Kind, Status
+from tests.factories import AppointmentFactory, PatientFactory
+from tests.scheduling.conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+def booking(patient, practitioner, day, **extra):
+    return {
+        "patient": str(patient.uuid),
+        "practitioner": str(practitioner.uuid),
+        "kind": Kind.INITIAL_ASSESSMENT,
+        "mode": "in_clinic",
+        "date": day.isoformat(),
+        "time": "10:00",
+        "repeat": 1,
+        "interval_days": 7,
+        **extra,
+    }
+
+
+def test_front_desk_books_from_the_form(client, bob, alice, patient_a, clinic_a, open_hours):
+    client.force_login(bob)
+    day = at(clinic_a, 3, 10).date()
+    response = client.post(reverse("scheduling:book"), booking(patient_a, alice, day))
+    assert response["Location"] == reverse("patients:chart", args=[patient_a.uuid])
+    appointment = Appointment.objects.get()
+    local = appointment.starts_at.astimezone(clinic_a.tz)
+    assert (local.date(), local.hour) == (day, 10)
+
+
+def test_form_refuses_needling_before_assessment_with_a_message(
+    client, bob, alice, patient_a, clinic_a, open_hours
+):
+    client.force_login(bob)
+    response = client.post(
+        reverse("scheduling:book"),
+        booking(patient_a, alice, at(clinic_a, 3, 10).date(), kind=Kind.IMS_TREATMENT),
+    )
+    assert response.status_code == 200
+    assert "no completed initial assessment" in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_course_form_shows_conflicts_with_alternatives(
+    client, bob, alice, patient_a, clinic_a, open_hours
+):
+    AppointmentFactory(
+        clinic=clinic_a,
+        practitioner=alice,
+        kind=Kind.INITIAL_ASSESSMENT,
+        patient=patient_a,
+        status=Status.COMPLETED,
+        starts_at=at(clinic_a, -3, 9),
+    )
+    AppointmentFactory(clinic=clinic_a, practitioner=alice, starts_at=at(clinic_a, 9, 10))
+    client.force_login(bob)
+    response = client.post(
+        reverse("scheduling:book"),
+        booking(patient_a, alice, at(clinic_a, 2, 10).date(), kind=Kind.IMS_TREATMENT, repeat=6),
+    )
+    body = response.content.decode()
+    assert "These dates are not free" in body and "Visit 2" in body and "Free nearby" in body
+    assert not AppointmentSeries.objects.exists()
+    response = client.post(
+        reverse("scheduling:book"),
+        booking(
+            patient_a,
+            alice,
+            at(clinic_a, 2, 10).date(),
+            kind=Kind.IMS_TREATMENT,
+            repeat=6,
+            time="14:00",
+        ),
+    )
+    assert response.status_code == 302
+    assert AppointmentSeries.objects.get().appointments.count() == 6
+
+
+def test_day_view_and_today_panel_show_appointments(client, alice, bob, clinic_a, open_hours):
+    mine = AppointmentFactory(clinic=clinic_a, practitioner=alice, starts_at=at(clinic_a, 0, 23))
+    client.force_login(alice)
+    body = client.get(reverse("today")).content.decode()
+    assert "Your appointments today" in body and mine.patient.full_name in body
+    day = client.get(reverse("scheduling:day"), {"date": clinic_a.today().isoformat()})
+    assert mine.patient.full_name in day.content.decode()
+    client.force_login(bob)
+    assert "Appointments today" in client.get(reverse("today")).content.decode()
+
+
+def test_status_buttons_move_the_appointment(client, bob, alice, clinic_a):
+    appointment = AppointmentFactory(clinic=clinic_a, practitioner=alice)
+    client.force_login(bob)
+    url = reverse("scheduling:appointment-status", args=[appointment.uuid])
+    client.post(url, {"status": "arrived", "next": "/today/"})
+    client.post(url, {"status": "completed"})  # not allowed from arrived
+    appointment.refresh_from_db()
+    assert appointment.status == Status.ARRIVED
+
+
+def test_other_clinic_cannot_see_or_change_appointments(client, carol, alice, clinic_a):
+    appointment = AppointmentFactory(clinic=clinic_a, practitioner=alice)
+    client.force_login(carol)
+    assert client.get(reverse("scheduling:appointment", args=[appointment.uuid])).status_code == 404
+    url = reverse("scheduling:appointment-status", args=[appointment.uuid])
+    assert client.post(url, {"status": "arrived"}).status_code == 404
+    assert (
+        client.get(
+            reverse("scheduling:book"), {"patient": str(PatientFactory(clinic=clinic_a).uuid)}
+        ).status_code
+        == 404
+    )
+
+
+def test_only_clinic_admin_edits_instructions(client, olivia, alice, clinic_a):
+    client.force_login(alice)
+    assert client.get(reverse("scheduling:instructions")).status_code == 403
+    client.force_login(olivia)
+    form = client.get(reverse("scheduling:instructions")).context["form"]
+    data = {**form.initial, "aftercare": "Keep moving. Seek urgent care for chest pain."}
+    client.post(reverse("scheduling:instructions"), data)
+    from imsclinic.scheduling.instructions import instruction_text
+
+    assert instruction_text(clinic_a, "aftercare").startswith("Keep moving.")
+    assert "loose" in instruction_text(clinic_a, "before_visit").lower()
+
+
+def test_default_aftercare_mentions_thorax_warning(clinic_a):
+    from imsclinic.scheduling.instructions import instruction_text
+
+    text = instruction_text(clinic_a, "aftercare").lower()
+    assert "24 to 72 hours" in text and "chest pain" in text and "shortness of breath" in text

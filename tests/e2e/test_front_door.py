@@ -105,3 +105,24 @@ def test_front_desk_turns_a_request_into_a_patient(page, screenshot, bob, passwo
     screenshot("front-door-queue-patient")
     patient = Patient.objects.get(family_name="Lindqvist")
     assert EvaluationRequest.objects.get().patient == patient
+
+
+def test_practitioner_moves_todays_appointment_along(page, screenshot, alice, password, clinic_a):
+    from imsclinic.scheduling.availability import local_datetime
+    from tests.factories import AppointmentFactory, PatientFactory
+
+    weekdays_open(alice, clinic_a)
+    import datetime
+
+    start = local_datetime(clinic_a.today(), datetime.time(23, 0), clinic_a.tz)
+    patient = PatientFactory(clinic=clinic_a, given_name="Omar", family_name="Haddad")
+    AppointmentFactory(clinic=clinic_a, practitioner=alice, patient=patient, starts_at=start)
+    sign_in(page, "alice", password)
+    expect(page.get_by_role("heading", name="Your appointments today")).to_be_visible()
+    page.get_by_role("button", name="Omar Haddad: mark Arrived").click()
+    expect(page.get_by_text("Omar Haddad: arrived.")).to_be_visible()
+    screenshot("front-door-today")
+    page.get_by_role("link", name="Schedule", exact=True).first.click()
+    expect(page.get_by_role("heading", name="Schedule")).to_be_visible()
+    screenshot("front-door-schedule")
+    assert Appointment.objects.get().status == "arrived"

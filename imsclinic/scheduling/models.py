@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from imsclinic.core.contributions import collect
 from imsclinic.core.models import PublicIdModel, TimestampedModel
 
 
@@ -199,10 +200,21 @@ class AppointmentQuerySet(models.QuerySet):
         return self.active().filter(starts_at__gte=now).exclude(status=Status.NO_SHOW)
 
     def has_completed_assessment(self, patient) -> bool:
-        """The assessment-first rule: a completed initial assessment exists for `patient`."""
-        return self.filter(
+        """The assessment-first rule: `patient` has been assessed.
+
+        A completed initial-assessment appointment is proof; so is evidence contributed by other
+        areas (ASSESSMENT_EVIDENCE), such as a signed clinical assessment charted without an
+        appointment, which scheduling cannot see without importing clinical.
+        """
+        if self.filter(
             patient=patient, kind=Kind.INITIAL_ASSESSMENT, status=Status.COMPLETED
-        ).exists()
+        ).exists():
+            return True
+        return any(collect(ASSESSMENT_EVIDENCE, patient))
+
+
+# Functions (patient) -> bool contributed by areas that can prove an assessment took place.
+ASSESSMENT_EVIDENCE: list[str] = ["imsclinic.clinical.evidence.has_signed_assessment"]
 
 
 class Appointment(PublicIdModel, TimestampedModel):

@@ -3,12 +3,15 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from imsclinic.audit.models import AuditEvent
+from imsclinic.clinical.models import Assessment
 from imsclinic.scheduling import actions
 from imsclinic.scheduling.errors import BookingError, SeriesConflict
 from imsclinic.scheduling.models import Appointment, AppointmentSeries, Kind, Status
 from tests.factories import AppointmentFactory, AvailabilityFactory
+from tests.factories.clinical import AssessmentFactory
 from tests.scheduling.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +57,16 @@ def test_needling_allowed_after_completed_assessment(clinic_a, alice, bob, patie
     complete_assessment(patient_a, alice, clinic_a)
     appointment = book(clinic_a, patient_a, alice, bob, kind=Kind.IMS_TREATMENT)
     assert appointment.duration_minutes == 30
+
+
+def test_signed_clinical_assessment_counts_as_assessed(clinic_a, alice, bob, patient_a, open_hours):
+    """An assessment charted without an appointment still opens needling bookings once signed."""
+    assessment = AssessmentFactory(patient=patient_a, practitioner=alice)
+    with pytest.raises(BookingError):
+        book(clinic_a, patient_a, alice, bob, kind=Kind.IMS_TREATMENT, starts_at=at(clinic_a, 4, 9))
+    Assessment.objects.filter(pk=assessment.pk).update(signed_at=timezone.now(), signed_by=alice)
+    appointment = book(clinic_a, patient_a, alice, bob, kind=Kind.IMS_TREATMENT)
+    assert appointment.kind == Kind.IMS_TREATMENT
 
 
 def test_online_booking_refuses_needling_for_a_new_patient(clinic_a, alice, patient_a, open_hours):

@@ -211,6 +211,9 @@ class Server:
                 str(options.threads),
                 "--graceful-timeout",
                 "5",
+                # Slow endpoints are measured, not killed (gunicorn's default is 30 s).
+                "--timeout",
+                "300",
                 "--log-level",
                 "warning",
             ],
@@ -252,7 +255,8 @@ def drive(port: int, endpoints: list[dict], options: Options) -> list[dict]:
         "port": port,
         "duration": options.duration,
         "concurrency": options.concurrency,
-        "warmup": min(1.0, options.duration / 5),
+        "warmup": min(2.0, options.duration / 5),
+        "warmup_concurrency": options.workers * options.threads,
         "endpoints": endpoints,
     }
     result = subprocess.run(  # noqa: S603 - our own interpreter and module

@@ -72,6 +72,7 @@ def unsigned_records_panel(request):
                 "when": appointment.starts_at,
                 "why": appointment.get_kind_display(),
                 "appointment": appointment.uuid,
+                "is_assessment": appointment.kind == "initial_assessment",
             }
         )
     for course in due_courses(clinic, user, day):

@@ -284,3 +284,35 @@ def test_start_from_todays_appointment_links_it(client, alice, patient_a, clinic
         {"appointment": str(appointment.uuid)},
     )
     assert TreatmentSession.objects.get(patient=patient_a).appointment == appointment
+
+
+def test_todays_initial_assessment_starts_an_assessment_not_a_session(
+    client, alice, patient_a, clinic_a
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from imsclinic.scheduling.models import Appointment
+
+    start = timezone.now().astimezone(clinic_a.tz).replace(hour=10, minute=0)
+    appointment = Appointment.objects.create(
+        clinic=clinic_a,
+        patient=patient_a,
+        practitioner=alice,
+        kind="initial_assessment",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=60),
+    )
+    login(client, alice)
+    html = client.get(reverse("today")).content.decode()
+    assert "Start assessment for" in html
+    assert f"Start session for {patient_a.display_name}" not in html
+    response = client.post(
+        reverse("clinical:assessment-start", args=[patient_a.uuid]),
+        {"appointment": str(appointment.uuid)},
+    )
+    assessment = Assessment.objects.get(patient=patient_a)
+    assert response["Location"] == reverse("clinical:assessment", args=[assessment.uuid])
+    assert assessment.appointment == appointment
+    assert not TreatmentSession.objects.filter(patient=patient_a).exists()

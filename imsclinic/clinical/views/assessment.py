@@ -20,7 +20,7 @@ from imsclinic.clinical.forms import (
     WithdrawForm,
 )
 from imsclinic.clinical.models import Assessment, Consent, ConsentTextVersion, CourseOfCare
-from imsclinic.clinical.views.common import record_view, refuse_to
+from imsclinic.clinical.views.common import appointment_from_post, record_view, refuse_to
 from imsclinic.core.access import chart_view, role_required
 from imsclinic.knowledge import load_knowledge, screening_questions, validate_answers
 from imsclinic.patients.views import chart_context
@@ -41,7 +41,9 @@ def assessment_tab(request, patient):
 def assessment_start(request, patient):
     draft = Assessment.objects.filter(patient=patient).unsigned().first()
     if draft is None:
-        draft = actions.start_assessment(patient=patient, by=request.user)
+        draft = actions.start_assessment(
+            patient=patient, by=request.user, appointment=appointment_from_post(request, patient)
+        )
     return redirect("clinical:assessment", assessment_uuid=draft.uuid)
 
 

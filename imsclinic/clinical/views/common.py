@@ -40,3 +40,16 @@ def refuse_to(request, error, url):
     elif isinstance(error, ClinicalError | RecordLocked):
         messages.error(request, str(error))
     return redirect(url)
+
+
+def appointment_from_post(request, patient):
+    """The appointment a record was started from (Today page), if it is this patient's."""
+    import uuid
+
+    from imsclinic.scheduling.models import Appointment
+
+    try:
+        appointment_uuid = uuid.UUID(request.POST.get("appointment", ""))
+    except ValueError:
+        return None
+    return Appointment.objects.filter(uuid=appointment_uuid, patient=patient).first()

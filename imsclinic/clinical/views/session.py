@@ -20,7 +20,7 @@ from imsclinic.clinical.models import (
     consent_problems,
     latest_consent,
 )
-from imsclinic.clinical.views.common import record_view, refuse_to
+from imsclinic.clinical.views.common import appointment_from_post, record_view, refuse_to
 from imsclinic.core.access import chart_view
 from imsclinic.patients.views import chart_context
 
@@ -52,22 +52,9 @@ def sessions_tab(request, patient):
 @require_POST
 def session_start(request, patient):
     session = actions.start_session(
-        patient=patient, by=request.user, appointment=_appointment(request, patient)
+        patient=patient, by=request.user, appointment=appointment_from_post(request, patient)
     )
     return redirect("clinical:session", session_uuid=session.uuid)
-
-
-def _appointment(request, patient):
-    """The appointment the session was started from (Today page), if it is this patient's."""
-    import uuid
-
-    from imsclinic.scheduling.models import Appointment
-
-    try:
-        appointment_uuid = uuid.UUID(request.POST.get("appointment", ""))
-    except ValueError:
-        return None
-    return Appointment.objects.filter(uuid=appointment_uuid, patient=patient).first()
 
 
 def _row_initial(session) -> dict:

@@ -11,22 +11,13 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import Field
+from ninja.pagination import paginate
 
 from imsclinic.accounts.models import Membership, User
 from imsclinic.core.api_auth import api_auth, require_scope, require_staff
+from imsclinic.core.api_pagination import BoundedPagination
 from imsclinic.interop import bulk
 from imsclinic.interop.csv_export import csv_zip
-
-
-class BoundedPagination(LimitOffsetPagination):
-    """limit/offset with bounds: an offset past SQLite's 64-bit integers would be a 500."""
-
-    class Input(Schema):
-        limit: int = Field(100, ge=1, le=500)
-        offset: int = Field(0, ge=0, le=10_000_000)
-
 
 practitioners_router = Router(tags=["practitioners"], auth=api_auth)
 exports_router = Router(tags=["exports"], auth=api_auth)

@@ -7,10 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from imsclinic.core.access import get_patient_for_user
 from imsclinic.core.api_auth import api_auth, require_scope, require_staff
+from imsclinic.core.api_pagination import BoundedPagination
 from imsclinic.outcomes import actions
 from imsclinic.outcomes.models import CompletedVia, QuestionnaireResponse, Timepoint
 
@@ -73,7 +74,7 @@ def _clinical_patient(request, patient_uuid):
 
 
 @router.get("/patients/{uuid:patient_uuid}/responses", response=list[ResponsePublic])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_responses(request, patient_uuid: uuid.UUID):
     """A patient's scored questionnaire responses, newest first."""
     patient = _clinical_patient(request, patient_uuid)

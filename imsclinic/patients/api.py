@@ -5,12 +5,13 @@ import uuid
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from imsclinic.accounts.models import Clinic
 from imsclinic.core.access import get_patient_for_user, scope_to_user
 from imsclinic.core.api_auth import api_auth, require_scope, require_staff
 from imsclinic.core.api_errors import raise_form_errors
+from imsclinic.core.api_pagination import BoundedPagination
 from imsclinic.patients import actions
 from imsclinic.patients.forms import PatientForm
 from imsclinic.patients.models import Patient
@@ -20,7 +21,7 @@ router = Router(tags=["patients"], auth=api_auth)
 
 
 @router.get("", response=list[PatientPublic])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_patients(request, q: str = Query("", max_length=100)):
     """Patients of the caller's clinics; `q` searches name prefix, birth date or phone."""
     require_staff(request)

@@ -25,11 +25,6 @@ MAX_EXAMPLES = 12
 
 # Server errors found in other areas' endpoints and reported to their owners. An operation listed
 # here turns the test into an xfail only while it still fails, and only when nothing else does.
-KNOWN_SERVER_ERRORS = {
-    "GET /api/v1/patients": "ninja's LimitOffsetPagination accepts an offset beyond 64-bit "
-    "integers (e.g. offset=1078794206922327213834502144): SQLite raises 'datatype mismatch'. "
-    "Reported to the patients API owner; interop.rest.BoundedPagination shows the fix.",
-}
 
 
 @pytest.fixture
@@ -84,9 +79,4 @@ def test_api_never_answers_with_a_server_error(wsgi_app):
             failures.append((operation.label, str(exc)[:1500]))
     assert any("/fhir/Patient/{patient_uuid}/$everything" in label for label in tested)
     assert len(tested) >= 20
-    unexpected = [
-        f"{label}: {text}" for label, text in failures if label not in KNOWN_SERVER_ERRORS
-    ]
-    assert not unexpected, "\n\n".join(unexpected)
-    if failures:
-        pytest.xfail("; ".join(f"{label}: {KNOWN_SERVER_ERRORS[label]}" for label, _ in failures))
+    assert not failures, "\n\n".join(f"{label}: {text}" for label, text in failures)

@@ -50,13 +50,17 @@ def _sqlite_converter(field: models.Field) -> Callable:
         return lambda v: str(v) if v is not None else None
     if isinstance(field, models.BooleanField):
         return lambda v: int(v) if v is not None else None
-    return lambda v: v
+    return _identity
+
+
+def _identity(value):
+    return value
 
 
 def _postgres_converter(field: models.Field) -> Callable:
     if isinstance(field, models.JSONField):
         return lambda v: json.dumps(v, separators=(",", ":"))
-    return lambda v: v
+    return _identity
 
 
 def _filler(field: models.Field, now) -> Callable[[], object]:
@@ -99,6 +103,7 @@ class TableWriter:
         start = model._base_manager.aggregate(top=Max(self.pk_name))["top"] or 0
         self._next_pk = start + 1
         self.written = 0
+        self._plans: dict[frozenset, list] = {}
 
     def next_pk(self) -> int:
         pk = self._next_pk
@@ -111,16 +116,28 @@ class TableWriter:
     def _tuple(self, row: dict) -> tuple:
         if self.pk_name not in row:
             row[self.pk_name] = self.next_pk()
-        values = []
+        keys = frozenset(row)
+        plan = self._plans.get(keys)
+        if plan is None:
+            plan = self._plans[keys] = self._plan(keys)
+        return tuple(
+            (row[key] if convert is None else convert(row[key]))
+            if key is not None
+            else (fill() if convert is None else convert(fill()))
+            for key, fill, convert in plan
+        )
+
+    def _plan(self, keys: frozenset) -> list:
+        """Per row shape (the set of keys a generator writes): where each column comes from.
+
+        Rows of one generator all have the same shape, so this runs a handful of times and the
+        per-row work is one lookup and, only where needed, one conversion per column.
+        """
+        plan = []
         for (attname, name), fill, convert in self.columns:
-            if attname in row:
-                value = row[attname]
-            elif name in row:
-                value = row[name]
-            else:
-                value = fill()
-            values.append(convert(value))
-        return tuple(values)
+            key = attname if attname in keys else name if name in keys else None
+            plan.append((key, fill, None if convert is _identity else convert))
+        return plan
 
     def write(self, rows: Iterable[dict]) -> int:
         """Insert rows (each may carry its own pk, else one is assigned). Returns the count."""

@@ -156,7 +156,7 @@ def run_from_command(command, *, patients, clinics, sessions, seed, no_progress)
     style = command.style
     command.stdout.write(
         style.SUCCESS(
-            f"Network ready: {len(net.clinics)} clinics, "
+            f"Network ready: {len(net.clinics)} clinics; generated "
             + ", ".join(f"{n} {name}" for name, n in net.counts.items())
             + f" (seed {seed}). Heavy chart: patient {net.heavy_patient_uuid}, "
             f"chart {HEAVY_CHART_NUMBER}, {spec.heavy_sessions} sessions."

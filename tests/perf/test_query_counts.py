@@ -165,3 +165,23 @@ def test_fhir_everything_queries_do_not_grow_with_sessions(alice, small_and_larg
     few = count(small)
     many = count(large)
     assert many == few, f"$everything: {few} queries with 3 sessions, {many} with 30"
+
+
+def test_the_comparison_catches_an_n_plus_one(small_and_large):
+    """The method above is able to fail: a loop that queries per session is caught by it."""
+    small, large = small_and_large
+
+    def naive(patient):
+        with CaptureQueriesContext(connection) as ctx:
+            for session in patient.treatment_sessions.all():
+                list(session.needling_rows.all())
+        return len(ctx.captured_queries)
+
+    def prefetched(patient):
+        with CaptureQueriesContext(connection) as ctx:
+            for session in patient.treatment_sessions.prefetch_related("needling_rows"):
+                list(session.needling_rows.all())
+        return len(ctx.captured_queries)
+
+    assert naive(large) > naive(small)
+    assert prefetched(large) == prefetched(small)

@@ -326,13 +326,14 @@ def run(options: Options) -> dict:
     options.out.mkdir(parents=True, exist_ok=True)
     options.work.mkdir(parents=True, exist_ok=True)
     collect_static(options)
+    settings = asdict(options)
+    settings.update(out=str(options.out), work=str(options.work))
+    settings.pop("postgres_url", None)
     runs = []
     for database in options.databases:
         for size in options.sizes:
             runs.append(run_one(options, database, size))
-    settings = asdict(options)
-    settings.update(out=str(options.out), work=str(options.work))
-    settings.pop("postgres_url", None)
-    report = build_report(runs, settings)
-    write_report(report, options.out)
+            # Written after every run, so an interrupted benchmark still leaves what it measured.
+            report = build_report(runs, settings)
+            write_report(report, options.out)
     return report

@@ -585,8 +585,8 @@ def _outcome_rows(
 
 
 def _appointment_row(patient, clinic, practitioner, now, rng) -> dict:
-    """The next visit of a patient in care: today for about one in five, else within two weeks."""
-    day = 0 if rng.random() < 0.2 else rng.randrange(1, 14)
+    """The next weekly visit of a patient in care: within the coming week (today for 1 in 7)."""
+    day = rng.randrange(0, 7)
     local = timezone.localtime(now, clinic.tz).replace(hour=8, minute=0, second=0, microsecond=0)
     starts = local + datetime.timedelta(days=day, minutes=30 * rng.randrange(0, 18))
     return {

@@ -4,26 +4,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import sign_in
-from tests.factories.outcomes import course_with_sessions, scores
+from tests.outcomes.conftest import flat_course  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.usefixtures("flat_course")
 def test_outcomes_tab_shows_charts_and_the_no_change_flag(
     page, screenshot, alice, password, patient_a
 ):
-    course = course_with_sessions(
-        patient=patient_a,
-        practitioner=alice,
-        pains=[(7, 5), (7, 5), (6, 5), (7, 6)],
-        condition_id="low_back_pain",
-        icd10_codes=["M54.5"],
-    )
-    scores(
-        course,
-        "nprs",
-        [(0, "intake", {"pain": 7}), (2, "interim", {"pain": 6}), (4, "review", {"pain": 6})],
-    )
     sign_in(page, "alice", password)
     expect(page.get_by_text("No meaningful change by session 4").first).to_be_visible()
     screenshot("outcomes-today")

@@ -242,6 +242,7 @@ class _Writers:
     rows: TableWriter | None
     responses: TableWriter | None
     appointments: TableWriter | None
+    consents: TableWriter | None
 
 
 def _writer(label: str, net: Network) -> TableWriter | None:
@@ -285,7 +286,9 @@ def _patients_and_care(spec: ScaleSpec, base, net: Network, progress) -> None:
         rows=_writer("clinical.NeedlingRow", net),
         responses=_writer("outcomes.QuestionnaireResponse", net),
         appointments=_writer("scheduling.Appointment", net),
+        consents=_writer("clinical.Consent", net),
     )
+    consent_texts = _consent_texts(net) if w.consents is not None else {}
     existing = Patient.objects.count()
     count = max(0, spec.patients - existing)
     # The first generated patient is the heavy chart; the rest share the remaining budget.
@@ -334,7 +337,7 @@ def _patients_and_care(spec: ScaleSpec, base, net: Network, progress) -> None:
                 net.heavy_patient_uuid = row["uuid"]
         w.patients.write(row for row, _, _ in chunk)
         advance_patients(len(chunk))
-        written = _care_for_chunk(chunk, w, net, rng, now, outcome_scores)
+        written = _care_for_chunk(chunk, w, net, rng, now, outcome_scores, consent_texts)
         advance_sessions(written)
     for writer in w.__dict__.values():
         if writer is not None:
@@ -364,11 +367,35 @@ def _outcome_table() -> dict[str, list[tuple[dict, object]]]:
     return table
 
 
-def _care_for_chunk(chunk, w: _Writers, net, rng, now, outcome_scores) -> int:
-    """Assessment, courses, sessions, needling rows, outcomes and appointments for patients."""
+def _consent_texts(net: Network) -> dict:
+    """The current consent text of every clinic (version 1, the default wording, if none)."""
+    from imsclinic.clinical.models import (
+        DEFAULT_CONSENT_BODY,
+        DEFAULT_CONSENT_TITLE,
+        ConsentTextVersion,
+    )
+
+    texts = {}
+    for clinic in net.clinics:
+        text = ConsentTextVersion.current_for(clinic.pk)
+        if text is None:
+            text = ConsentTextVersion.objects.create(
+                clinic=clinic,
+                version=1,
+                title=DEFAULT_CONSENT_TITLE,
+                body=DEFAULT_CONSENT_BODY,
+                covers_thorax=True,
+            )
+        texts[clinic.pk] = text.pk
+    return texts
+
+
+def _care_for_chunk(chunk, w: _Writers, net, rng, now, outcome_scores, consent_texts) -> int:
+    """Consent, assessment, courses, sessions, needling rows, outcomes and appointments."""
     if w.sessions is None:
         return 0
     assessments, courses, sessions, rows, responses, appointments = [], [], [], [], [], []
+    consents = []
     for patient, clinic, k in chunk:
         if k == 0:
             continue
@@ -380,6 +407,20 @@ def _care_for_chunk(chunk, w: _Writers, net, rng, now, outcome_scores) -> int:
         )
         first = last - datetime.timedelta(days=7 * (k - 1))
         condition, icd10, segments = rng.choice(CONDITIONS)
+        if w.consents is not None:
+            signed = first - datetime.timedelta(days=3)
+            consents.append(
+                {
+                    "uuid": _uuid(rng),
+                    "patient_id": patient["id"],
+                    "clinic_id": clinic.pk,
+                    "text_version_id": consent_texts[clinic.pk],
+                    "explained_by_id": practitioner,
+                    "signature_name": f"{patient['given_name']} {patient['family_name']}",
+                    "signed_at": signed,
+                    "covers_thorax": False,
+                }
+            )
         assessment_id = None
         if w.assessments is not None:
             assessment_id = w.assessments.next_pk()
@@ -480,6 +521,7 @@ def _care_for_chunk(chunk, w: _Writers, net, rng, now, outcome_scores) -> int:
         if active and w.appointments is not None:
             appointments.append(_appointment_row(patient, clinic, practitioner, now, rng))
     for writer, batch in (
+        (w.consents, consents),
         (w.assessments, assessments),
         (w.courses, courses),
         (w.sessions, sessions),

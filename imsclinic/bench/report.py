@@ -8,6 +8,7 @@ import platform
 from pathlib import Path
 
 TARGETS = [
+    "No full scan of a large table on any page (EXPLAIN at size)",
     "Chart of a 500-session patient: p95 ≤ 100 ms server time",
     "Every page's p95 at network size within 1.3× of small",
     "Analytics dashboard ≤ 1 s (p95)",
@@ -71,6 +72,15 @@ def _check(name: str, runs: list[dict]) -> dict:
                     passed = e["throughput_vs_hello"] >= 0.4
                     ok &= passed
                     findings.append(f"{where} {key}: {e['throughput_vs_hello']:.0%} of hello")
+        elif name.startswith("No full scan"):
+            for p in next(r for r in runs if (r["database"], r["size"]) == (database, size)).get(
+                "plans", []
+            ):
+                if p["full_scans"]:
+                    ok = False
+                    findings.append(f"{where} {p['key']}: {', '.join(p['full_scans'])}")
+                elif size == "network":
+                    findings.append(f"{where} {p['key']}: indexed")
     status = "not measured" if not findings else ("met" if ok else "missed")
     return {"target": name, "status": status, "findings": findings}
 
@@ -143,6 +153,20 @@ def render_markdown(report: dict) -> str:
         errors = [e for e in run["endpoints"] if e.get("first_error")]
         for e in errors:
             lines.append(f"\n{e['label']}: first error: `{e['first_error'][:160]}`")
+        if run.get("plans"):
+            lines += [
+                "",
+                "Query plans at this size (every SELECT of the page, EXPLAINed):",
+                "",
+                "| page | SELECTs | full scans of large tables | slowest query ms | all ms |",
+                "|---|---|---|---|---|",
+            ]
+            for p in run["plans"]:
+                scans = ", ".join(p["full_scans"]) or "none"
+                lines.append(
+                    f"| {p['key']} | {p['selects']} | {scans} | {_fmt(p['slowest_ms'])} "
+                    f"| {_fmt(p['total_ms'])} |"
+                )
     return "\n".join(lines) + "\n"
 
 

@@ -307,6 +307,7 @@ def run_one(options: Options, database: str, size: str) -> dict:
         "spec": target.spec,
         "counts": setup["counts"],
         "heavy_patient_sessions": setup["sessions"],
+        "plans": setup.get("plans", []),
         **info,
         "endpoints": rows,
     }

@@ -243,6 +243,7 @@ class _Writers:
     responses: TableWriter | None
     appointments: TableWriter | None
     consents: TableWriter | None
+    adverse_events: TableWriter | None
 
 
 def _writer(label: str, net: Network) -> TableWriter | None:
@@ -287,6 +288,7 @@ def _patients_and_care(spec: ScaleSpec, base, net: Network, progress) -> None:
         responses=_writer("outcomes.QuestionnaireResponse", net),
         appointments=_writer("scheduling.Appointment", net),
         consents=_writer("clinical.Consent", net),
+        adverse_events=_writer("clinical.AdverseEvent", net),
     )
     consent_texts = _consent_texts(net) if w.consents is not None else {}
     existing = Patient.objects.count()
@@ -395,7 +397,7 @@ def _care_for_chunk(chunk, w: _Writers, net, rng, now, outcome_scores, consent_t
     if w.sessions is None:
         return 0
     assessments, courses, sessions, rows, responses, appointments = [], [], [], [], [], []
-    consents = []
+    consents, events = [], []
     for patient, clinic, k in chunk:
         if k == 0:
             continue
@@ -475,6 +477,9 @@ def _care_for_chunk(chunk, w: _Writers, net, rng, now, outcome_scores, consent_t
                 needled = _needling_rows(session_id, rng) if w.rows is not None else []
                 needles = sum(r["insertions"] for r in needled)
                 rows.extend(needled)
+                if w.adverse_events is not None and rng.random() < 0.02:
+                    # About 2 in 100 sessions: mostly bruising or soreness (reported rates).
+                    events.append(_adverse_event_row(session_id, patient, clinic, started, rng))
                 sessions.append(
                     {
                         "id": session_id,
@@ -528,6 +533,7 @@ def _care_for_chunk(chunk, w: _Writers, net, rng, now, outcome_scores, consent_t
         (w.rows, rows),
         (w.responses, responses),
         (w.appointments, appointments),
+        (w.adverse_events, events),
     ):
         if writer is not None and batch:
             writer.write(batch)
@@ -557,6 +563,22 @@ def _assessment_row(pk, patient, clinic, practitioner, first, rng) -> dict:
         "signed_by_id": practitioner,
         "created_at": assessed,
         "updated_at": assessed,
+    }
+
+
+def _adverse_event_row(session_id, patient, clinic, started, rng) -> dict:
+    kind = rng.choice(("bruising", "bruising", "soreness_severe", "bleeding", "vasovagal"))
+    return {
+        "uuid": _uuid(rng),
+        "session_id": session_id,
+        "patient_id": patient["id"],
+        "clinic_id": clinic.pk,
+        "kind": kind,
+        "severity": "mild" if rng.random() < 0.9 else "significant",
+        "action_taken": "Pressure and reassurance; advice given.",
+        "occurred_at": started + datetime.timedelta(minutes=20),
+        "created_at": started,
+        "updated_at": started,
     }
 
 

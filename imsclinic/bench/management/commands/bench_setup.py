@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
 from imsclinic.bench.endpoints import Fixture, resolve
+from imsclinic.bench.plans import page_plans
 from imsclinic.bench.scale import HEAVY_CHART_NUMBER, model_or_none
 
 BENCH_USERNAME = "bench-practitioner"
@@ -37,12 +38,14 @@ class Command(BaseCommand):
         _report_kind(fixture)
         _session_writer(fixture, patient.clinic, user)
         endpoints = resolve(fixture)
+        plans = page_plans(user, endpoints)
         self.stdout.write(
             json.dumps(
                 {
                     "patient_uuid": fixture.patient_uuid,
                     "sessions": _count_sessions(patient),
                     "counts": _counts(),
+                    "plans": plans,
                     "endpoints": [{**e.to_plan(), "unavailable": e.unavailable} for e in endpoints],
                 }
             )

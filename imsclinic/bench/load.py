@@ -72,47 +72,51 @@ class Worker(threading.Thread):
         raise AssertionError("unreachable")
 
     def run(self):
-        r = self.results
         while time.perf_counter() < self.deadline:
-            captured = None
-            op_started = time.perf_counter()
-            ok = True
-            for step in self.endpoint["steps"]:
+            self.run_once()
+
+    def run_once(self):
+        """One operation: every step of the endpoint in order."""
+        r = self.results
+        captured = None
+        op_started = time.perf_counter()
+        ok = True
+        for step in self.endpoint["steps"]:
+            try:
+                response, payload, elapsed = self.request(step, captured)
+            except Exception as exc:  # noqa: BLE001 - any failure is an error to report
+                r["errors"] += 1
+                r.setdefault("first_error", f"{type(exc).__name__}: {exc}")
+                ok = False
+                break
+            r["requests"] += 1
+            r["latencies"].append(elapsed)
+            server = response.getheader("X-Server-Time-Ms")
+            if server:
+                r["server"].append(float(server))
+            queries = response.getheader("X-Query-Count")
+            if queries is not None:
+                r["queries"].append(int(queries))
+            if response.status not in step.get("expect", [200]):
+                r["errors"] += 1
+                r.setdefault(
+                    "first_error",
+                    f"{step['method']} {step['path']}: HTTP {response.status} "
+                    + payload[:200].decode("utf-8", "replace"),
+                )
+                ok = False
+                break
+            if step.get("capture"):
                 try:
-                    response, payload, elapsed = self.request(step, captured)
-                except Exception as exc:  # noqa: BLE001 - any failure is an error to report
+                    captured = str(json.loads(payload)[step["capture"]])
+                except (ValueError, KeyError, TypeError):
                     r["errors"] += 1
-                    r.setdefault("first_error", f"{type(exc).__name__}: {exc}")
+                    r.setdefault("first_error", f"no '{step['capture']}' in the answer")
                     ok = False
                     break
-                r["requests"] += 1
-                r["latencies"].append(elapsed)
-                server = response.getheader("X-Server-Time-Ms")
-                if server:
-                    r["server"].append(float(server))
-                queries = response.getheader("X-Query-Count")
-                if queries is not None:
-                    r["queries"].append(int(queries))
-                if response.status not in step.get("expect", [200]):
-                    r["errors"] += 1
-                    r.setdefault(
-                        "first_error",
-                        f"{step['method']} {step['path']}: HTTP {response.status} "
-                        + payload[:200].decode("utf-8", "replace"),
-                    )
-                    ok = False
-                    break
-                if step.get("capture"):
-                    try:
-                        captured = str(json.loads(payload)[step["capture"]])
-                    except (ValueError, KeyError, TypeError):
-                        r["errors"] += 1
-                        r.setdefault("first_error", f"no '{step['capture']}' in the answer")
-                        ok = False
-                        break
-            if ok:
-                r["operations"] += 1
-                r["op_latencies"].append((time.perf_counter() - op_started) * 1000)
+        if ok:
+            r["operations"] += 1
+            r["op_latencies"].append((time.perf_counter() - op_started) * 1000)
 
 
 def run_endpoint(plan, endpoint) -> dict:
@@ -124,13 +128,21 @@ def run_endpoint(plan, endpoint) -> dict:
     warm = {"requests": 0, "errors": 0, "operations": 0, "latencies": [], "server": []}
     warm.update(queries=[], op_latencies=[])
     warm_until = time.perf_counter() + plan.get("warmup", 1)
-    warmers = [
-        Worker(plan, endpoint, warm_until, warm)
-        # An endpoint that fixes its own concurrency (one writer) warms up with it too.
-        for _ in range(
-            endpoint.get("concurrency") or max(concurrency, plan.get("warmup_concurrency", 1))
-        )
-    ]
+    # One operation first: an endpoint slower than the whole warm-up is not warmed in parallel
+    # (its first-use cost is small next to its own time, and parallel warm-up would take minutes).
+    first = Worker(plan, endpoint, 0, warm)
+    first.run_once()
+    warmers = (
+        []
+        if time.perf_counter() >= warm_until
+        else [
+            Worker(plan, endpoint, warm_until, warm)
+            # An endpoint that fixes its own concurrency (one writer) warms up with it too.
+            for _ in range(
+                endpoint.get("concurrency") or max(concurrency, plan.get("warmup_concurrency", 1))
+            )
+        ]
+    )
     for warmer in warmers:
         warmer.start()
     for warmer in warmers:

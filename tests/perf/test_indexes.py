@@ -135,3 +135,50 @@ def test_today_appointments_use_an_index(clinic_a):
     day = clinic_a.today()
     queryset = models.Appointment.objects.for_clinic_day(clinic_a, day)
     assert_indexed(queryset, "scheduling_appointment")
+
+
+PAGES = [
+    ("today", {}, ""),
+    ("patients:list", {}, "?q=smi"),
+    ("patients:chart", {"patient_uuid": None}, ""),
+    ("clinical:sessions", {"patient_uuid": None}, ""),
+    ("outcomes:tab", {"patient_uuid": None}, ""),
+    ("outcomes:analytics", {}, ""),
+]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans from PostgreSQL")
+@pytest.mark.parametrize(("name", "kwargs", "query"), PAGES)
+def test_every_select_of_a_page_can_use_an_index(alice, clinic_a, client, name, kwargs, query):
+    """Capture every SELECT a page runs and EXPLAIN it with sequential scans priced out."""
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import NoReverseMatch, reverse
+
+    from imsclinic.accounts.models import Role
+    from imsclinic.bench.plans import LARGE_TABLES
+    from tests.factories import MembershipFactory
+    from tests.factories.outcomes import course_with_sessions
+
+    MembershipFactory(user=alice, clinic=clinic_a, role=Role.CLINIC_ADMIN)
+    patient = PatientFactory(clinic=clinic_a, family_name="Smith")
+    course_with_sessions(patient=patient, practitioner=alice, pains=[(7, 4), (6, 3), (5, 2)])
+    kwargs = {k: patient.uuid if v is None else v for k, v in kwargs.items()}
+    try:
+        url = reverse(name, kwargs=kwargs or None) + query
+    except NoReverseMatch:
+        pytest.skip(f"{name} is not built yet")
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    selects = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+    problems = []
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql in selects:
+            cursor.execute("EXPLAIN " + sql)
+            text = "\n".join(row[0] for row in cursor.fetchall())
+            scanned = {t for t in LARGE_TABLES if f"Seq Scan on {t} " in text + " "}
+            if scanned:
+                problems.append(f"{sorted(scanned)}: {sql[:240]}")
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    assert not problems, "queries no index can serve:\n" + "\n".join(problems)

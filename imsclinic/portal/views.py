@@ -4,12 +4,13 @@ booking, cancelling and the intake questionnaire."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import Http404
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from imsclinic.core.access import chart_view
+from imsclinic.core.access import chart_view, get_for_user
 from imsclinic.core.contributions import collect
 from imsclinic.portal import actions
 from imsclinic.portal.access import portal_patient_required
@@ -130,12 +131,22 @@ def book(request, patient):
     return render(request, "portal/book.html", context)
 
 
+@login_required
+def cancel(request, appointment_uuid):
+    """Staff are refused (the portal is the patient's), but another clinic's appointment is a
+    404 to them as on every route; the patient's own lookup comes before the method check."""
+    if getattr(request.user, "patient_record", None) is None and request.user.is_clinic_staff:
+        get_for_user(request, Appointment.objects, uuid=appointment_uuid)
+    return _cancel(request, appointment_uuid=appointment_uuid)
+
+
 @portal_patient_required
-@require_POST
-def cancel(request, patient, appointment_uuid):
+def _cancel(request, patient, appointment_uuid):
     appointment = Appointment.objects.filter(patient=patient, uuid=appointment_uuid).first()
     if appointment is None:
         raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         scheduling_actions.cancel_appointment(
             appointment=appointment, by=request.user, via=BookedVia.PORTAL, reason="By patient"

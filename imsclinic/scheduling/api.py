@@ -9,6 +9,7 @@ malformed input.
 import datetime
 import uuid
 
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
@@ -223,6 +224,20 @@ def cancel(request, appointment_uuid: uuid.UUID, payload: CancelRequest):
     except BookingError as exc:
         return Status(409, {"code": exc.code, "detail": exc.message, "conflicts": []})
     return AppointmentPublic.from_appointment(_load(request, appointment_uuid))
+
+
+def _refuse_get(request, appointment_uuid: uuid.UUID):
+    """GET on a POST-only appointment route: authenticate (401) and load through the clinic
+    scope (another clinic's appointment is a 404) before answering 405."""
+    require_staff(request)
+    _load(request, appointment_uuid)
+    return HttpResponseNotAllowed(["POST"])
+
+
+for _action in ("status", "cancel"):
+    router.get(f"/appointments/{{uuid:appointment_uuid}}/{_action}", include_in_schema=False)(
+        _refuse_get
+    )
 
 
 @router.get("/slots", response=list[datetime.datetime])

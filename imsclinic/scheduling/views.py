@@ -5,7 +5,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -211,9 +211,10 @@ def appointment_detail(request, appointment_uuid):
 
 
 @staff_required
-@require_POST
 def appointment_status(request, appointment_uuid):
     appointment = _appointment(request, appointment_uuid)
+    if request.method != "POST":  # after the scoped load: another clinic's is a 404
+        return HttpResponseNotAllowed(["POST"])
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a valid status. Nothing was changed.")
@@ -232,9 +233,10 @@ def appointment_status(request, appointment_uuid):
 
 
 @staff_required
-@require_POST
 def appointment_cancel(request, appointment_uuid):
     appointment = _appointment(request, appointment_uuid)
+    if request.method != "POST":  # after the scoped load: another clinic's is a 404
+        return HttpResponseNotAllowed(["POST"])
     form = CancelForm(request.POST)
     form.is_valid()
     try:
@@ -317,9 +319,10 @@ def exception_add(request):
 
 
 @staff_required
-@require_POST
 def availability_remove(request, row_uuid):
     row = get_for_user(request, Availability.objects.select_related("practitioner"), uuid=row_uuid)
+    if request.method != "POST":  # after the scoped load: another clinic's is a 404
+        return HttpResponseNotAllowed(["POST"])
     if not _may_edit_hours(request.user, row.clinic_id, row.practitioner):
         raise PermissionDenied("You can change only your own hours.")
     actions.remove_availability(availability_row=row, by=request.user)
@@ -328,11 +331,12 @@ def availability_remove(request, row_uuid):
 
 
 @staff_required
-@require_POST
 def exception_remove(request, row_uuid):
     row = get_for_user(
         request, AvailabilityException.objects.select_related("practitioner"), uuid=row_uuid
     )
+    if request.method != "POST":  # after the scoped load: another clinic's is a 404
+        return HttpResponseNotAllowed(["POST"])
     if not _may_edit_hours(request.user, row.clinic_id, row.practitioner):
         raise PermissionDenied("You can change only your own hours.")
     actions.remove_exception(exception_row=row, by=request.user)

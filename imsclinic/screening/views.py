@@ -6,9 +6,10 @@ The answers travel between the pages of one visit in the session, never in the U
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from imsclinic.accounts.models import Clinic
 from imsclinic.core.access import get_for_user, staff_required
@@ -254,9 +255,10 @@ def request_detail(request, request_uuid):
 
 
 @staff_required
-@require_POST
 def request_status(request, request_uuid):
     evaluation = _load(request, request_uuid)
+    if request.method != "POST":  # after the scoped load: another clinic's is a 404
+        return HttpResponseNotAllowed(["POST"])
     form = StatusForm(request.POST)
     if form.is_valid():
         actions.set_request_status(
@@ -277,9 +279,10 @@ def request_status(request, request_uuid):
 
 
 @staff_required
-@require_POST
 def request_to_patient(request, request_uuid):
     evaluation = _load(request, request_uuid)
+    if request.method != "POST":  # after the scoped load: another clinic's is a 404
+        return HttpResponseNotAllowed(["POST"])
     form = IntakePatientForm(request.POST)
     if form.is_valid():
         try:

@@ -1,0 +1,52 @@
+"""Authorisation-matrix entries for the schedule pages and the scheduling API.
+
+Every staff role of the clinic may open an appointment (front desk books and checks in) and change
+hours; the status/cancel/remove routes are POST-only, so the matrix's GET answers 405 to them.
+"""
+
+import datetime
+
+from imsclinic.scheduling.models import AvailabilityException
+from tests.factories import AppointmentFactory, AvailabilityFactory
+from tests.trust.authz_registry import Route
+
+
+def _appointment(w, patient):
+    return {
+        "appointment_uuid": AppointmentFactory(
+            clinic=patient.clinic, patient=patient, practitioner=w.alice
+        ).uuid
+    }
+
+
+def _availability(w, patient):
+    return {"row_uuid": AvailabilityFactory(clinic=patient.clinic, practitioner=w.alice).uuid}
+
+
+def _exception(w, patient):
+    row = AvailabilityException.objects.create(
+        clinic=patient.clinic,
+        practitioner=w.alice,
+        date=patient.clinic.today() + datetime.timedelta(days=3),
+    )
+    return {"row_uuid": row.uuid}
+
+
+AUTHZ = [
+    Route("schedule/appointments/<uuid:appointment_uuid>/", _appointment),
+    Route("schedule/appointments/<uuid:appointment_uuid>/status/", _appointment, status=405),
+    Route("schedule/appointments/<uuid:appointment_uuid>/cancel/", _appointment, status=405),
+    Route("schedule/availability/<uuid:row_uuid>/remove/", _availability, status=405),
+    Route("schedule/availability/exceptions/<uuid:row_uuid>/remove/", _exception, status=405),
+    Route("api/v1/scheduling/appointments/<uuidstr:appointment_uuid>", _appointment),
+    Route(
+        "api/v1/scheduling/appointments/<uuidstr:appointment_uuid>/status",
+        _appointment,
+        status=405,
+    ),
+    Route(
+        "api/v1/scheduling/appointments/<uuidstr:appointment_uuid>/cancel",
+        _appointment,
+        status=405,
+    ),
+]

@@ -9,6 +9,7 @@ import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpResponseNotAllowed
 from ninja import Router, Status
 from ninja.errors import HttpError, ValidationError
 
@@ -211,3 +212,12 @@ def sign_session(request, session_uuid: uuid.UUID):
     except actions.SigningRefused as error:
         return Status(409, {"detail": "The session cannot be signed.", "reasons": error.reasons})
     return _sessions().get(pk=session.pk)
+
+
+@router.get("/sessions/{uuid:session_uuid}/sign", include_in_schema=False)
+def sign_session_get(request, session_uuid: uuid.UUID):
+    """GET on the POST-only sign route: authenticate (401) and load through the clinic scope
+    (another clinic's session is a 404, front desk a 403) before answering 405."""
+    _guard(request)
+    _one(request, TreatmentSession.objects.all(), session_uuid)
+    return HttpResponseNotAllowed(["POST"])

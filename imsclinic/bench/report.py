@@ -8,7 +8,7 @@ import platform
 from pathlib import Path
 
 TARGETS = [
-    "No full scan of a large table on any page (EXPLAIN at size)",
+    "No full scan of a large table on any page (EXPLAIN at network size)",
     "Chart of a 500-session patient: p95 ≤ 100 ms server time",
     "Every page's p95 at network size within 1.3× of small",
     "Analytics dashboard ≤ 1 s (p95)",
@@ -73,13 +73,16 @@ def _check(name: str, runs: list[dict]) -> dict:
                     ok &= passed
                     findings.append(f"{where} {key}: {e['throughput_vs_hello']:.0%} of hello")
         elif name.startswith("No full scan"):
+            # Judged at network size: on small tables a scan is often the planner's right call.
+            if size != "network":
+                continue
             for p in next(r for r in runs if (r["database"], r["size"]) == (database, size)).get(
                 "plans", []
             ):
                 if p["full_scans"]:
                     ok = False
                     findings.append(f"{where} {p['key']}: {', '.join(p['full_scans'])}")
-                elif size == "network":
+                else:
                     findings.append(f"{where} {p['key']}: indexed")
     status = "not measured" if not findings else ("met" if ok else "missed")
     return {"target": name, "status": status, "findings": findings}

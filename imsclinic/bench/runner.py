@@ -125,7 +125,8 @@ class Target:
         with psycopg.connect(
             f"{self.options.postgres_url.rstrip('/')}/postgres", autocommit=True
         ) as conn:
-            return conn.execute(sql, params).fetchall() if sql.startswith("SELECT") else None
+            cursor = conn.execute(sql, params)
+            return cursor.fetchall() if sql.startswith("SELECT") else None
 
     def _pg_exists(self) -> bool:
         return bool(self._admin("SELECT 1 FROM pg_database WHERE datname = %s", self.pg_name))

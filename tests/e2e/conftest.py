@@ -31,6 +31,10 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser():
+    from playwright.sync_api import expect
+
+    # CI runs on two shared cores: give assertions the same patience as actions.
+    expect.set_options(timeout=10_000)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

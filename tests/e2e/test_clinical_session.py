@@ -99,6 +99,8 @@ def test_signing_refusal_is_shown_in_the_browser(page, alice, password, clinic_a
     CourseOfCareFactory(patient=patient, practitioner=alice)
     sign_in(page, "alice", password)
     page.get_by_role("button", name="Start session for Theo Brandt").click()
+    # Type only once htmx has wired the muscle box, or the first keystrokes go unheard.
+    page.wait_for_load_state("load")
     page.get_by_label("Muscle", exact=True).fill("Rhomboid major")
     expect(page.get_by_text("Lung and pleura beneath")).to_be_visible()  # hazard as you type
     page.get_by_label("Depth (mm)").fill("12")

@@ -112,7 +112,11 @@ class ChartAccess(ChainedRow):
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "chart accesses"
-        indexes = [models.Index(fields=["patient_uuid", "-at"])]
+        indexes = [
+            models.Index(fields=["patient_uuid", "-at"]),
+            # "Recently opened charts" on Today: this user's latest rows at this clinic.
+            models.Index(fields=["user_id", "clinic_id", "-id"], name="chartaccess_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} opened {self.what}"

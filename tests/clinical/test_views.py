@@ -316,3 +316,101 @@ def test_todays_initial_assessment_starts_an_assessment_not_a_session(
     assert response["Location"] == reverse("clinical:assessment", args=[assessment.uuid])
     assert assessment.appointment == appointment
     assert not TreatmentSession.objects.filter(patient=patient_a).exists()
+
+
+def _queries(client, url: str) -> tuple[int, str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries), response.content.decode()
+
+
+def _session_links(html: str) -> list[int]:
+    import re
+
+    return [int(n) for n in re.findall(r">Session (\d+)</a>", html)]
+
+
+def test_sessions_tab_is_paginated_newest_first_with_whole_history_totals(
+    client, alice, patient_a, clinic_a
+):
+    from imsclinic.clinical.views.session import SESSIONS_PER_PAGE
+    from tests.factories import PatientFactory
+    from tests.factories.clinical import AdverseEventFactory
+    from tests.factories.outcomes import course_with_sessions
+
+    many = SESSIONS_PER_PAGE + 5
+    course_with_sessions(patient=patient_a, practitioner=alice, pains=[(6, 3)] * many)
+    oldest = patient_a.treatment_sessions.get(session_number=1)
+    AdverseEventFactory(session=oldest, severity="serious")
+    few = PatientFactory(clinic=clinic_a)
+    course_with_sessions(patient=few, practitioner=alice, pains=[(6, 3)] * 3)
+    login(client, alice)
+    url = reverse("clinical:sessions", args=[patient_a.uuid])
+
+    _queries(client, url)  # warm per-process caches
+    first_count, first = _queries(client, url)
+    assert _session_links(first) == list(range(many, many - SESSIONS_PER_PAGE, -1))
+    # Totals cover the whole history, not the page: 2 rows of 3 insertions per session.
+    assert f"{many} sessions in all ({many} signed)" in first
+    assert f"{2 * many} needling rows with {6 * many} insertions" in first
+    assert "1 adverse event (1 serious)" in first
+    assert 'href="?page=2"' in first and "Older" in first
+
+    last_count, last = _queries(client, url + "?page=2")
+    assert _session_links(last) == [5, 4, 3, 2, 1]
+    assert "Serious" in last or "serious" in last  # the oldest session's event is on its page
+    # Out-of-range or junk page numbers fall back to a real page.
+    assert _session_links(_queries(client, url + "?page=99")[1]) == [5, 4, 3, 2, 1]
+    assert _session_links(_queries(client, url + "?page=x")[1])[0] == many
+
+    small_count, small = _queries(client, reverse("clinical:sessions", args=[few.uuid]))
+    assert _session_links(small) == [3, 2, 1]
+    assert 'aria-label="Session pages"' not in small
+    assert first_count == last_count == small_count, (first_count, last_count, small_count)
+
+
+def test_course_tab_counts_done_sessions_without_a_query_per_course(client, alice, patient_a):
+    import datetime
+    import itertools
+
+    from django.utils import timezone
+
+    numbers = itertools.count(1)
+    login(client, alice)
+    url = reverse("clinical:course", args=[patient_a.uuid])
+
+    def discharged(signed: int, *, draft: bool = False):
+        course = CourseOfCareFactory(
+            patient=patient_a,
+            practitioner=alice,
+            status="discharged",
+            started_on=datetime.date(2024, 1, 1),
+            discharged_on=datetime.date(2024, 6, 1),
+        )
+        for _ in range(signed):
+            TreatmentSessionFactory(
+                patient=patient_a,
+                practitioner=alice,
+                course=course,
+                session_number=next(numbers),
+                signed_at=timezone.now(),
+                signed_by=alice,
+            )
+        if draft:  # a draft is not a session done
+            TreatmentSessionFactory(
+                patient=patient_a, practitioner=alice, course=course, session_number=next(numbers)
+            )
+
+    discharged(2, draft=True)
+    _queries(client, url)
+    one, html = _queries(client, url)
+    assert "(2 done)" in html
+    for _ in range(4):
+        discharged(3)
+    five, html = _queries(client, url)
+    assert html.count("(3 done)") == 4 and "(2 done)" in html
+    assert five == one, f"course tab: {one} queries with 1 course, {five} with 5"

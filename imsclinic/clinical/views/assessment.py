@@ -2,6 +2,7 @@
 course of care, and consent."""
 
 from django.contrib import messages
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -267,7 +268,10 @@ def course_tab(request, patient):
         return redirect(request.path)
     if request.method == "POST":
         messages.error(request, "Please correct the highlighted fields. Nothing was saved.")
-    courses = CourseOfCare.objects.filter(patient=patient)
+    # Each course's count of signed sessions in the same query (not one COUNT per course).
+    courses = CourseOfCare.objects.filter(patient=patient).annotate(
+        signed_sessions=Count("sessions", filter=Q(sessions__signed_at__isnull=False))
+    )
     for course in courses:
         course.muscle_rows = [
             {"name": safety.muscle_label(m["muscle_id"]), "side": m["side"]}

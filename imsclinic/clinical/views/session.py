@@ -1,6 +1,9 @@
 """Sessions tab, charting a needling session, repeating the last one, signing."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,31 +18,85 @@ from imsclinic.clinical.forms import (
     SessionForm,
 )
 from imsclinic.clinical.models import (
+    AdverseEvent,
     CourseOfCare,
+    NeedlingRow,
     TreatmentSession,
     consent_problems,
     latest_consent,
 )
 from imsclinic.clinical.views.common import appointment_from_post, record_view, refuse_to
 from imsclinic.core.access import chart_view
+from imsclinic.patients.models import Patient
 from imsclinic.patients.views import chart_context
 
 ROW_DEFAULTS = ("needle_gauge", "needle_length_mm", "lot_number")
+SESSIONS_PER_PAGE = 20
+
+
+def _scalar(queryset, group: str, aggregate):
+    """`aggregate` over `queryset` as a scalar subquery of the outer patient (0 when empty)."""
+    return Coalesce(
+        Subquery(queryset.order_by().values(group).annotate(n=aggregate).values("n")[:1]),
+        0,
+        output_field=IntegerField(),
+    )
+
+
+def history_totals(patient) -> dict:
+    """Counts over the patient's whole treatment history, in one query (one row of scalar
+    subqueries), whatever page of sessions is shown."""
+    sessions = TreatmentSession.objects.filter(patient=OuterRef("pk"))
+    rows = NeedlingRow.objects.filter(session__patient=OuterRef("pk"))
+    events = AdverseEvent.objects.filter(patient=OuterRef("pk"))
+    totals = {
+        "sessions": _scalar(sessions, "patient", Count("id")),
+        "signed": _scalar(sessions, "patient", Count("id", filter=Q(signed_at__isnull=False))),
+        "rows": _scalar(rows, "session__patient", Count("id")),
+        "insertions": _scalar(rows, "session__patient", Sum("insertions")),
+        "adverse_events": _scalar(events, "patient", Count("id")),
+        "serious_adverse_events": _scalar(
+            events, "patient", Count("id", filter=Q(severity=AdverseEvent.Severity.SERIOUS))
+        ),
+    }
+    # Prefixed: some names are also relations of Patient.
+    row = (
+        Patient.objects.filter(pk=patient.pk)
+        .annotate(**{f"total_{name}": value for name, value in totals.items()})
+        .values(*(f"total_{name}" for name in totals))
+        .get()
+    )
+    return {name: row[f"total_{name}"] for name in totals}
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told the total up front (from `history_totals`), so it runs no COUNT."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
 
 
 @chart_view("chart.sessions", clinical=True)
 def sessions_tab(request, patient):
+    """The patient's sessions, newest first, a page at a time; totals over the whole history."""
+    totals = history_totals(patient)
     sessions = (
         TreatmentSession.objects.filter(patient=patient)
         .select_related("practitioner", "signed_by")
         .prefetch_related("needling_rows", "adverse_events")
-        .order_by("-started_at")
+        .order_by("-started_at", "-id")
     )
+    paginator = _CountedPaginator(sessions, SESSIONS_PER_PAGE, count=totals["sessions"])
+    page = paginator.get_page(request.GET.get("page"))
     context = chart_context(
         request,
         patient,
         "sessions",
-        sessions=sessions,
+        page=page,
+        sessions=page.object_list,
+        page_links=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        totals=totals,
         draft=actions.draft_for(patient),
         course=CourseOfCare.objects.filter(patient=patient).active().first(),
         consent=latest_consent(patient),

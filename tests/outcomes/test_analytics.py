@@ -225,3 +225,47 @@ def test_analytics_page_and_audited_csv_for_clinic_admin_only(client, demo):
         reverse("outcomes:analytics-csv"), {"start": "2026-05-01", "end": "2026-01-01"}
     )
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+def test_per_practitioner_sessions_and_events_match_the_raw_rows(demo, filtered):
+    clinic = demo.clinic
+    kw = {}
+    if filtered:
+        today = clinic.today()
+        kw = {"start": today - datetime.timedelta(days=70), "end": today}
+    inst = load_knowledge().instruments["nprs"]
+    rows = analytics.by_practitioner(analytics.Filters(clinic=clinic, instrument=inst, **kw))
+    tz = clinic.tz
+    sessions = {
+        s["id"]: s
+        for s in TreatmentSession.objects.filter(clinic=clinic, signed_at__isnull=False).values(
+            "id", "practitioner_id", "started_at"
+        )
+        if not kw or kw["start"] <= s["started_at"].astimezone(tz).date() <= kw["end"]
+    }
+    expected = defaultdict(lambda: [0, 0])
+    for s in sessions.values():
+        expected[s["practitioner_id"]][0] += 1
+    for session_id in AdverseEvent.objects.values_list("session_id", flat=True):
+        if session_id in sessions:
+            expected[sessions[session_id]["practitioner_id"]][1] += 1
+    got = {r["practitioner_id"]: [r["sessions"], r["events"]] for r in rows if r["sessions"]}
+    assert got == dict(expected) and any(events for _s, events in got.values())
+
+
+def test_adverse_event_counts_read_the_clinics_events_only(demo):
+    """The event queries start from the clinic's events, not `session_id IN (...)`."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    inst = load_knowledge().instruments["nprs"]
+    f = analytics.Filters(clinic=demo.clinic, instrument=inst)
+    with CaptureQueriesContext(connection) as ctx:
+        analytics.adverse_events(f)
+        analytics.by_practitioner(f)
+    event_sql = [q["sql"] for q in ctx.captured_queries if "clinical_adverseevent" in q["sql"]]
+    assert len(event_sql) == 3
+    for sql in event_sql:
+        assert '"clinical_adverseevent"."clinic_id" =' in sql
+        assert '"session_id" IN' not in sql

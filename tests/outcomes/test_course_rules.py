@@ -99,3 +99,118 @@ def test_discharged_course_is_never_flagged(flat_course, alice):
 
     discharge_course(course=flat_course, reason="No change after 4 sessions; referred on", by=alice)
     assert load_course_data(flat_course).flags == []
+
+
+def _varied_courses(clinic, practitioners, n, seed):
+    """`n` active courses with a spread of sessions, scores, review responses and bookings."""
+    import random
+
+    from imsclinic.scheduling.models import Appointment
+    from tests.factories.patients import PatientFactory
+
+    rng = random.Random(seed)
+    names = ["nguyen", "Nguyen", "Åberg", "Zhou", "de Vries", "O'Neil", "Abbott", "abbott"]
+    for _ in range(n):
+        patient = PatientFactory(clinic=clinic, family_name=rng.choice(names))
+        start = timezone.now() - datetime.timedelta(weeks=rng.choice([0, 1, 3, 6, 12, 30]))
+        sessions = rng.randint(0, 7)
+        course = course_with_sessions(
+            patient=patient,
+            practitioner=rng.choice(practitioners),
+            pains=[(7, 5)] * sessions,
+            start=start,
+            review_at_session=rng.choice([3, 4, 6]),
+        )
+        plan = []
+        if rng.random() < 0.8:
+            plan.append((0, rng.choice(["intake", "interim"]), {"pain": rng.randint(3, 9)}))
+        for number in range(1, rng.randint(1, 4)):
+            timepoint = rng.choice(["interim", "review", "intake"])
+            plan.append((number, timepoint, {"pain": rng.randint(0, 9)}))
+        if plan:
+            scores(course, "nprs", plan)
+        if rng.random() < 0.3:
+            psfs = lambda v: {"activity_1": v, "activity_2": v, "activity_3": v}  # noqa: E731
+            scores(
+                course, "psfs", [(0, "intake", psfs(3)), (2, "interim", psfs(rng.randint(2, 7)))]
+            )
+        if rng.random() < 0.3:
+            scores(course, "pgic", [(sessions, "review", {"change": 2})])
+        if rng.random() < 0.3:
+            soon = timezone.now() + datetime.timedelta(days=rng.choice([-2, 3]))
+            cancelled = rng.random() < 0.3
+            Appointment.objects.create(
+                clinic=clinic,
+                patient=patient,
+                practitioner=course.practitioner,
+                kind="ims_treatment",
+                starts_at=soon,
+                ends_at=soon + datetime.timedelta(minutes=30),
+                status="cancelled" if cancelled else "booked",
+                cancelled_at=timezone.now() if cancelled else None,
+            )
+
+
+def _reference(clinic, practitioner=None):
+    """flags_for_clinic as the per-course rules define it: every active course, then sorted."""
+    from imsclinic.clinical.models import CourseOfCare
+
+    courses = CourseOfCare.objects.filter(clinic=clinic, status="active")
+    if practitioner is not None:
+        courses = courses.filter(practitioner=practitioner)
+    flagged = []
+    for course in courses:
+        flags = load_course_data(course).flags
+        if flags:
+            flagged.append((course.pk, [(f.kind, f.label, f.detail) for f in flags]))
+    names = dict(CourseOfCare.objects.values_list("pk", "patient__family_name"))
+    flagged.sort(key=lambda item: (-len(item[1]), names[item[0]]))
+    return flagged
+
+
+def _shown(flagged):
+    return [
+        (item["course"].pk, [(f.kind, f.label, f.detail) for f in item["flags"]])
+        for item in flagged
+    ]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_clinic_flags_equal_the_per_course_rules_on_varied_courses(alice, clinic_a, seed):
+    from tests.factories.accounts import MembershipFactory, UserFactory
+
+    other = UserFactory(username="other")
+    MembershipFactory(user=other, clinic=clinic_a, role="practitioner")
+    _varied_courses(clinic_a, [alice, other], 40, seed)
+    expected = _reference(clinic_a)
+    assert {kind for _pk, flags in expected for kind, *_ in flags} == {
+        "no_change",
+        "review_due",
+        "dropout",
+    }, "the data exercise every rule"
+    assert _shown(flags_for_clinic(clinic_a, limit=1000)) == expected
+    assert _shown(flags_for_clinic(clinic_a, limit=5)) == expected[:5]
+    assert _shown(flags_for_clinic(clinic_a, practitioner=alice)) == _reference(clinic_a, alice)
+
+
+def test_clinic_flags_follow_the_clinic_policy(alice, clinic_a):
+    clinic_a.policies = {"course_rules": {"no_change_session": 2, "dropout_weeks": 1}}
+    clinic_a.save()
+    _varied_courses(clinic_a, [alice], 25, 4)
+    assert _shown(flags_for_clinic(clinic_a, limit=1000)) == _reference(clinic_a)
+
+
+def test_clinic_flags_take_a_constant_number_of_queries(alice, clinic_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            flagged = flags_for_clinic(clinic_a, limit=3)
+        return len(ctx), len(flagged)
+
+    _varied_courses(clinic_a, [alice], 6, 5)
+    few = count()
+    _varied_courses(clinic_a, [alice], 30, 6)
+    many = count()
+    assert few[0] == many[0] and many[1] == 3

@@ -95,3 +95,12 @@ def test_database_url_selects_postgresql_with_a_pool(tmp_path):
     env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/test"
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert result.stdout.split() == ["django.db.backends.postgresql", "test", "True"]
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL-specific")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

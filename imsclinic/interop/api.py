@@ -24,7 +24,7 @@ from imsclinic.core.api_auth import api_auth, require_scope, require_staff
 from imsclinic.interop import bulk
 from imsclinic.interop.fhir import importer
 from imsclinic.interop.fhir.collect import everything_bundle
-from imsclinic.interop.fhir.common import FHIR_JSON, FHIR_NDJSON, to_json
+from imsclinic.interop.fhir.common import FHIR_JSON, FHIR_NDJSON, strict_validation, to_json
 from imsclinic.interop.fhir.organization import organization
 from imsclinic.interop.fhir.patient import patient as patient_resource
 from imsclinic.interop.fhir.practitioner import practitioner, practitioner_role
@@ -65,15 +65,24 @@ def read_patient(request, patient_uuid: uuid.UUID):
     return fhir_response(patient_resource(get_patient_for_user(request, patient_uuid)))
 
 
+VALIDATE_QUERY = Query(False, alias="validate")
+
+
 @router.get("/Patient/{uuid:patient_uuid}/$everything", openapi_extra={"responses": FHIR_RESPONSES})
-def patient_everything(request, patient_uuid: uuid.UUID):
+def patient_everything(request, patient_uuid: uuid.UUID, strict: bool = VALIDATE_QUERY):
     """Everything about one patient as a searchset Bundle: Patient, Organization, Practitioner,
     PractitionerRole, Encounter, Condition, Procedure, Device, Observation, Questionnaire,
-    QuestionnaireResponse, Consent, AdverseEvent and CarePlan."""
+    QuestionnaireResponse, Consent, AdverseEvent and CarePlan.
+
+    `validate=true` also validates every resource and the Bundle with the fhir.resources R4B
+    classes before answering (a debugging aid: several times slower; an invalid mapping is a
+    server error)."""
     _guard(request)
     record = get_patient_for_user(request, patient_uuid, clinical=True)
     log_chart_access(user=request.user, patient=record, what="fhir.everything")
-    return fhir_response(everything_bundle(record, base_url=_base_url(request)))
+    with strict_validation(strict):
+        bundle = everything_bundle(record, base_url=_base_url(request))
+    return fhir_response(bundle)
 
 
 @router.get("/Practitioner/{uuid:user_uuid}", openapi_extra={"responses": FHIR_RESPONSES})
@@ -128,7 +137,7 @@ def read_questionnaire(request, questionnaire_id: str = Path(..., pattern=ID_PAT
     _guard(request)
     for instrument in load_knowledge().instruments.values():
         resource = questionnaire(instrument)
-        if resource.id == questionnaire_id:
+        if resource["id"] == questionnaire_id:
             return fhir_response(resource)
     raise HttpError(404, "Not Found")
 
@@ -204,7 +213,7 @@ def _import(request, clinic_uuid, *, bundle: bool):
     base = _base_url(request)
     if not bundle:
         resource = patient_resource(created[0])
-        return fhir_response(resource, 201, Location=f"{base}/Patient/{resource.id}")
+        return fhir_response(resource, 201, Location=f"{base}/Patient/{resource['id']}")
     return fhir_response(importer.response_bundle(created, base), 200)
 
 

@@ -85,11 +85,11 @@ def write_ndjson(clinics, out_dir: Path, *, by=None, progress=None) -> dict[str,
             )
             clinic_counts: dict[str, int] = {}
             for resource in Walk(clinic=clinic, tick=advance):
-                kind = resource.get_resource_type()
+                kind = resource["resourceType"]
                 if kind in SHARED_TYPES:
-                    if (kind, resource.id) in shared_seen:
+                    if (kind, resource["id"]) in shared_seen:
                         continue
-                    shared_seen.add((kind, resource.id))
+                    shared_seen.add((kind, resource["id"]))
                 if kind not in handles:
                     handles[kind] = open(out_dir / f".{kind}.ndjson.part", "w", encoding="utf-8")  # noqa: SIM115
                 handles[kind].write(to_json(resource) + "\n")
@@ -124,7 +124,7 @@ def ndjson_lines(clinic, user, resource_type: str):
 
     def lines():
         for resource in Walk(clinic=clinic):
-            if resource.get_resource_type() == resource_type:
+            if resource["resourceType"] == resource_type:
                 yield to_json(resource) + "\n"
 
     return lines()

@@ -1,5 +1,6 @@
 """FHIR R4 (R4B models): reads, $everything, clinic scoping and validation of every resource."""
 
+import datetime
 import json
 
 import pytest
@@ -203,3 +204,107 @@ def test_patient_with_no_clinical_records_still_exports(client, patient_a, alice
     bundle = everything(client, patient_a, alice_token)
     assert {e["resource"]["resourceType"] for e in bundle["entry"]} == {"Patient", "Organization"}
     json.dumps(bundle)
+
+
+# ---- plain-dict building: the output is exactly what fhir.resources validates and serialises --
+def test_every_exported_resource_is_what_its_r4b_class_serialises(
+    client, full_record, patient_a, alice_token
+):
+    """The mappers build plain dicts on the request path (pydantic construction took seconds for a
+    500-session chart). Each must validate and come back unchanged from its R4B class's own
+    serialisation, so nothing the library would reject or normalise differently is exported."""
+    bundle = everything(client, patient_a, alice_token)
+    assert validate(bundle).model_dump(mode="json", exclude_none=True) == bundle
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        assert validate(resource).model_dump(mode="json", exclude_none=True) == resource
+
+
+@pytest.fixture
+def broken_organization(monkeypatch):
+    """A mapping bug: an Organization whose `active` is not a boolean."""
+    from imsclinic.interop.fhir import collect
+    from imsclinic.interop.fhir.common import build
+
+    real = collect.organization
+
+    def broken(clinic):
+        resource = dict(real(clinic))
+        resource.pop("resourceType")
+        return build("Organization", {**resource, "active": "sometimes"})
+
+    monkeypatch.setattr(collect, "organization", broken)
+
+
+def test_validate_parameter_checks_every_resource_at_run_time(
+    client, full_record, patient_a, alice_token, broken_organization
+):
+    from pydantic import ValidationError
+
+    url = f"/api/v1/fhir/Patient/{patient_a.uuid}/$everything"
+    # The fast path does not validate: the tests above are what guarantee valid output.
+    assert client.get(url, **bearer(alice_token)).status_code == 200
+    with pytest.raises(ValidationError):
+        client.get(f"{url}?validate=true", **bearer(alice_token))
+
+
+def test_fhir_validate_setting_validates_every_build(
+    client, full_record, patient_a, alice_token, broken_organization, settings
+):
+    from pydantic import ValidationError
+
+    settings.FHIR_VALIDATE = True
+    with pytest.raises(ValidationError):
+        client.get(f"/api/v1/fhir/Patient/{patient_a.uuid}/$everything", **bearer(alice_token))
+
+
+def test_strict_validation_block_and_prune():
+    from pydantic import ValidationError
+
+    from imsclinic.interop.fhir.common import build, prune, strict_validation
+
+    bad = {"id": "x", "active": "sometimes"}
+    assert build("Patient", bad) == {"resourceType": "Patient", "id": "x", "active": "sometimes"}
+    with strict_validation(), pytest.raises(ValidationError):
+        build("Patient", bad)
+    assert build("Patient", {"id": "x", "active": False, "name": [{"given": [""]}]}) == {
+        "resourceType": "Patient",
+        "id": "x",
+        "active": False,
+    }
+    shared = {"system": "s", "code": "c", "display": None}
+    first, second = prune({"a": [shared]}), prune({"b": (shared, 0, "", [], {})})
+    assert first == {"a": [{"system": "s", "code": "c"}]} and second == {"b": [first["a"][0], 0]}
+    assert first["a"][0] is not second["b"][0], "pruned output never aliases its input"
+
+
+def test_everything_queries_do_not_grow_with_courses(client, patient_a, alice, alice_token):
+    """Each course's Condition references map its assessment's Conditions, which name the
+    patient: without select_related that was one query per course."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import AssessmentFactory, CourseOfCareFactory
+
+    def add_course():
+        assessment = AssessmentFactory(patient=patient_a, practitioner=alice, icd10_codes=["M54.5"])
+        CourseOfCareFactory(  # earlier courses are discharged: one active course per patient
+            patient=patient_a,
+            practitioner=alice,
+            assessment=assessment,
+            icd10_codes=["M54.4"],
+            status="discharged",
+            discharged_on=datetime.date(2024, 1, 31),
+        )
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            everything(client, patient_a, alice_token)
+        return len(ctx.captured_queries)
+
+    add_course()
+    count()
+    few = count()
+    for _ in range(3):
+        add_course()
+    assert count() == few

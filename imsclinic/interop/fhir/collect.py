@@ -13,7 +13,7 @@ from django.apps import apps
 
 from imsclinic.interop.fhir.adverse_event import adverse_event
 from imsclinic.interop.fhir.careplan import care_plan
-from imsclinic.interop.fhir.common import build, instant
+from imsclinic.interop.fhir.common import instant, validate, validating
 from imsclinic.interop.fhir.condition import (
     assessment_conditions,
     condition_refs,
@@ -41,6 +41,28 @@ def model(label: str):
         return apps.get_model(label)
     except LookupError:
         return None
+
+
+def _batches(iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _needling_rows(session_ids: list[int]) -> dict[int, list]:
+    """session id -> its needling rows in charted order (the model's ordering)."""
+    rows: dict[int, list] = {}
+    if not session_ids:
+        return rows
+    NeedlingRow = model("clinical.NeedlingRow")
+    for row in NeedlingRow.objects.filter(session_id__in=session_ids):
+        rows.setdefault(row.session_id, []).append(row)
+    return rows
 
 
 class Walk:
@@ -94,8 +116,10 @@ class Walk:
         Course = model("clinical.CourseOfCare")
         if Course is None:
             return
+        # assessment__patient: the course's Condition references map its assessment's
+        # Conditions, which name the patient (without it, one query per course).
         queryset = self.scoped(Course).select_related(
-            "patient", "clinic", "practitioner", "assessment"
+            "patient", "clinic", "practitioner", "assessment__patient"
         )
         for record in queryset.order_by("id").iterator(chunk_size=CHUNK):
             self.tick()
@@ -107,20 +131,23 @@ class Walk:
         Session = model("clinical.TreatmentSession")
         if Session is None:
             return
-        queryset = (
-            self.scoped(Session)
-            .select_related("patient", "clinic", "practitioner", "course__assessment")
-            .prefetch_related("needling_rows")
+        queryset = self.scoped(Session).select_related(
+            "patient", "clinic", "practitioner", "course__assessment"
         )
-        for record in queryset.order_by("id").iterator(chunk_size=CHUNK):
-            self.tick()
-            self.user_ids.add(record.practitioner_id)
-            rows = list(record.needling_rows.all())
-            yield session_encounter(record)
-            yield from session_pain_observations(record)
-            for index, key in enumerate(session_needle_keys(rows)):
-                yield needle_device(record, index, key)
-            yield from session_procedures(record, rows, self.course_refs(record.course))
+        records = queryset.order_by("id").iterator(chunk_size=CHUNK)
+        for batch in _batches(records, CHUNK):
+            # The needling rows of a batch in one query, grouped here: prefetch_related clones a
+            # queryset per session, a visible cost for a 500-session chart.
+            rows_by_session = _needling_rows([record.pk for record in batch])
+            for record in batch:
+                self.tick()
+                self.user_ids.add(record.practitioner_id)
+                rows = rows_by_session.get(record.pk, [])
+                yield session_encounter(record)
+                yield from session_pain_observations(record)
+                for index, key in enumerate(session_needle_keys(rows)):
+                    yield needle_device(record, index, key)
+                yield from session_procedures(record, rows, self.course_refs(record.course))
 
     def adverse_events(self) -> Iterator:
         Event = model("clinical.AdverseEvent")
@@ -210,30 +237,35 @@ def patient_everything(patient) -> list:
     return list(Walk(clinic=patient.clinic, patient=patient))
 
 
-def everything_bundle(patient, *, base_url: str = ""):
-    """A searchset Bundle of `patient_everything`, each entry with its fullUrl."""
+def everything_bundle(patient, *, base_url: str = "") -> dict:
+    """A searchset Bundle of `patient_everything`, each entry with its fullUrl.
+
+    The resources are already pruned dicts, so the Bundle is assembled as-is; under
+    `strict_validation()` the whole Bundle is validated with the R4B Bundle class as well.
+    """
     from django.utils import timezone
 
     resources = patient_everything(patient)
     base = base_url.rstrip("/")
-    return build(
-        "Bundle",
-        {
-            "type": "searchset",
-            "timestamp": instant(timezone.now()),
-            "total": len(resources),
-            "entry": [
-                {
-                    "fullUrl": f"{base}/{r.get_resource_type()}/{r.id}",
-                    "resource": r,
-                    "search": {
-                        "mode": "match" if r.get_resource_type() == "Patient" else "include"
-                    },
-                }
-                for r in resources
-            ],
-        },
-    )
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "timestamp": instant(timezone.now()),
+        "total": len(resources),
+        "entry": [
+            {
+                "fullUrl": f"{base}/{r['resourceType']}/{r['id']}",
+                "resource": r,
+                "search": {"mode": "match" if r["resourceType"] == "Patient" else "include"},
+            }
+            for r in resources
+        ],
+    }
+    if not resources:  # FHIR forbids an empty list; a Patient is always there in practice.
+        del bundle["entry"]
+    if validating():
+        validate(bundle)
+    return bundle
 
 
 def clinic_resources(clinic) -> Iterator:

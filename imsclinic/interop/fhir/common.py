@@ -3,8 +3,17 @@
 FHIR version. fhir.resources 8.x builds FHIR R5 from its top-level modules
 (`fhir.resources.patient`); the R4-family models live in `fhir.resources.R4B` (FHIR 4.3.0).
 R4B changed none of the resources we export relative to R4 4.0.1 (its changes are in
-medication-definition and evidence resources), so every resource is built with the R4B classes
-and validated on construction. docs/api.md records this choice.
+medication-definition and evidence resources), so every resource is checked against the R4B
+classes. docs/api.md records this choice.
+
+Building and validation. The mappers build plain JSON-ready dicts (`build`): constructing and
+serialising pydantic models cost several seconds for a 500-session patient's $everything (about
+4,600 resources), while the dicts take milliseconds. The guarantee that every exported resource
+validates is kept by the tests, which parse every exported resource back with its R4B class and
+check that the class's own serialisation equals ours (tests/interop). At run time, validation is
+on when settings.FHIR_VALIDATE is true (env IMSCLINIC_FHIR_VALIDATE, for debugging a mapping) or
+inside `strict_validation()` (the `validate=true` query parameter of $everything): then `build`
+raises pydantic.ValidationError for an invalid resource, as construction used to.
 
 Ids. Every resource id is the UUID of the record it comes from. Resources derived from part of a
 record (a Procedure per needling row, pain Observations of a session, Conditions per ICD-10 code)
@@ -14,9 +23,13 @@ read endpoint find the record again without exposing database integers.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
+import functools
 import importlib
 import json
+import os
 import re
 
 from django.conf import settings
@@ -68,30 +81,123 @@ LATERALITY = {
 _ID_BAD = re.compile(r"[^A-Za-z0-9\-.]")
 
 
+@functools.cache
 def fhir_class(resource_type: str):
     """The R4B model class for a resource type, e.g. fhir_class("Patient")."""
     module = importlib.import_module(f"fhir.resources.R4B.{resource_type.lower()}")
     return getattr(module, resource_type)
 
 
-def build(resource_type: str, data: dict):
-    """Validate `data` into an R4B resource (raises pydantic.ValidationError when invalid)."""
-    payload = {"resourceType": resource_type, **prune(data)}
-    return fhir_class(resource_type).model_validate(payload)
+_STRICT = contextvars.ContextVar("imsclinic_fhir_strict", default=False)
+
+
+@contextlib.contextmanager
+def strict_validation(enabled: bool = True):
+    """Validate every resource built inside this block with its R4B class."""
+    token = _STRICT.set(enabled)
+    try:
+        yield
+    finally:
+        _STRICT.reset(token)
+
+
+def validating() -> bool:
+    """Whether `build` validates at run time (see the module docstring)."""
+    if _STRICT.get():
+        return True
+    configured = getattr(settings, "FHIR_VALIDATE", None)
+    if configured is None:
+        configured = os.environ.get("IMSCLINIC_FHIR_VALIDATE", "").lower() in ("1", "true", "yes")
+    return bool(configured)
+
+
+def validate(resource: dict):
+    """Parse a resource dict with the R4B class of its type (raises pydantic.ValidationError)."""
+    return fhir_class(resource["resourceType"]).model_validate(resource)
+
+
+def build(resource_type: str, data: dict) -> dict:
+    """A FHIR resource as a JSON-ready dict: `data` with empty elements pruned.
+
+    Validated with its R4B class when `validating()` (raises pydantic.ValidationError when
+    invalid); the tests validate every exported resource either way.
+    """
+    resource = {"resourceType": resource_type, **prune(data)}
+    if validating():
+        validate(resource)
+    return resource
+
+
+def resource_type(resource) -> str:
+    return resource["resourceType"]
 
 
 def prune(value):
-    """Drop None, empty strings, lists and dicts recursively: FHIR forbids empty elements."""
+    """Drop None, empty strings, lists and dicts recursively: FHIR forbids empty elements.
+
+    Always returns new containers, so shared constants (codings, cached references) are never
+    aliased between resources. It runs over every exported element, hence the exact-type fast
+    paths; 0 and False are values and stay.
+    """
     if isinstance(value, dict):
-        cleaned = {k: prune(v) for k, v in value.items()}
-        return {k: v for k, v in cleaned.items() if v not in (None, "", [], {})}
+        return _prune_dict(value)
     if isinstance(value, list | tuple):
-        cleaned = [prune(v) for v in value]
-        return [v for v in cleaned if v not in (None, "", [], {})]
+        return _prune_list(value)
     return value
 
 
+def _pruned(item):
+    """(keep, item) for one element: containers pruned, empty ones and None/"" dropped."""
+    kind = type(item)
+    if kind is dict:
+        item = _prune_dict(item)
+        return bool(item), item
+    if kind is list or kind is tuple:
+        item = _prune_list(item)
+        return bool(item), item
+    if item is None:
+        return False, item
+    if kind is str or kind is int or kind is float or kind is bool:
+        return item != "", item
+    if isinstance(item, dict | list | tuple):  # subclasses
+        item = prune(item)
+        return bool(item), item
+    return not (isinstance(item, str) and not item), item
+
+
+def _prune_dict(value: dict) -> dict:
+    result = {}
+    for key, item in value.items():
+        kind = type(item)
+        if kind is str:
+            if item:
+                result[key] = item
+        elif kind is dict:
+            item = _prune_dict(item)
+            if item:
+                result[key] = item
+        elif kind is int or kind is float or kind is bool:
+            result[key] = item
+        else:
+            keep, item = _pruned(item)
+            if keep:
+                result[key] = item
+    return result
+
+
+def _prune_list(value) -> list:
+    result = []
+    for item in value:
+        keep, item = _pruned(item)
+        if keep:
+            result.append(item)
+    return result
+
+
 def to_dict(resource) -> dict:
+    """A resource as JSON-ready data: a built dict as it is, an R4B model dumped."""
+    if isinstance(resource, dict):
+        return resource
     return resource.model_dump(mode="json", exclude_none=True)
 
 
@@ -123,7 +229,8 @@ def instant(value: datetime.datetime | None) -> str | None:
     """An aware datetime as FHIR dateTime/instant text (UTC, seconds precision)."""
     if value is None:
         return None
-    return value.astimezone(datetime.UTC).replace(microsecond=0).isoformat()
+    # "Z", not "+00:00": the form fhir.resources serialises, so built and validated output match.
+    return value.astimezone(datetime.UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def day(value: datetime.date | None) -> str | None:

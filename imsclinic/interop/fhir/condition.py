@@ -108,7 +108,7 @@ def condition_refs(course) -> list[dict]:
     refs = []
     if course.assessment:
         refs += [
-            {"reference": f"Condition/{c.id}"} for c in assessment_conditions(course.assessment)
+            {"reference": f"Condition/{c['id']}"} for c in assessment_conditions(course.assessment)
         ]
-    refs += [{"reference": f"Condition/{c.id}"} for c in course_conditions(course)]
+    refs += [{"reference": f"Condition/{c['id']}"} for c in course_conditions(course)]
     return refs

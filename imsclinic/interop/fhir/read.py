@@ -69,6 +69,6 @@ def read_clinical(request, resource_type: str, resource_id: str):
             uuid=wanted,
         )
         for resource in getattr(_OneRecord(record), section)():
-            if resource.get_resource_type() == resource_type and resource.id == resource_id:
+            if resource["resourceType"] == resource_type and resource["id"] == resource_id:
                 return resource, record.patient
     raise Http404("No such resource.")

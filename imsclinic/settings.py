@@ -318,6 +318,13 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("IMSCLINIC_FROM_EMAIL", "IMS Clinic <no-reply@imsclinic.invalid>")
 
+# --- Interoperability and benchmarking ---------------------------------------------------------
+# Validate every FHIR resource with fhir.resources at run time (the tests always do); for
+# debugging a mapping, since it makes a large $everything several times slower.
+FHIR_VALIDATE = env_bool("IMSCLINIC_FHIR_VALIDATE", False)
+# Per-request SQL query count and server time headers, for `imsclinic bench` only.
+BENCH_QUERY_COUNT = env_bool("IMSCLINIC_BENCH_QUERY_COUNT", False)
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

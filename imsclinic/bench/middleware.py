@@ -7,17 +7,15 @@ middleware (session, user, clinic) are counted too.
 Responses carry `X-Query-Count` and `X-Server-Time-Ms`; the load driver reads both.
 """
 
-import os
 import time
 
+from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import connections
 
-ENV_VAR = "IMSCLINIC_BENCH_QUERY_COUNT"
-
 
 def enabled() -> bool:
-    return os.environ.get(ENV_VAR, "").strip().lower() in {"1", "true", "yes", "on"}
+    return settings.BENCH_QUERY_COUNT
 
 
 class QueryCountMiddleware:

@@ -18,20 +18,20 @@ def test_hello_is_public_and_tiny(client, django_assert_num_queries, db):
     assert "sessionid" not in response.cookies
 
 
-def test_query_counter_is_off_unless_asked(monkeypatch):
+def test_query_counter_is_off_unless_asked(settings):
     from django.core.exceptions import MiddlewareNotUsed
 
-    monkeypatch.delenv(middleware.ENV_VAR, raising=False)
+    settings.BENCH_QUERY_COUNT = False
     with pytest.raises(MiddlewareNotUsed):
         middleware.QueryCountMiddleware(lambda request: None)
 
 
-def test_query_counter_counts_the_requests_queries(monkeypatch, db):
+def test_query_counter_counts_the_requests_queries(settings, db):
     from django.http import HttpResponse
 
     from imsclinic.patients.models import Patient
 
-    monkeypatch.setenv(middleware.ENV_VAR, "1")
+    settings.BENCH_QUERY_COUNT = True
 
     def view(request):
         Patient.objects.count()

@@ -29,7 +29,6 @@ import datetime
 import functools
 import importlib
 import json
-import os
 import re
 
 from django.conf import settings
@@ -105,10 +104,7 @@ def validating() -> bool:
     """Whether `build` validates at run time (see the module docstring)."""
     if _STRICT.get():
         return True
-    configured = getattr(settings, "FHIR_VALIDATE", None)
-    if configured is None:
-        configured = os.environ.get("IMSCLINIC_FHIR_VALIDATE", "").lower() in ("1", "true", "yes")
-    return bool(configured)
+    return settings.FHIR_VALIDATE
 
 
 def validate(resource: dict):

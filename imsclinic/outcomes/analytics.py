@@ -1,7 +1,10 @@
 """Clinic analytics as aggregate queries: the database does the counting, Python only formats.
 
 Nothing here loops over sessions or responses in Python; every number comes from a GROUP BY or a
-correlated subquery that uses an index, so the page stays fast on a clinic network's data.
+correlated subquery that uses an index, so the page stays fast on a clinic network's data. The
+MCID figures are the one exception in form: one query returns a row per course with a baseline
+(its annotations computed by the database), and `mcid_by` and `non_responders` group those rows
+in Python, so `summary` runs that query once rather than once per grouping.
 Definitions (also in docs/outcomes.md):
 
 - Sessions: signed treatment sessions of the clinic; dates are the clinic's local dates.
@@ -21,7 +24,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import (
-    Avg,
     Count,
     Exists,
     IntegerField,
@@ -174,80 +176,88 @@ def annotated_courses(f: Filters):
     )
 
 
-def mcid_by(f: Filters, group: str) -> list[dict]:
-    """Share of evaluable courses reaching MCID and mean sessions to MCID, grouped by `group`
-    ("condition_id" or "practitioner_id")."""
-    rows = (
-        annotated_courses(f)
-        .filter(has_follow_up=True)
-        .values(group)
-        .annotate(
-            courses=Count("id"),
-            reached=Count("id", filter=Q(first_mcid_session__isnull=False)),
-            mean_sessions=Avg("first_mcid_session"),
+COURSE_FIELDS = (
+    "id",
+    "condition_id",
+    "practitioner_id",
+    "has_follow_up",
+    "first_mcid_session",
+    "early_mcid",
+    "signed_sessions",
+)
+
+
+def course_rows(f: Filters) -> list[dict]:
+    """One row per course with a baseline: the annotations every MCID figure is computed from.
+
+    This is the page's one expensive query (correlated subqueries over each course's responses
+    and sessions). `summary` runs it once and hands the rows to `mcid_by` and `non_responders`;
+    grouping a clinic's few thousand rows in Python is cheap, re-running the query per grouping
+    was not (~70 ms each at network size).
+    """
+    return list(annotated_courses(f).order_by().values(*COURSE_FIELDS))
+
+
+def mcid_by(f: Filters, group: str, rows: list[dict] | None = None) -> list[dict]:
+    """Share of evaluable courses reaching MCID, mean and median sessions to MCID, grouped by
+    `group` ("condition_id" or "practitioner_id"), ordered by the group key.
+
+    `rows` are `course_rows(f)`, fetched here when not given. The mean is a float rounded to 2
+    decimals on every database; the median is a float (the middle value, or the mean of the two
+    middle values).
+    """
+    if rows is None:
+        rows = course_rows(f)
+    groups: dict = {}
+    for row in rows:
+        if not row["has_follow_up"]:
+            continue
+        g = groups.setdefault(row[group], {"courses": 0, "sessions": []})
+        g["courses"] += 1
+        if row["first_mcid_session"] is not None:
+            g["sessions"].append(row["first_mcid_session"])
+    result = []
+    for key in sorted(groups):
+        g = groups[key]
+        sessions = g["sessions"]
+        reached = len(sessions)
+        result.append(
+            {
+                "key": key,
+                "courses": g["courses"],
+                "reached": reached,
+                "share": reached / g["courses"],
+                "mean_sessions": round(sum(sessions) / reached, 2) if reached else None,
+                "median_sessions": _median(sessions) if reached else None,
+            }
         )
-        .order_by(group)
-    )
-    medians = _median_sessions(f, group)
-    return [
-        {
-            "key": r[group],
-            "courses": r["courses"],
-            "reached": r["reached"],
-            "share": r["reached"] / r["courses"] if r["courses"] else None,
-            "mean_sessions": round(r["mean_sessions"], 2)
-            if r["mean_sessions"] is not None
-            else None,
-            "median_sessions": medians.get(r[group]),
-        }
-        for r in rows
-    ]
+    return result
 
 
-def _median_sessions(f: Filters, group: str) -> dict:
-    """Median sessions to MCID per group from a histogram query (one row per distinct value)."""
-    hist = (
-        annotated_courses(f)
-        .filter(has_follow_up=True, first_mcid_session__isnull=False)
-        .values(group, "first_mcid_session")
-        .annotate(n=Count("id"))
-        .order_by(group, "first_mcid_session")
-    )
-    counts: dict = {}
-    for row in hist:
-        counts.setdefault(row[group], []).append((row["first_mcid_session"], row["n"]))
-    return {key: _median_of_histogram(pairs) for key, pairs in counts.items()}
+def _median(values: list[int]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def _median_of_histogram(pairs: list[tuple[int, int]]) -> float:
-    total = sum(n for _v, n in pairs)
-    values = []
-    for middle in sorted({(total - 1) // 2, total // 2}):
-        seen = 0
-        for value, n in pairs:
-            seen += n
-            if seen > middle:
-                values.append(value)
-                break
-    return sum(values) / len(values)
+def non_responders(f: Filters, rows: list[dict] | None = None) -> dict:
+    """Courses with >= N signed sessions and a baseline; how many had no MCID by session N.
 
-
-def non_responders(f: Filters) -> dict:
-    """Courses with >= N signed sessions and a baseline; how many had no MCID by session N."""
-    row = (
-        annotated_courses(f)
-        .filter(signed_sessions__gte=f.review_session)
-        .aggregate(
-            eligible=Count("id"),
-            non_responders=Count("id", filter=Q(early_mcid=False)),
-        )
-    )
-    eligible = row["eligible"] or 0
+    `rows` are `course_rows(f)`, fetched here when not given."""
+    if rows is None:
+        rows = course_rows(f)
+    eligible = non = 0
+    for row in rows:
+        if row["signed_sessions"] >= f.review_session:
+            eligible += 1
+            non += not row["early_mcid"]
     return {
         "session": f.review_session,
         "eligible": eligible,
-        "non_responders": row["non_responders"] or 0,
-        "share": (row["non_responders"] / eligible) if eligible else None,
+        "non_responders": non,
+        "share": (non / eligible) if eligible else None,
     }
 
 
@@ -290,11 +300,13 @@ def adverse_events(f: Filters) -> dict:
     }
 
 
-def by_practitioner(f: Filters) -> list[dict]:
-    """Sessions, patients, adverse events (per 1,000) and MCID share per practitioner."""
+def by_practitioner(f: Filters, rows: list[dict] | None = None) -> list[dict]:
+    """Sessions, patients, adverse events (per 1,000) and MCID share per practitioner.
+
+    `rows` are `course_rows(f)`, fetched here when not given."""
     from django.contrib.auth import get_user_model
 
-    rows = (
+    session_rows = (
         sessions_queryset(f)
         .values("practitioner_id")
         .annotate(sessions=Count("id"), patients=Count("patient_id", distinct=True))
@@ -306,11 +318,11 @@ def by_practitioner(f: Filters) -> list[dict]:
         .annotate(n=Count("id"))
         .values_list("session__practitioner_id", "n")
     )
-    mcid = {r["key"]: r for r in mcid_by(f, "practitioner_id")}
-    ids = {r["practitioner_id"] for r in rows} | set(mcid)
+    mcid = {r["key"]: r for r in mcid_by(f, "practitioner_id", rows)}
+    ids = {r["practitioner_id"] for r in session_rows} | set(mcid)
     names = {u.pk: u.display_name for u in get_user_model().objects.filter(pk__in=ids)}
     result = []
-    by_id = {r["practitioner_id"]: r for r in rows}
+    by_id = {r["practitioner_id"]: r for r in session_rows}
     for pid in sorted(ids, key=lambda i: names.get(i, "")):
         r = {"sessions": 0, "patients": 0, **by_id.get(pid, {}), "events": events.get(pid, 0)}
         m = mcid.get(pid, {})
@@ -333,15 +345,16 @@ def by_practitioner(f: Filters) -> list[dict]:
 
 
 def summary(f: Filters) -> dict:
-    """Everything the analytics page and CSV show."""
+    """Everything the analytics page and CSV show. The per-course query runs once."""
+    rows = course_rows(f)
     sessions = sessions_queryset(f).aggregate(
         sessions=Count("id"), patients=Count("patient_id", distinct=True)
     )
     return {
         "totals": sessions,
         "over_time": over_time(f),
-        "mcid_by_condition": mcid_by(f, "condition_id"),
-        "non_responders": non_responders(f),
+        "mcid_by_condition": mcid_by(f, "condition_id", rows),
+        "non_responders": non_responders(f, rows),
         "adverse_events": adverse_events(f),
-        "by_practitioner": by_practitioner(f),
+        "by_practitioner": by_practitioner(f, rows),
     }

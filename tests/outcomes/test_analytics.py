@@ -269,3 +269,88 @@ def test_adverse_event_counts_read_the_clinics_events_only(demo):
     for sql in event_sql:
         assert '"clinical_adverseevent"."clinic_id" =' in sql
         assert '"session_id" IN' not in sql
+
+
+def test_summary_runs_the_per_course_query_once(demo):
+    """The per-course MCID query (the page's costly one, ~70 ms at network size) runs once per
+    summary and its rows feed MCID by condition, by practitioner and non-responders alike."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    inst = load_knowledge().instruments["nprs"]
+    f = analytics.Filters(clinic=demo.clinic, instrument=inst)
+    with CaptureQueriesContext(connection) as ctx:
+        report = analytics.summary(f)
+    per_course = [
+        q["sql"] for q in ctx.captured_queries if "outcomes_questionnaireresponse" in q["sql"]
+    ]
+    assert len(per_course) == 1, per_course
+    assert report["mcid_by_condition"] and report["non_responders"]["eligible"]
+    rows = analytics.course_rows(f)
+    with CaptureQueriesContext(connection) as ctx:
+        by_condition = analytics.mcid_by(f, "condition_id", rows)
+        by_practitioner = analytics.mcid_by(f, "practitioner_id", rows)
+        non = analytics.non_responders(f, rows)
+    assert not ctx.captured_queries
+    # Given rows or fetching their own, the helpers agree.
+    assert by_condition == analytics.mcid_by(f, "condition_id") == report["mcid_by_condition"]
+    assert by_practitioner == analytics.mcid_by(f, "practitioner_id")
+    assert non == analytics.non_responders(f) == report["non_responders"]
+
+
+def test_csv_pins_mcid_formatting_on_every_database(client, clinic_a, alice, olivia):
+    """Mean sessions to MCID is a float rounded to 2 decimals and the median a float, whichever
+    database computed them, so the CSV reads the same on SQLite and PostgreSQL ("4", not "4.00")."""
+    from tests.factories.outcomes import course_with_sessions, scores
+    from tests.factories.patients import PatientFactory
+
+    # condition -> first session reaching the NPRS MCID per course (None: never reached)
+    plan = {
+        "low_back_pain": [2, 3, 3, None],
+        "neck_pain": [2, 5],
+        "shoulder_pain_rotator_cuff": [4, 4],
+    }
+    for condition, reached in plan.items():
+        for k in reached:
+            course = course_with_sessions(
+                patient=PatientFactory(clinic=clinic_a),
+                practitioner=alice,
+                pains=[(8, 6)] * 5,
+                condition_id=condition,
+            )
+            follow = [(1, "interim", {"pain": 7})]
+            follow += [(k, "review", {"pain": 5})] if k else [(4, "review", {"pain": 7})]
+            scores(course, "nprs", [(0, "intake", {"pain": 8}), *follow])
+
+    f = analytics.Filters(clinic=clinic_a, instrument=load_knowledge().instruments["nprs"])
+    report = analytics.summary(f)
+    for row in report["mcid_by_condition"]:
+        assert type(row["mean_sessions"]) is float and type(row["median_sessions"]) is float
+
+    client.force_login(olivia)
+    response = client.get(reverse("outcomes:analytics-csv"), {"instrument": "nprs"})
+    assert response.status_code == 200
+    lines = response.content.decode().splitlines()
+    names = {c.id: c.name for c in load_knowledge().conditions.values()}
+    mcid = [line for line in lines if line.startswith(("mcid_by_condition,", "non_responders,"))]
+    lbp, neck, shoulder = (names[c] for c in plan)
+    assert mcid == [
+        f"mcid_by_condition,{lbp},courses,4",
+        f"mcid_by_condition,{lbp},reached,3",
+        f"mcid_by_condition,{lbp},share,0.75",
+        f"mcid_by_condition,{lbp},mean_sessions,2.67",
+        f"mcid_by_condition,{lbp},median_sessions,3",
+        f"mcid_by_condition,{neck},courses,2",
+        f"mcid_by_condition,{neck},reached,2",
+        f"mcid_by_condition,{neck},share,1",
+        f"mcid_by_condition,{neck},mean_sessions,3.5",
+        f"mcid_by_condition,{neck},median_sessions,3.5",
+        f"mcid_by_condition,{shoulder},courses,2",
+        f"mcid_by_condition,{shoulder},reached,2",
+        f"mcid_by_condition,{shoulder},share,1",
+        f"mcid_by_condition,{shoulder},mean_sessions,4",
+        f"mcid_by_condition,{shoulder},median_sessions,4",
+        "non_responders,session 4,eligible,8",
+        "non_responders,session 4,non_responders,2",
+        "non_responders,session 4,share,0.25",
+    ]

@@ -6,7 +6,6 @@ from tests.factories.accounts import (  # noqa: F401
     NeedlingAuthorisationFactory,
     UserFactory,
 )
-from tests.factories.patients import PatientFactory  # noqa: F401
 from tests.factories.clinical import (  # noqa: F401
     AdverseEventFactory,
     AssessmentFactory,
@@ -16,6 +15,7 @@ from tests.factories.clinical import (  # noqa: F401
     NeedlingRowFactory,
     TreatmentSessionFactory,
 )
+from tests.factories.outcomes import QuestionnaireResponseFactory  # noqa: F401, E402
+from tests.factories.patients import PatientFactory  # noqa: F401
 from tests.factories.scheduling import AppointmentFactory, AvailabilityFactory  # noqa: F401
 from tests.factories.screening import EvaluationRequestFactory  # noqa: F401
-from tests.factories.outcomes import QuestionnaireResponseFactory  # noqa: F401, E402

@@ -1,25 +1,23 @@
 """Small htmx helpers: the muscle picker's search and the facts of a chosen muscle."""
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
 
+from imsclinic.accounts.models import CLINICAL_ROLES
 from imsclinic.clinical import safety
 from imsclinic.clinical.forms import MuscleField
-from imsclinic.core.access import staff_required
+from imsclinic.core.access import role_required
 
 
-@staff_required
+@role_required(*CLINICAL_ROLES)
 def muscle_search(request):
     """Muscles matching `q` by name or synonym, with segment, depth guidance and hazards."""
-    if not request.user.can_view_clinical(request.clinic):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied("Clinical tools are not available to your role.")
     query = request.GET.get("q") or request.GET.get("muscle") or ""
     muscles = safety.search_muscles(query)
     facts = None
     try:
         muscle_id = MuscleField().clean(query) if query else None
-    except Exception:  # noqa: BLE001 - an incomplete name is normal while typing
+    except ValidationError:  # an incomplete or ambiguous name is normal while typing
         muscle_id = None
     if muscle_id:
         facts = safety.muscle_facts(muscle_id)

@@ -10,6 +10,7 @@ The cast (healthchecks' Alice/Bob/Charlie idea, adapted to a clinic):
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 
 from imsclinic.accounts.models import Role
 from imsclinic.audit import triggers
@@ -21,6 +22,18 @@ from tests.factories import (
     UserFactory,
 )
 from tests.factories.accounts import TEST_PASSWORD
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    """Hash test passwords with MD5 instead of PBKDF2's million iterations.
+
+    Every user factory sets a password; at 0.37 s per PBKDF2 hash the authorisation matrix alone
+    spent minutes hashing. Production keeps Django's default hashers (the settings tests run the
+    real settings module in subprocesses, untouched by this override).
+    """
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from imsclinic.scheduling.models import (
     BookedVia,
     Kind,
     Status,
+    create_default_services,
 )
 
 # Patients per clinic that get an appointment history; enough for a lively calendar while
@@ -52,6 +53,18 @@ def _at(clinic, day, half_hour):
     return local_datetime(day, start.time(), clinic.tz)
 
 
+def _service_for(ctx, clinic, kind):
+    """The clinic's in-clinic service of `kind` (created with the defaults on first use)."""
+    services = ctx.extras.setdefault("services", {})
+    if clinic.pk not in services:
+        services[clinic.pk] = {
+            service.kind: service
+            for service in reversed(create_default_services(clinic))
+            if service.mode == "in_clinic"
+        }
+    return services[clinic.pk][kind]
+
+
 def _appointment(clinic, patient, user, kind, starts_at, status, ctx, series=None, via="staff"):
     cancelled = status == Status.CANCELLED
     return Appointment(
@@ -60,6 +73,7 @@ def _appointment(clinic, patient, user, kind, starts_at, status, ctx, series=Non
         patient=patient,
         practitioner=user,
         kind=kind,
+        service=_service_for(ctx, clinic, kind),
         mode="in_clinic",
         starts_at=starts_at,
         ends_at=starts_at + datetime.timedelta(minutes=DURATIONS[kind]),

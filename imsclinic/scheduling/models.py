@@ -9,8 +9,10 @@ wall-clock time (weekday + start/end time) and converted with zoneinfo, so that 
 import datetime
 import hashlib
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -63,6 +65,125 @@ class BookedVia(models.TextChoices):
     STAFF = "staff", "Staff"
     ONLINE = "online", "Online (public)"
     PORTAL = "portal", "Patient portal"
+
+
+HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #2f6f8f.")
+
+
+class Service(PublicIdModel, TimestampedModel):
+    """An appointment type a clinic offers: its length, the gap kept after it, its calendar
+    colour, whether the public can book it online, and its list price (billing reads the price;
+    per-payer fee schedules override it there).
+
+    `kind` ties the service to the care pathway's rules (assessment first, needling visits), so a
+    clinic may name and price its services freely without weakening those rules.
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="services")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.IN_CLINIC)
+    duration_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(5), MaxValueValidator(480)]
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(120)], help_text="Time kept free after the visit."
+    )
+    colour = models.CharField(max_length=7, default="#2f6f8f", validators=[HEX_COLOUR])
+    bookable_online = models.BooleanField(default=False)
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(max_length=3, default="CAD", help_text="ISO 4217 code")
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists and pickers.")
+
+    class Meta:
+        ordering = ["clinic", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "name"], name="scheduling_service_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0), name="scheduling_service_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5), name="scheduling_service_duration_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# The services a new clinic starts with (docs/scheduling.md); the clinic admin edits them.
+DEFAULT_SERVICES = [
+    # name, kind, mode, minutes, buffer, colour, online, price
+    (
+        "Initial IMS assessment",
+        Kind.INITIAL_ASSESSMENT,
+        Mode.IN_CLINIC,
+        60,
+        0,
+        "#2f6f8f",
+        True,
+        Decimal("140.00"),
+    ),
+    (
+        "IMS treatment",
+        Kind.IMS_TREATMENT,
+        Mode.IN_CLINIC,
+        30,
+        0,
+        "#3c8d5a",
+        False,
+        Decimal("95.00"),
+    ),
+    (
+        "Follow-up assessment",
+        Kind.FOLLOW_UP_ASSESSMENT,
+        Mode.IN_CLINIC,
+        45,
+        0,
+        "#8a5a9e",
+        False,
+        Decimal("110.00"),
+    ),
+    (
+        "Telemedicine evaluation",
+        Kind.INITIAL_ASSESSMENT,
+        Mode.VIDEO,
+        30,
+        0,
+        "#b0752b",
+        True,
+        Decimal("75.00"),
+    ),
+]
+
+
+def create_default_services(clinic) -> list[Service]:
+    """Give `clinic` the default services it has not got yet (idempotent by name)."""
+    created = []
+    for position, (name, kind, mode, minutes, buffer, colour, online, price) in enumerate(
+        DEFAULT_SERVICES
+    ):
+        service, _ = Service.objects.get_or_create(
+            clinic=clinic,
+            name=name,
+            defaults={
+                "kind": kind,
+                "mode": mode,
+                "duration_minutes": minutes,
+                "buffer_minutes": buffer,
+                "colour": colour,
+                "bookable_online": online,
+                "price": price,
+                "position": position,
+            },
+        )
+        created.append(service)
+    return created
 
 
 class Availability(PublicIdModel, TimestampedModel):
@@ -230,6 +351,14 @@ class Appointment(PublicIdModel, TimestampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
     )
     kind = models.CharField(max_length=30, choices=Kind.choices)
+    service = models.ForeignKey(
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        help_text="The service booked; its price is what billing charges by default.",
+    )
     mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.IN_CLINIC)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()

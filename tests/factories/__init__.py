@@ -17,5 +17,9 @@ from tests.factories.clinical import (  # noqa: F401
 )
 from tests.factories.outcomes import QuestionnaireResponseFactory  # noqa: F401, E402
 from tests.factories.patients import PatientFactory  # noqa: F401
-from tests.factories.scheduling import AppointmentFactory, AvailabilityFactory  # noqa: F401
+from tests.factories.scheduling import (  # noqa: F401
+    AppointmentFactory,
+    AvailabilityFactory,
+    ServiceFactory,
+)
 from tests.factories.screening import EvaluationRequestFactory  # noqa: F401

@@ -1,11 +1,23 @@
 import datetime
+import decimal
 
 import factory
 
 from imsclinic.scheduling.availability import local_datetime
-from imsclinic.scheduling.models import DURATIONS, Appointment, Availability, Kind
+from imsclinic.scheduling.models import DURATIONS, Appointment, Availability, Kind, Service
 from tests.factories.accounts import ClinicFactory, UserFactory
 from tests.factories.patients import PatientFactory
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    clinic = factory.SubFactory(ClinicFactory)
+    name = factory.Sequence(lambda n: f"IMS treatment {n}")
+    kind = Kind.IMS_TREATMENT
+    duration_minutes = 30
+    price = decimal.Decimal("95.00")
 
 
 class AvailabilityFactory(factory.django.DjangoModelFactory):

@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test setup lint format migrations-check ci clean
+.PHONY: run test test-again setup lint format migrations-check ci clean
 
 setup: $(VENV)/.installed
 
@@ -19,6 +19,11 @@ run: setup
 
 test: setup
 	$(BIN)/pytest
+
+# Iterating locally: keep the test database between runs (stale after a new migration: use
+# `make test`, which always builds it afresh, as CI does).
+test-again: setup
+	$(BIN)/pytest --reuse-db
 
 lint: setup
 	$(BIN)/ruff check .

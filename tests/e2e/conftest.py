@@ -65,6 +65,27 @@ def page(browser, live_server):
 
 
 @pytest.fixture
+def clinic_morning(clinic_a):
+    """Run the test at 10:00 clinic time on the next day, with the clock ticking.
+
+    Pages about "today" (the day's appointments, what is due) must not depend on when the suite
+    runs: a visit booked for "today at 23:00" used to fail near midnight. The destination is in
+    the future, so the session cookies the server sets are not already expired by the browser's
+    own (real) clock. The live server runs in this process, so it travels too.
+    """
+    import datetime
+
+    import time_machine
+
+    local_now = datetime.datetime.now(clinic_a.tz)
+    morning = datetime.datetime.combine(
+        local_now.date() + datetime.timedelta(days=1), datetime.time(10, 0), tzinfo=clinic_a.tz
+    )
+    with time_machine.travel(morning, tick=True):
+        yield morning
+
+
+@pytest.fixture
 def screenshot(page):
     ARTIFACTS.mkdir(exist_ok=True)
 

@@ -107,14 +107,17 @@ def test_front_desk_turns_a_request_into_a_patient(page, screenshot, bob, passwo
     assert EvaluationRequest.objects.get().patient == patient
 
 
-def test_practitioner_moves_todays_appointment_along(page, screenshot, alice, password, clinic_a):
+def test_practitioner_moves_todays_appointment_along(
+    page, screenshot, alice, password, clinic_a, clinic_morning
+):
     from imsclinic.scheduling.availability import local_datetime
     from tests.factories import AppointmentFactory, PatientFactory
 
     weekdays_open(alice, clinic_a)
     import datetime
 
-    start = local_datetime(clinic_a.today(), datetime.time(23, 0), clinic_a.tz)
+    # An hour after the (frozen) clinic morning: later today, whenever the suite runs.
+    start = local_datetime(clinic_a.today(), datetime.time(11, 0), clinic_a.tz)
     patient = PatientFactory(clinic=clinic_a, given_name="Omar", family_name="Haddad")
     AppointmentFactory(clinic=clinic_a, practitioner=alice, patient=patient, starts_at=start)
     sign_in(page, "alice", password)

@@ -24,10 +24,10 @@ def test_concurrent_writers_lose_nothing_and_never_see_a_locked_database(tmp_pat
     log = tmp_path / "server.log"
     server = loadkit.start_server(tmp_path / "data", port, log)
     try:
-        acked, failed = loadkit.collect(loadkit.start_writers(port, WRITERS, WRITES_EACH, 45))
+        acked, failed = loadkit.collect(loadkit.start_writers(port, WRITERS, WRITES_EACH))
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)
+        server.wait(timeout=loadkit.HANG_GUARD_SECONDS)
     server_log = log.read_text()
     print(f"acknowledged {len(acked)} writes, {len(failed)} errors")
     assert "database is locked" not in server_log

@@ -71,32 +71,69 @@ def test_screening_gives_a_decision_for_any_well_formed_answers(data):
 INSTRUMENTS = sorted(knowledge.load_knowledge().instruments)
 
 
+def _valid_responses(instrument, data):
+    """A complete, valid set of answers: every required item, some optional ones, in range."""
+    responses = {}
+    for item in instrument.items:
+        responses[item.id] = data.draw(st.integers(int(math.ceil(item.min)), int(item.max)))
+    required = (
+        instrument.scoring.min_answered
+        if instrument.scoring.min_answered is not None
+        else sum(1 for item in instrument.items if not item.optional)
+    )
+    for item in instrument.items:
+        if item.optional and len(responses) > required and data.draw(st.booleans()):
+            del responses[item.id]
+    return responses
+
+
 @FUZZ
 @given(st.sampled_from(INSTRUMENTS), st.data())
 def test_scores_of_valid_responses_stay_in_range(instrument_id, data):
     instrument = knowledge.load_knowledge().instruments[instrument_id]
-    responses = {}
-    for item in instrument.items:
-        if item.optional and data.draw(st.booleans()):
-            continue
-        responses[item.id] = data.draw(st.integers(int(math.ceil(item.min)), int(item.max)))
-    try:
-        score = knowledge.score_instrument(instrument_id, responses)
-    except ValueError:
-        return  # e.g. a patient-specific instrument that needs named activities
-    low, high = instrument.range if instrument.range else (None, None)
-    value = score.value if hasattr(score, "value") else score.total
-    if low is not None:
-        assert low <= value <= high
+    responses = _valid_responses(instrument, data)
+    score = knowledge.score_instrument(instrument_id, responses)
+    low, high = instrument.range
+    assert low <= score.total <= high
+    assert score.answered == len(responses)
+
+
+def _one_bad_entry(instrument, data):
+    """An answer no instrument accepts: an unknown item, a non-number, or a number out of range."""
+    item_ids = {item.id for item in instrument.items}
+    item = data.draw(st.sampled_from(instrument.items))
+    kind = data.draw(st.sampled_from(["unknown item", "not a number", "out of range"]))
+    if kind == "unknown item":
+        key = data.draw(st.text(max_size=10).filter(lambda k: k not in item_ids))
+        return key, data.draw(json_values)
+    if kind == "not a number":
+        value = data.draw(
+            st.booleans()
+            | st.text(max_size=10)
+            | st.lists(st.integers(), max_size=2)
+            | st.sampled_from([math.nan, math.inf, -math.inf])
+        )
+        return item.id, value
+    above = data.draw(st.booleans())
+    if above:
+        return item.id, data.draw(
+            st.floats(min_value=item.max, exclude_min=True, allow_nan=False, allow_infinity=False)
+        )
+    return item.id, data.draw(
+        st.floats(max_value=item.min, exclude_max=True, allow_nan=False, allow_infinity=False)
+    )
 
 
 @FUZZ
-@given(st.sampled_from(INSTRUMENTS), st.dictionaries(st.text(max_size=10), json_values, max_size=6))
-def test_garbage_responses_are_refused_with_a_value_error(instrument_id, responses):
-    try:
+@given(st.sampled_from(INSTRUMENTS), st.data())
+def test_garbage_responses_are_refused_with_a_value_error(instrument_id, data):
+    """A valid set of answers spoiled by one bad entry is refused, naming the problem."""
+    instrument = knowledge.load_knowledge().instruments[instrument_id]
+    responses = _valid_responses(instrument, data)
+    key, value = _one_bad_entry(instrument, data)
+    responses[key] = value
+    with pytest.raises(ValueError, match=r"unknown item|not a number|outside"):
         knowledge.score_instrument(instrument_id, responses)
-    except ValueError:
-        pass
 
 
 # --- The HTTP edge -----------------------------------------------------------------------------

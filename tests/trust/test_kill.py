@@ -4,7 +4,6 @@ verifies, and every write the server acknowledged (302 after registration) is pr
 import os
 import signal
 import sqlite3
-import time
 
 import pytest
 
@@ -17,24 +16,16 @@ def test_killing_the_server_mid_load_loses_no_acknowledged_write(tmp_path):
     database = loadkit.prepare_database(tmp_path / "data")
     port = loadkit.free_port()
     server = loadkit.start_server(tmp_path / "data", port, tmp_path / "server.log")
-    writers = loadkit.start_writers(port, 4, 200, 40)
+    writers = loadkit.start_writers(port, 4, 200)
     try:
-        # Let the load build up, then kill the master and every worker without warning.
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            time.sleep(0.5)
-            conn = sqlite3.connect(database, timeout=30)
-            written = conn.execute("SELECT count(*) FROM patients_patient").fetchone()[0]
-            conn.close()
-            if written >= 40:
-                break
+        # Once 40 writes are acknowledged (the writers are still busy: they have 800 to do),
+        # kill the master and every worker without warning.
+        writers.wait_for_acks(40)
         os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
+        server.wait(timeout=loadkit.HANG_GUARD_SECONDS)
         acked, failed = loadkit.collect(writers)
     finally:
-        for proc in writers:
-            if proc.poll() is None:
-                proc.kill()
+        writers.kill()
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
     print(f"acknowledged {len(acked)} writes before the kill; {len(failed)} cut off")

@@ -111,6 +111,8 @@ INSTALLED_APPS = [
     "imsclinic.outcomes",
     "imsclinic.reports",
     "imsclinic.interop",
+    # The one gateway to patient data and the API's authentication (above the areas it serves).
+    "imsclinic.gateway",
     "imsclinic.bench",
 ]
 

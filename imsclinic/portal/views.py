@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from imsclinic.core.access import chart_view, get_for_user
+from imsclinic.core.access import scope_to_user
 from imsclinic.core.contributions import collect
+from imsclinic.gateway.records import chart_view, portal_view
 from imsclinic.portal import actions
-from imsclinic.portal.access import portal_patient_required
 from imsclinic.portal.forms import PortalBookingForm, SignUpForm
 from imsclinic.scheduling import actions as scheduling_actions
 from imsclinic.scheduling.errors import BookingError
@@ -31,7 +31,7 @@ PORTAL_SECTIONS: list[str] = [
 ]
 
 
-@portal_patient_required
+@portal_view("portal.home")
 @require_GET
 def home(request, patient):
     context = {
@@ -90,7 +90,7 @@ def _portal_kind(patient) -> str | None:
     return Kind.INITIAL_ASSESSMENT
 
 
-@portal_patient_required
+@portal_view("portal.book")
 @require_http_methods(["GET", "POST"])
 def book(request, patient):
     clinic = patient.clinic
@@ -136,11 +136,13 @@ def cancel(request, appointment_uuid):
     """Staff are refused (the portal is the patient's), but another clinic's appointment is a
     404 to them as on every route; the patient's own lookup comes before the method check."""
     if getattr(request.user, "patient_record", None) is None and request.user.is_clinic_staff:
-        get_for_user(request, Appointment.objects, uuid=appointment_uuid)
+        # Only whether it exists at their clinics: staff read nothing here, so nothing is logged.
+        if not scope_to_user(Appointment.objects, request.user).filter(uuid=appointment_uuid):
+            raise Http404
     return _cancel(request, appointment_uuid=appointment_uuid)
 
 
-@portal_patient_required
+@portal_view("portal.cancel")
 def _cancel(request, patient, appointment_uuid):
     appointment = Appointment.objects.filter(patient=patient, uuid=appointment_uuid).first()
     if appointment is None:
@@ -157,7 +159,7 @@ def _cancel(request, patient, appointment_uuid):
     return redirect("portal:home")
 
 
-@portal_patient_required
+@portal_view("portal.intake")
 @require_http_methods(["GET", "POST"])
 def intake(request, patient):
     from imsclinic.screening.actions import create_request

@@ -146,7 +146,7 @@ def test_list_and_analytics_queries_do_not_grow_with_patients(staff, clinic_a, a
 
 
 def test_fhir_everything_queries_do_not_grow_with_sessions(alice, small_and_large, client):
-    from imsclinic.interop.actions import create_personal_token
+    from imsclinic.gateway.actions import create_personal_token
 
     small, large = small_and_large
     _, raw = create_personal_token(user=alice, by=alice, name="perf")

@@ -90,7 +90,7 @@ def _session_cookie(user) -> str:
 
 
 def _token(user) -> str:
-    from imsclinic.interop.actions import create_personal_token
+    from imsclinic.gateway.actions import create_personal_token
 
     _, raw = create_personal_token(user=user, by=user, name="bench", expires_in_days=1)
     return raw

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from imsclinic.audit.models import AuditEvent
-from imsclinic.interop import actions
-from imsclinic.interop.models import ApiToken
+from imsclinic.gateway import actions
+from imsclinic.gateway.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 

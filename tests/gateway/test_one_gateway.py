@@ -23,7 +23,14 @@ from tests.trust.test_authz_matrix import url_for
 MATRIX = all_routes()
 
 # Object parameters that do not name patient data: staff, clinics, a practitioner's hours.
-NOT_PATIENT_DATA = ("user_uuid", "clinic_uuid", "row_uuid", "role_id", "questionnaire_id")
+NOT_PATIENT_DATA = (
+    "user_uuid",
+    "clinic_uuid",
+    "row_uuid",
+    "role_id",
+    "questionnaire_id",
+    "token_uuid",
+)
 
 # The portal patient's own pages (no UUID: the record is hers by sign-in).
 PORTAL_READS = {

@@ -4,7 +4,7 @@ from django.urls import include, path
 from imsclinic.api import api
 
 urlpatterns = [
-    path("", include("imsclinic.core.urls")),
+    path("", include("imsclinic.web.urls")),
     path("accounts/", include("imsclinic.accounts.urls")),
     path("patients/", include("imsclinic.patients.urls")),
     path("portal/", include("imsclinic.portal.urls")),

@@ -111,8 +111,8 @@ def build_network(spec: ScaleSpec, *, progress=None, base=None) -> Network:
 
 def run_from_command(command, *, patients, clinics, sessions, seed, no_progress) -> Network:
     """`imsclinic demo` in network mode: the ordinary demo, grown to scale, in one transaction."""
-    from imsclinic.core.demo import build_demo
     from imsclinic.core.progress import progress_bars
+    from imsclinic.web.demo import build_demo
 
     spec = ScaleSpec(
         clinics=clinics or 50,
@@ -252,8 +252,8 @@ def _session_plan(spec: ScaleSpec, rng: random.Random, count: int, existing: int
 
 
 def _patients_and_care(spec: ScaleSpec, base, net: Network, progress) -> None:
-    from imsclinic.core.demo import FAMILY_NAMES, GIVEN_NAMES, STREETS
     from imsclinic.patients.models import Patient, fold, phone_digits
+    from imsclinic.web.demo import FAMILY_NAMES, GIVEN_NAMES, STREETS
 
     rng = random.Random(f"{spec.seed}-patients")  # noqa: S311 - reproducible synthetic data
     w = _Writers(

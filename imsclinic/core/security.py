@@ -73,15 +73,11 @@ def needs_second_factor(user) -> tuple[bool, bool]:
     """(must verify, has a confirmed device) for a signed-in user who has not verified yet."""
     from django_otp import user_has_device
 
-    from imsclinic.accounts.models import Clinic
-
     has_device = user_has_device(user, confirmed=True)
     if has_device:
         return True, True
-    clinic_ids = user.staff_clinic_ids()
-    required = bool(clinic_ids) and (
-        Clinic.objects.filter(pk__in=clinic_ids, require_staff_2fa=True).exists()
-    )
+    # Through the user's own memberships: core reads the user it is given, and imports no area.
+    required = user.memberships.filter(is_active=True, clinic__require_staff_2fa=True).exists()
     return required, False
 
 

@@ -10,24 +10,28 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from imsclinic.clinical import portal as clinical_portal
 from imsclinic.core.access import scope_to_user
-from imsclinic.core.contributions import collect
 from imsclinic.gateway.records import chart_view, portal_view
+from imsclinic.interop import portal as interop_portal
+from imsclinic.outcomes import portal as outcomes_portal
 from imsclinic.portal import actions
 from imsclinic.portal.forms import PortalBookingForm, SignUpForm
 from imsclinic.scheduling import actions as scheduling_actions
+from imsclinic.scheduling import portal as scheduling_portal
 from imsclinic.scheduling.errors import BookingError
 from imsclinic.scheduling.models import Appointment, BookedVia, Kind
 from imsclinic.scheduling.slots import online_slots
+from imsclinic.screening import portal as screening_portal
 
 # Sections contributed by other areas: upcoming appointments, questionnaires to complete,
 # aftercare from sessions, the record download. Functions (request, patient) -> dict | None.
-PORTAL_SECTIONS: list[str] = [
-    "imsclinic.scheduling.portal.appointments_section",
-    "imsclinic.screening.portal.intake_section",
-    "imsclinic.outcomes.portal.questionnaires_section",
-    "imsclinic.clinical.portal.aftercare_section",
-    "imsclinic.interop.portal.record_export_section",
+PORTAL_SECTIONS = [
+    scheduling_portal.appointments_section,
+    screening_portal.intake_section,
+    outcomes_portal.questionnaires_section,
+    clinical_portal.aftercare_section,
+    interop_portal.record_export_section,
 ]
 
 
@@ -37,7 +41,7 @@ def home(request, patient):
     context = {
         "patient": patient,
         "clinic": patient.clinic,
-        "sections": collect(PORTAL_SECTIONS, request, patient),
+        "sections": [s for section in PORTAL_SECTIONS if (s := section(request, patient))],
     }
     return render(request, "portal/home.html", context)
 

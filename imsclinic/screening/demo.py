@@ -22,7 +22,7 @@ CASES = [
 def build(ctx) -> None:
     if EvaluationRequest.objects.filter(clinic=ctx.clinic).exists():
         return
-    from imsclinic.core.demo import FAMILY_NAMES, GIVEN_NAMES
+    from imsclinic.web.demo import FAMILY_NAMES, GIVEN_NAMES
 
     rows = []
     for clinic, cases in [(ctx.clinic, CASES), (ctx.other_clinic, CASES[:2])]:

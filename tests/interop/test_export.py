@@ -18,13 +18,13 @@ from imsclinic.clinical.models import (
     NeedlingRow,
     TreatmentSession,
 )
-from imsclinic.core.demo import build_demo
 from imsclinic.gateway import actions as token_actions
 from imsclinic.interop.csv_export import safe_cell
 from imsclinic.interop.fhir.collect import everything_bundle
 from imsclinic.interop.fhir.common import fhir_class, to_dict
 from imsclinic.outcomes.models import QuestionnaireResponse
 from imsclinic.patients.models import Patient
+from imsclinic.web.demo import build_demo
 from tests.interop.conftest import bearer
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from imsclinic.accounts.models import User
-from imsclinic.core.demo import build_demo
 from imsclinic.gateway import actions as token_actions
+from imsclinic.web.demo import build_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -173,6 +173,11 @@ class DemoContext:
     def uuid(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
 
+    def person_name(self) -> tuple[str, str]:
+        """A (given, family) name from the demo's lists, drawn from the seeded generator, so that
+        areas' demo steps need not import the builder above them."""
+        return self.rng.choice(GIVEN_NAMES), self.rng.choice(FAMILY_NAMES)
+
 
 def _no_progress(description: str, total: int):
     return lambda n=1: None

@@ -17,7 +17,7 @@ def test_sign_in_search_and_open_chart(page, screenshot, alice, password, clinic
     PatientFactory(clinic=clinic_a, given_name="Theo", family_name="Brandt")
 
     sign_in(page, "alice", password)
-    expect(page.get_by_role("heading", name="Today")).to_be_visible()
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
     screenshot("foundation-today")
 
     page.get_by_role("link", name="Patients").click()

@@ -9,8 +9,9 @@ opens that chart.
 
 Deterministic: the same arguments and seed give the same rows (UUIDs included) on the same day;
 dates are laid out relative to today so the Today page has work on it. Each area's rows come from
-one function (bench/care.py), written against the model names of the cross-area contract; an area
-whose model does not exist yet is skipped (and said so), so the generator runs at any stage.
+one function (bench/care.py), written against the model names of the cross-area contract; a model
+that names no such table fails loudly, and one with a required field the generator cannot fill is
+skipped and named in the output.
 Everything is one transaction: a failure leaves the database as it was.
 """
 
@@ -79,14 +80,6 @@ class Network:
     counts: dict = field(default_factory=dict)
     skipped: list = field(default_factory=list)
     heavy_patient_uuid: uuid.UUID | None = None
-
-
-def model_or_none(label: str):
-    """The model for 'app.Model', or None when that area has not defined it yet."""
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        return None
 
 
 def build_network(spec: ScaleSpec, *, progress=None, base=None) -> Network:
@@ -224,12 +217,8 @@ class _Writers:
 
 
 def _writer(label: str, net: Network) -> TableWriter | None:
-    model = model_or_none(label)
-    if model is None:
-        net.skipped.append(f"{label} (model not defined yet)")
-        return None
     try:
-        return TableWriter(model)
+        return TableWriter(apps.get_model(label))
     except ModelMismatch as exc:
         net.skipped.append(f"{label} ({exc})")
         return None

@@ -98,3 +98,19 @@ def test_a_verified_session_reaches_the_api(half_signed_in, patient_a):
     device, _ = enrol(half_signed_in)  # enrolling verifies this session
     assert device.confirmed
     assert half_signed_in.get("/api/v1/patients").status_code == 200
+
+
+def test_the_api_session_check_stands_on_its_own(rf, clinic_requires_2fa, alice):
+    """Behind the middleware, the API's own session authentication applies the same rule, so
+    removing or reordering the middleware does not open the API."""
+    from ninja.errors import AuthenticationError
+
+    from imsclinic.gateway.api_auth import StaffSession
+
+    request = rf.get("/api/v1/patients")
+    request.user = alice
+    alice.is_verified = lambda: False  # what django-otp reports before the second factor
+    with pytest.raises(AuthenticationError):
+        StaffSession().authenticate(request, key="session")
+    alice.is_verified = lambda: True
+    assert StaffSession().authenticate(request, key="session") == alice

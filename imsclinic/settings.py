@@ -111,6 +111,10 @@ INSTALLED_APPS = [
     "imsclinic.outcomes",
     "imsclinic.reports",
     "imsclinic.interop",
+    # The one gateway to patient data and the API's authentication (above the areas it serves).
+    "imsclinic.gateway",
+    # The host on top: pages and commands that combine areas (home, Today, serve, demo).
+    "imsclinic.web",
     "imsclinic.bench",
 ]
 
@@ -146,7 +150,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "imsclinic.core.context_processors.clinic",
+                "imsclinic.web.context_processors.clinic",
             ],
         },
     },

@@ -4,7 +4,7 @@ from django.urls import include, path
 from imsclinic.api import api
 
 urlpatterns = [
-    path("", include("imsclinic.core.urls")),
+    path("", include("imsclinic.web.urls")),
     path("accounts/", include("imsclinic.accounts.urls")),
     path("patients/", include("imsclinic.patients.urls")),
     path("portal/", include("imsclinic.portal.urls")),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("outcomes/", include("imsclinic.outcomes.urls")),
     path("reports/", include("imsclinic.reports.urls")),
     path("interop/", include("imsclinic.interop.urls")),
+    path("api-tokens/", include("imsclinic.gateway.urls")),
     path("bench/", include("imsclinic.bench.urls")),
     path("api/v1/", api.urls),
     # Platform operators only (superusers); clinics work in the app itself.

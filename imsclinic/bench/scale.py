@@ -9,8 +9,9 @@ opens that chart.
 
 Deterministic: the same arguments and seed give the same rows (UUIDs included) on the same day;
 dates are laid out relative to today so the Today page has work on it. Each area's rows come from
-one function (bench/care.py), written against the model names of the cross-area contract; an area
-whose model does not exist yet is skipped (and said so), so the generator runs at any stage.
+one function (bench/care.py), written against the model names of the cross-area contract; a model
+that names no such table fails loudly, and one with a required field the generator cannot fill is
+skipped and named in the output.
 Everything is one transaction: a failure leaves the database as it was.
 """
 
@@ -81,14 +82,6 @@ class Network:
     heavy_patient_uuid: uuid.UUID | None = None
 
 
-def model_or_none(label: str):
-    """The model for 'app.Model', or None when that area has not defined it yet."""
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        return None
-
-
 def build_network(spec: ScaleSpec, *, progress=None, base=None) -> Network:
     """Grow the demo network (`base`: the DemoContext of build_demo) to `spec`'s size."""
     spec.validate()
@@ -111,8 +104,8 @@ def build_network(spec: ScaleSpec, *, progress=None, base=None) -> Network:
 
 def run_from_command(command, *, patients, clinics, sessions, seed, no_progress) -> Network:
     """`imsclinic demo` in network mode: the ordinary demo, grown to scale, in one transaction."""
-    from imsclinic.core.demo import build_demo
     from imsclinic.core.progress import progress_bars
+    from imsclinic.web.demo import build_demo
 
     spec = ScaleSpec(
         clinics=clinics or 50,
@@ -224,12 +217,8 @@ class _Writers:
 
 
 def _writer(label: str, net: Network) -> TableWriter | None:
-    model = model_or_none(label)
-    if model is None:
-        net.skipped.append(f"{label} (model not defined yet)")
-        return None
     try:
-        return TableWriter(model)
+        return TableWriter(apps.get_model(label))
     except ModelMismatch as exc:
         net.skipped.append(f"{label} ({exc})")
         return None
@@ -252,8 +241,8 @@ def _session_plan(spec: ScaleSpec, rng: random.Random, count: int, existing: int
 
 
 def _patients_and_care(spec: ScaleSpec, base, net: Network, progress) -> None:
-    from imsclinic.core.demo import FAMILY_NAMES, GIVEN_NAMES, STREETS
     from imsclinic.patients.models import Patient, fold, phone_digits
+    from imsclinic.web.demo import FAMILY_NAMES, GIVEN_NAMES, STREETS
 
     rng = random.Random(f"{spec.seed}-patients")  # noqa: S311 - reproducible synthetic data
     w = _Writers(

@@ -2,16 +2,14 @@
 
 Read endpoints for assessments, courses, sessions (with needling rows) and adverse events, and
 create-session + sign that call the same actions as the UI, so the signing refusals are the same.
-Records load through the access getters: another clinic's record is a 404, front desk a 403.
+Records load through the gateway (`api_loads`): another clinic's record is a 404, front desk a
+403, and every read leaves one access-log row.
 """
 
-import uuid
-
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseNotAllowed
 from ninja import Router, Status
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import ValidationError
 
 from imsclinic.clinical import actions
 from imsclinic.clinical.models import (
@@ -29,44 +27,41 @@ from imsclinic.clinical.schemas import (
     SessionCreate,
     SessionOut,
 )
-from imsclinic.core.access import get_for_user, get_patient_for_user
-from imsclinic.core.api_auth import api_auth, require_scope, require_staff
+from imsclinic.gateway.api_auth import api_auth
+from imsclinic.gateway.records import api_loads
 from imsclinic.knowledge import load_knowledge
+from imsclinic.patients.models import Patient
 
 router = Router(tags=["clinical"], auth=api_auth)
 
 SESSION_RELATED = ("patient", "practitioner", "course", "clinic")
 
 
-def _guard(request, scope="read"):
-    require_staff(request)
-    require_scope(request, scope)
+SESSION_PREFETCH = ("needling_rows", "adverse_events__session", "adverse_events__patient")
 
 
-def _patient(request, patient_uuid):
-    try:
-        return get_patient_for_user(request, patient_uuid, clinical=True)
-    except PermissionDenied as error:
-        raise HttpError(403, str(error)) from error
-
-
-def _one(request, queryset, record_uuid):
-    try:
-        return get_for_user(request, queryset, clinical=True, uuid=record_uuid)
-    except PermissionDenied as error:
-        raise HttpError(403, str(error)) from error
+def _patient(what: str, *, scope: str = "read"):
+    """Load the path's patient through the gateway, for clinical roles."""
+    return api_loads(
+        "patient",
+        Patient,
+        what,
+        path_param="patient_uuid",
+        clinical=True,
+        scope=scope,
+        select=("clinic",),
+    )
 
 
 def _sessions():
     return TreatmentSession.objects.select_related(*SESSION_RELATED).prefetch_related(
-        "needling_rows", "adverse_events__session", "adverse_events__patient"
+        *SESSION_PREFETCH
     )
 
 
 @router.get("/patients/{uuid:patient_uuid}/assessments", response=list[AssessmentOut])
-def list_assessments(request, patient_uuid: uuid.UUID):
-    _guard(request)
-    patient = _patient(request, patient_uuid)
+@_patient("api.assessments")
+def list_assessments(request, patient):
     return list(
         Assessment.objects.filter(patient=patient)
         .select_related("patient", "practitioner")
@@ -75,53 +70,82 @@ def list_assessments(request, patient_uuid: uuid.UUID):
 
 
 @router.get("/assessments/{uuid:assessment_uuid}", response=AssessmentOut)
-def get_assessment(request, assessment_uuid: uuid.UUID):
-    _guard(request)
-    queryset = Assessment.objects.select_related("patient", "practitioner")
-    return _one(request, queryset.prefetch_related("findings"), assessment_uuid)
+@api_loads(
+    "assessment",
+    Assessment,
+    "api.assessment",
+    path_param="assessment_uuid",
+    clinical=True,
+    select=("patient", "practitioner"),
+    prefetch=("findings",),
+)
+def get_assessment(request, assessment):
+    return assessment
 
 
 @router.get("/patients/{uuid:patient_uuid}/courses", response=list[CourseOut])
-def list_courses(request, patient_uuid: uuid.UUID):
-    _guard(request)
-    patient = _patient(request, patient_uuid)
+@_patient("api.courses")
+def list_courses(request, patient):
     return list(
         CourseOfCare.objects.filter(patient=patient).select_related("patient", "practitioner")
     )
 
 
 @router.get("/courses/{uuid:course_uuid}", response=CourseOut)
-def get_course(request, course_uuid: uuid.UUID):
-    _guard(request)
-    return _one(
-        request, CourseOfCare.objects.select_related("patient", "practitioner"), course_uuid
-    )
+@api_loads(
+    "course",
+    CourseOfCare,
+    "api.course",
+    path_param="course_uuid",
+    clinical=True,
+    select=("patient", "practitioner"),
+)
+def get_course(request, course):
+    return course
 
 
 @router.get("/patients/{uuid:patient_uuid}/sessions", response=list[SessionOut])
-def list_sessions(request, patient_uuid: uuid.UUID):
-    _guard(request)
-    patient = _patient(request, patient_uuid)
+@_patient("api.sessions")
+def list_sessions(request, patient):
     return list(_sessions().filter(patient=patient))
 
 
+def _session(what: str, *, scope: str = "read"):
+    return api_loads(
+        "session",
+        TreatmentSession,
+        what,
+        path_param="session_uuid",
+        clinical=True,
+        scope=scope,
+        select=SESSION_RELATED,
+        prefetch=SESSION_PREFETCH,
+    )
+
+
 @router.get("/sessions/{uuid:session_uuid}", response=SessionOut)
-def get_session(request, session_uuid: uuid.UUID):
-    _guard(request)
-    return _one(request, _sessions(), session_uuid)
+@_session("api.session")
+def get_session(request, session):
+    return session
 
 
 @router.get("/patients/{uuid:patient_uuid}/adverse-events", response=list[AdverseEventOut])
-def list_adverse_events(request, patient_uuid: uuid.UUID):
-    _guard(request)
-    patient = _patient(request, patient_uuid)
+@_patient("api.adverse_events")
+def list_adverse_events(request, patient):
     return list(AdverseEvent.objects.filter(patient=patient).select_related("session", "patient"))
 
 
 @router.get("/adverse-events/{uuid:event_uuid}", response=AdverseEventOut)
-def get_adverse_event(request, event_uuid: uuid.UUID):
-    _guard(request)
-    return _one(request, AdverseEvent.objects.select_related("session", "patient"), event_uuid)
+@api_loads(
+    "event",
+    AdverseEvent,
+    "api.adverse_event",
+    path_param="event_uuid",
+    clinical=True,
+    select=("session", "patient"),
+)
+def get_adverse_event(request, event):
+    return event
 
 
 def _validate(payload: SessionCreate) -> None:
@@ -159,10 +183,9 @@ def _validate(payload: SessionCreate) -> None:
 
 
 @router.post("/patients/{uuid:patient_uuid}/sessions", response={201: SessionOut, 409: Refusal})
-def create_session(request, patient_uuid: uuid.UUID, payload: SessionCreate):
+@_patient("api.sessions.create", scope="write")
+def create_session(request, patient, payload: SessionCreate):
     """Open (or continue) today's session and chart it: counts, pre-check, rows. All or nothing."""
-    _guard(request, "write")
-    patient = _patient(request, patient_uuid)
     _validate(payload)
     kb = load_knowledge()
     precheck = {
@@ -203,10 +226,9 @@ def create_session(request, patient_uuid: uuid.UUID, payload: SessionCreate):
 
 
 @router.post("/sessions/{uuid:session_uuid}/sign", response={200: SessionOut, 409: Refusal})
-def sign_session(request, session_uuid: uuid.UUID):
+@_session("api.session.sign", scope="write")
+def sign_session(request, session):
     """Sign the session; 409 with every reason when the safety rules refuse."""
-    _guard(request, "write")
-    session = _one(request, _sessions(), session_uuid)
     try:
         actions.sign_session(session=session, by=request.user)
     except actions.SigningRefused as error:
@@ -215,9 +237,8 @@ def sign_session(request, session_uuid: uuid.UUID):
 
 
 @router.get("/sessions/{uuid:session_uuid}/sign", include_in_schema=False)
-def sign_session_get(request, session_uuid: uuid.UUID):
+@_session("api.session.sign")
+def sign_session_get(request, session):
     """GET on the POST-only sign route: authenticate (401) and load through the clinic scope
     (another clinic's session is a 404, front desk a 403) before answering 405."""
-    _guard(request)
-    _one(request, TreatmentSession.objects.all(), session_uuid)
     return HttpResponseNotAllowed(["POST"])

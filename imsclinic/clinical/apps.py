@@ -6,7 +6,12 @@ class ClinicalConfig(AppConfig):
     label = "clinical"
 
     def ready(self):
+        from imsclinic.clinical.evidence import has_signed_assessment
         from imsclinic.patients.chart import ChartTab, register_tab
+        from imsclinic.scheduling.models import ASSESSMENT_EVIDENCE
+
+        if has_signed_assessment not in ASSESSMENT_EVIDENCE:
+            ASSESSMENT_EVIDENCE.append(has_signed_assessment)
 
         register_tab(ChartTab("assessment", "Assessment", "clinical:assessment-tab", clinical=True))
         register_tab(ChartTab("course", "Course", "clinical:course", clinical=True))

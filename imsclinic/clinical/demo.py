@@ -29,6 +29,7 @@ from imsclinic.clinical.models import (
     TreatmentSession,
 )
 from imsclinic.knowledge import load_knowledge
+from imsclinic.scheduling.models import Appointment
 
 SHARE_WITH_CLINICAL_RECORDS = 0.85
 DUE_TODAY = 5  # practitioner patients with a session due today, besides the portal patient
@@ -78,10 +79,6 @@ def _practitioners(ctx, clinic):
 
 
 def _todays_booked(ctx, clinic, today) -> set[int]:
-    try:
-        from imsclinic.scheduling.models import Appointment
-    except ImportError:
-        return set()
     return set(
         Appointment.objects.for_clinic_day(clinic, today)
         .active()

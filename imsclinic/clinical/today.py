@@ -5,13 +5,10 @@ import datetime
 from django.db.models import Max, Q
 
 from imsclinic.clinical.models import Assessment, CourseOfCare, TreatmentSession
+from imsclinic.scheduling.models import Appointment
 
 
 def _todays_appointments(clinic, user, day):
-    try:
-        from imsclinic.scheduling.models import Appointment
-    except ImportError:  # scheduling not migrated in this checkout yet
-        return []
     return list(
         Appointment.objects.for_clinic_day(clinic, day)
         .active()

@@ -1,6 +1,7 @@
 """System checks that guard production from development leftovers."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.checks import Error, Tags, register
 from django.db import DatabaseError
 
@@ -10,13 +11,11 @@ def demo_accounts_absent_in_production(app_configs, **kwargs):
     """The demo logins have published passwords; they must never exist in production."""
     if not settings.PRODUCTION:
         return []
-    from imsclinic.accounts.models import User
-
     try:
         demo = list(
-            User.objects.filter(is_demo_account=True, is_active=True).values_list(
-                "username", flat=True
-            )[:5]
+            get_user_model()
+            ._default_manager.filter(is_demo_account=True, is_active=True)
+            .values_list("username", flat=True)[:5]
         )
     except DatabaseError:
         return []

@@ -76,10 +76,14 @@ class ActiveClinicMiddleware:
         clinic_ids = user.staff_clinic_ids()
         if not clinic_ids:
             return
-        from imsclinic.accounts.models import Clinic
-
         wanted = request.session.get(ACTIVE_CLINIC_KEY)
         clinic_id = wanted if wanted in clinic_ids else min(clinic_ids)
-        request.clinic = Clinic.objects.filter(pk=clinic_id).first()
+        # Through the user's own membership: core reads the user it is given, imports no area.
+        membership = (
+            user.memberships.select_related("clinic")
+            .filter(clinic_id=clinic_id, is_active=True)
+            .first()
+        )
+        request.clinic = membership.clinic if membership else None
         if wanted != clinic_id:
             request.session[ACTIVE_CLINIC_KEY] = clinic_id

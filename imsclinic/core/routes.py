@@ -149,6 +149,8 @@ PROTECTED_ROUTES: set[str] = {
     "interop/exports/",
     "interop/exports/csv/",
     "interop/exports/fhir/",
+    "api-tokens/",
+    "api-tokens/<uuid:token_uuid>/revoke/",
 }
 
 # Prefixes whose routes protect themselves wholesale (Django admin: superusers only).

@@ -14,6 +14,7 @@ docs/security.md maps each control to the requirement it meets and the test that
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -72,15 +73,11 @@ def needs_second_factor(user) -> tuple[bool, bool]:
     """(must verify, has a confirmed device) for a signed-in user who has not verified yet."""
     from django_otp import user_has_device
 
-    from imsclinic.accounts.models import Clinic
-
     has_device = user_has_device(user, confirmed=True)
     if has_device:
         return True, True
-    clinic_ids = user.staff_clinic_ids()
-    required = bool(clinic_ids) and (
-        Clinic.objects.filter(pk__in=clinic_ids, require_staff_2fa=True).exists()
-    )
+    # Through the user's own memberships: core reads the user it is given, and imports no area.
+    required = user.memberships.filter(is_active=True, clinic__require_staff_2fa=True).exists()
     return required, False
 
 
@@ -91,18 +88,23 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
+        if bearer and request.path.startswith("/api/"):
+            # A bearer request is its token's alone: the API authenticates the token (a bad one
+            # is a 401) and the session cookie sent alongside must not stand in for it, verified
+            # or not. So the session's user is set aside here, before any view sees it.
+            request.user = AnonymousUser()
+            request.clinic = None
+            return self.get_response(request)
         user = request.user
         if (
             user.is_authenticated
             and not user.is_verified()
             and not request.path.startswith(TWO_FACTOR_OPEN_PREFIXES)
         ):
-            # A bearer token is checked by the API itself; the session plays no part there.
-            bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
-            if not (bearer and request.path.startswith("/api/")):
-                must_verify, has_device = needs_second_factor(user)
-                if must_verify:
-                    return self._refuse(request, has_device)
+            must_verify, has_device = needs_second_factor(user)
+            if must_verify:
+                return self._refuse(request, has_device)
         return self.get_response(request)
 
     @staticmethod

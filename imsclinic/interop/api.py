@@ -1,9 +1,9 @@
 """FHIR R4 endpoints, mounted at /api/v1/fhir by imsclinic.api.
 
 Reads return `application/fhir+json`. Ids are record UUIDs (see interop/fhir/common.py). The
-same getters as the UI load every record: another clinic's id is a 404, front desk gets a 403 for
-clinical resources, and integration tokens need the `fhir` scope. Reading clinical resources and
-`$everything` logs a chart access, like opening the chart.
+gateway as the UI loads every record (gateway.records): another clinic's id is a 404, front desk
+gets a 403 for clinical resources, integration tokens need the `fhir` scope, and every read of a
+patient's data (Patient, `$everything`, each clinical resource) logs one chart access row.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from ninja import Path, Query, Router
 from ninja.errors import HttpError
 
 from imsclinic.accounts.models import Clinic, Membership, User
-from imsclinic.audit.services import log_chart_access
-from imsclinic.core.access import get_patient_for_user
-from imsclinic.core.api_auth import api_auth, require_scope, require_staff
+from imsclinic.gateway.api_auth import api_auth, require_scope, require_staff
+from imsclinic.gateway.records import api_loads
 from imsclinic.interop import bulk
 from imsclinic.interop.fhir import importer
 from imsclinic.interop.fhir.collect import everything_bundle
@@ -30,6 +29,7 @@ from imsclinic.interop.fhir.patient import patient as patient_resource
 from imsclinic.interop.fhir.practitioner import practitioner, practitioner_role
 from imsclinic.interop.fhir.questionnaire import questionnaire
 from imsclinic.interop.fhir.read import CLINICAL_TYPES, read_clinical
+from imsclinic.patients.models import Patient
 
 router = Router(tags=["fhir"], auth=api_auth)
 
@@ -58,18 +58,31 @@ def _base_url(request) -> str:
     return request.build_absolute_uri("/api/v1/fhir").rstrip("/")
 
 
+def _fhir_patient(what: str, *, clinical: bool):
+    return api_loads(
+        "patient",
+        Patient,
+        what,
+        path_param="patient_uuid",
+        clinical=clinical,
+        scope="fhir",
+        select=("clinic",),
+    )
+
+
 @router.get("/Patient/{uuid:patient_uuid}", openapi_extra={"responses": FHIR_RESPONSES})
-def read_patient(request, patient_uuid: uuid.UUID):
+@_fhir_patient("fhir.Patient", clinical=False)
+def read_patient(request, patient):
     """A patient's demographics as a FHIR Patient."""
-    _guard(request)
-    return fhir_response(patient_resource(get_patient_for_user(request, patient_uuid)))
+    return fhir_response(patient_resource(patient))
 
 
 VALIDATE_QUERY = Query(False, alias="validate")
 
 
 @router.get("/Patient/{uuid:patient_uuid}/$everything", openapi_extra={"responses": FHIR_RESPONSES})
-def patient_everything(request, patient_uuid: uuid.UUID, strict: bool = VALIDATE_QUERY):
+@_fhir_patient("fhir.everything", clinical=True)
+def patient_everything(request, patient, strict: bool = VALIDATE_QUERY):
     """Everything about one patient as a searchset Bundle: Patient, Organization, Practitioner,
     PractitionerRole, Encounter, Condition, Procedure, Device, Observation, Questionnaire,
     QuestionnaireResponse, Consent, AdverseEvent and CarePlan.
@@ -77,11 +90,8 @@ def patient_everything(request, patient_uuid: uuid.UUID, strict: bool = VALIDATE
     `validate=true` also validates every resource and the Bundle with the fhir.resources R4B
     classes before answering (a debugging aid: several times slower; an invalid mapping is a
     server error)."""
-    _guard(request)
-    record = get_patient_for_user(request, patient_uuid, clinical=True)
-    log_chart_access(user=request.user, patient=record, what="fhir.everything")
     with strict_validation(strict):
-        bundle = everything_bundle(record, base_url=_base_url(request))
+        bundle = everything_bundle(patient, base_url=_base_url(request))
     return fhir_response(bundle)
 
 
@@ -145,9 +155,7 @@ def read_questionnaire(request, questionnaire_id: str = Path(..., pattern=ID_PAT
 def _clinical_reader(resource_type: str):
     def read(request, resource_id: str = Path(..., pattern=ID_PATTERN)):
         _guard(request)
-        resource, record_patient = read_clinical(request, resource_type, resource_id)
-        log_chart_access(user=request.user, patient=record_patient, what=f"fhir.{resource_type}")
-        return fhir_response(resource)
+        return fhir_response(read_clinical(request, resource_type, resource_id))
 
     read.__name__ = f"read_{resource_type.lower()}"
     read.__doc__ = f"A FHIR {resource_type} by id (clinical roles only)."

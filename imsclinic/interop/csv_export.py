@@ -14,8 +14,17 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from imsclinic.clinical.models import (
+    AdverseEvent,
+    Assessment,
+    CourseOfCare,
+    NeedlingRow,
+    TreatmentSession,
+)
 from imsclinic.interop import actions
-from imsclinic.interop.fhir.collect import model
+from imsclinic.outcomes.models import QuestionnaireResponse
+from imsclinic.patients.models import Patient
+from imsclinic.scheduling.models import Appointment
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -43,10 +52,10 @@ def _uuid(obj) -> str:
     return str(obj.uuid) if obj is not None else ""
 
 
-# table name -> (model label, select_related, [(column, getter)])
+# table name -> (model, select_related, [(column, getter)])
 TABLES = {
     "patients": (
-        "patients.Patient",
+        Patient,
         (),
         [
             ("uuid", lambda p: p.uuid),
@@ -74,7 +83,7 @@ TABLES = {
         ],
     ),
     "appointments": (
-        "scheduling.Appointment",
+        Appointment,
         ("patient", "practitioner"),
         [
             ("uuid", lambda a: a.uuid),
@@ -91,7 +100,7 @@ TABLES = {
         ],
     ),
     "assessments": (
-        "clinical.Assessment",
+        Assessment,
         ("patient", "practitioner"),
         [
             ("uuid", lambda a: a.uuid),
@@ -107,7 +116,7 @@ TABLES = {
         ],
     ),
     "courses": (
-        "clinical.CourseOfCare",
+        CourseOfCare,
         ("patient", "practitioner"),
         [
             ("uuid", lambda c: c.uuid),
@@ -125,7 +134,7 @@ TABLES = {
         ],
     ),
     "sessions": (
-        "clinical.TreatmentSession",
+        TreatmentSession,
         ("patient", "practitioner", "course"),
         [
             ("uuid", lambda s: s.uuid),
@@ -143,7 +152,7 @@ TABLES = {
         ],
     ),
     "needling_rows": (
-        "clinical.NeedlingRow",
+        NeedlingRow,
         ("session__patient",),
         [
             ("session_uuid", lambda r: r.session.uuid),
@@ -162,7 +171,7 @@ TABLES = {
         ],
     ),
     "adverse_events": (
-        "clinical.AdverseEvent",
+        AdverseEvent,
         ("patient", "session"),
         [
             ("uuid", lambda e: e.uuid),
@@ -176,7 +185,7 @@ TABLES = {
         ],
     ),
     "outcomes": (
-        "outcomes.QuestionnaireResponse",
+        QuestionnaireResponse,
         ("patient", "course"),
         [
             ("uuid", lambda q: q.uuid),
@@ -194,11 +203,8 @@ TABLES = {
 }
 
 
-def _queryset(label: str, related, clinic):
-    model_class = model(label)
-    if model_class is None:
-        return None
-    if label == "clinical.NeedlingRow":
+def _queryset(model_class, related, clinic):
+    if model_class is NeedlingRow:
         queryset = model_class.objects.filter(session__clinic=clinic)
     else:
         queryset = model_class.objects.filter(clinic=clinic)
@@ -208,10 +214,8 @@ def _queryset(label: str, related, clinic):
 def write_tables(clinic, writer_for) -> dict[str, int]:
     """Write each table through `writer_for(name)` (a file-like); returns row counts."""
     counts = {}
-    for name, (label, related, columns) in TABLES.items():
-        queryset = _queryset(label, related, clinic)
-        if queryset is None:
-            continue
+    for name, (model_class, related, columns) in TABLES.items():
+        queryset = _queryset(model_class, related, clinic)
         handle = writer_for(name)
         writer = csv.writer(handle)
         writer.writerow([column for column, _ in columns])

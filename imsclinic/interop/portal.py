@@ -11,80 +11,56 @@ import datetime
 
 from django.utils import timezone
 
-from imsclinic.interop.fhir.collect import model
+from imsclinic.clinical.models import Assessment, Consent, CourseOfCare, TreatmentSession
 from imsclinic.interop.fhir.common import muscle_name
+from imsclinic.knowledge import load_knowledge
+from imsclinic.outcomes.models import QuestionnaireResponse
+from imsclinic.scheduling.models import Appointment
 
 
 def record_export_section(request, patient):
     return {
         "template": "interop/portal_export.html",
-        "context": {"has_appointments": model("scheduling.Appointment") is not None},
+        "context": {},
     }
 
 
 def readable_record(patient) -> dict:
-    """What the printable record shows, gathered per area (areas not built yet are empty)."""
-    from imsclinic.knowledge import load_knowledge
-
+    """What the printable record shows, gathered per area."""
     instruments = load_knowledge().instruments
     data: dict = {"patient": patient, "clinic": patient.clinic, "generated_at": timezone.now()}
-    Consent = model("clinical.Consent")
-    data["consents"] = (
-        list(Consent.objects.filter(patient=patient).select_related("text_version"))
-        if Consent
-        else []
+    data["consents"] = list(Consent.objects.filter(patient=patient).select_related("text_version"))
+    data["assessments"] = list(
+        Assessment.objects.filter(patient=patient).select_related("practitioner")
     )
-    Assessment = model("clinical.Assessment")
-    data["assessments"] = (
-        list(Assessment.objects.filter(patient=patient).select_related("practitioner"))
-        if Assessment
-        else []
-    )
-    Course = model("clinical.CourseOfCare")
-    data["courses"] = list(Course.objects.filter(patient=patient)) if Course else []
-    Session = model("clinical.TreatmentSession")
-    sessions = []
-    if Session:
-        for session in (
-            Session.objects.filter(patient=patient)
-            .select_related("practitioner", "clinic")
-            .prefetch_related("needling_rows", "adverse_events")
-            .order_by("started_at")
-        ):
-            sessions.append(
-                {
-                    "session": session,
-                    "muscles": [
-                        f"{row.get_side_display()} {muscle_name(row.muscle_id)}"
-                        for row in session.needling_rows.all()
-                    ],
-                    "adverse_events": list(session.adverse_events.all()),
-                }
-            )
-    data["sessions"] = sessions
-    Response = model("outcomes.QuestionnaireResponse")
-    data["responses"] = (
-        [
-            {
-                "response": r,
-                "name": instruments[r.instrument_id].name
-                if r.instrument_id in instruments
-                else r.instrument_id,
-            }
-            for r in Response.objects.filter(patient=patient).order_by("completed_at")
-        ]
-        if Response
-        else []
-    )
-    Appointment = model("scheduling.Appointment")
-    data["appointments"] = (
-        list(
-            Appointment.objects.filter(patient=patient)
-            .select_related("practitioner")
-            .order_by("starts_at")
-        )
-        if Appointment
-        else []
+    data["courses"] = list(CourseOfCare.objects.filter(patient=patient))
+    data["sessions"] = [
+        {
+            "session": session,
+            "muscles": [
+                f"{row.get_side_display()} {muscle_name(row.muscle_id)}"
+                for row in session.needling_rows.all()
+            ],
+            "adverse_events": list(session.adverse_events.all()),
+        }
+        for session in TreatmentSession.objects.filter(patient=patient)
+        .select_related("practitioner", "clinic")
+        .prefetch_related("needling_rows", "adverse_events")
+        .order_by("started_at")
+    ]
+    data["responses"] = [
+        {
+            "response": r,
+            "name": instruments[r.instrument_id].name
+            if r.instrument_id in instruments
+            else r.instrument_id,
+        }
+        for r in QuestionnaireResponse.objects.filter(patient=patient).order_by("completed_at")
+    ]
+    data["appointments"] = list(
+        Appointment.objects.filter(patient=patient)
+        .select_related("practitioner")
+        .order_by("starts_at")
     )
     return data
 
@@ -98,9 +74,6 @@ def appointments_ics(patient) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", f"{patient.clinic.name} appointments")
-    Appointment = model("scheduling.Appointment")
-    if Appointment is None:
-        return cal.to_ical()
     since = timezone.now() - datetime.timedelta(days=90)
     clinic = patient.clinic
     address = ", ".join(p for p in [clinic.address_line1, clinic.city, clinic.region] if p)

@@ -14,8 +14,8 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from imsclinic.accounts.models import Membership, User
-from imsclinic.core.api_auth import api_auth, require_scope, require_staff
 from imsclinic.core.api_pagination import BoundedPagination
+from imsclinic.gateway.api_auth import api_auth, require_scope, require_staff
 from imsclinic.interop import bulk
 from imsclinic.interop.csv_export import csv_zip
 

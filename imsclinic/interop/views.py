@@ -11,13 +11,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from imsclinic.accounts.models import Role
 from imsclinic.core.access import role_required
+from imsclinic.gateway.records import portal_view
 from imsclinic.interop import actions
 from imsclinic.interop.bulk import ndjson_zip
 from imsclinic.interop.csv_export import csv_zip
 from imsclinic.interop.fhir.collect import everything_bundle
 from imsclinic.interop.fhir.common import FHIR_JSON, to_json
 from imsclinic.interop.portal import appointments_ics, readable_record
-from imsclinic.portal.access import portal_patient_required
 
 
 def _download(content, content_type: str, filename: str) -> HttpResponse:
@@ -32,7 +32,7 @@ def _stem(patient) -> str:
 
 
 # ---- portal: the patient's own record --------------------------------------------------
-@portal_patient_required
+@portal_view("portal.record")
 @require_GET
 def portal_record(request, patient):
     """The whole record as a readable, printable page."""
@@ -42,7 +42,7 @@ def portal_record(request, patient):
     return render(request, "interop/record.html", readable_record(patient))
 
 
-@portal_patient_required
+@portal_view("portal.record_pdf")
 @require_GET
 def portal_record_pdf(request, patient):
     from django.contrib.staticfiles import finders
@@ -59,7 +59,7 @@ def portal_record_pdf(request, patient):
     return _download(pdf, "application/pdf", f"{_stem(patient)}.pdf")
 
 
-@portal_patient_required
+@portal_view("portal.record_fhir")
 @require_GET
 def portal_record_fhir(request, patient):
     bundle = everything_bundle(patient, base_url=request.build_absolute_uri("/api/v1/fhir"))
@@ -69,7 +69,7 @@ def portal_record_fhir(request, patient):
     return _download(to_json(bundle), FHIR_JSON, f"{_stem(patient)}.fhir.json")
 
 
-@portal_patient_required
+@portal_view("portal.appointments_ics")
 @require_GET
 def portal_appointments_ics(request, patient):
     actions.record_export(

@@ -3,17 +3,19 @@
 import datetime
 import uuid
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
+from ninja.errors import ValidationError
 from ninja.pagination import paginate
 
-from imsclinic.core.access import get_patient_for_user
-from imsclinic.core.api_auth import api_auth, require_scope, require_staff
+from imsclinic.clinical.models import CourseOfCare
 from imsclinic.core.api_pagination import BoundedPagination
+from imsclinic.gateway.api_auth import api_auth
+from imsclinic.gateway.records import api_loads
 from imsclinic.outcomes import actions
+from imsclinic.outcomes.course import load_course_data
 from imsclinic.outcomes.models import CompletedVia, QuestionnaireResponse, Timepoint
+from imsclinic.patients.models import Patient
 
 router = Router(tags=["outcomes"], auth=api_auth)
 
@@ -64,32 +66,33 @@ class ScoreSummary(Schema):
     points: list[ScorePoint]
 
 
-def _clinical_patient(request, patient_uuid):
-    require_staff(request)
-    require_scope(request, "read")
-    try:
-        return get_patient_for_user(request, patient_uuid, clinical=True)
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from None
+def _clinical_patient(what: str, *, scope: str = "read"):
+    """Load the path's patient through the gateway, for clinical roles."""
+    return api_loads(
+        "patient",
+        Patient,
+        what,
+        path_param="patient_uuid",
+        clinical=True,
+        scope=scope,
+        select=("clinic",),
+    )
 
 
 @router.get("/patients/{uuid:patient_uuid}/responses", response=list[ResponsePublic])
+@_clinical_patient("api.outcome_responses")
 @paginate(BoundedPagination)
-def list_responses(request, patient_uuid: uuid.UUID):
+def list_responses(request, patient):
     """A patient's scored questionnaire responses, newest first."""
-    patient = _clinical_patient(request, patient_uuid)
     return QuestionnaireResponse.objects.filter(patient=patient).select_related("course")
 
 
 @router.post("/patients/{uuid:patient_uuid}/responses", response={201: ResponsePublic})
-def create_response(request, patient_uuid: uuid.UUID, payload: ResponseCreate):
+@_clinical_patient("api.outcome_responses.create", scope="write")
+def create_response(request, patient, payload: ResponseCreate):
     """Record a questionnaire completed in clinic; the server scores it."""
-    patient = _clinical_patient(request, patient_uuid)
-    require_scope(request, "write")
     course = None
     if payload.course:
-        from imsclinic.clinical.models import CourseOfCare
-
         course = get_object_or_404(CourseOfCare, patient=patient, uuid=payload.course)
     try:
         response = actions.record_response(
@@ -102,8 +105,6 @@ def create_response(request, patient_uuid: uuid.UUID, payload: ResponseCreate):
             course=course,
         )
     except actions.OutcomeError as exc:
-        from ninja.errors import ValidationError
-
         raise ValidationError(
             [{"loc": ["body", "answers"], "msg": str(exc), "type": "value_error"}]
         ) from None
@@ -111,12 +112,9 @@ def create_response(request, patient_uuid: uuid.UUID, payload: ResponseCreate):
 
 
 @router.get("/patients/{uuid:patient_uuid}/scores", response=list[ScoreSummary])
-def scores(request, patient_uuid: uuid.UUID):
+@_clinical_patient("api.outcome_scores")
+def scores(request, patient):
     """Per course and instrument: baseline, latest, change and MCID status."""
-    from imsclinic.clinical.models import CourseOfCare
-    from imsclinic.outcomes.course import load_course_data
-
-    patient = _clinical_patient(request, patient_uuid)
     result = []
     for course in CourseOfCare.objects.filter(patient=patient).select_related("clinic", "patient"):
         data = load_course_data(course)

@@ -32,6 +32,7 @@ from imsclinic.outcomes.charts import dose_chart, pain_chart, score_chart
 from imsclinic.outcomes.instruments import instrument_lookup
 from imsclinic.outcomes.models import QuestionnaireResponse, Timepoint
 from imsclinic.outcomes.policy import CourseRules, course_rules
+from imsclinic.scheduling.models import Appointment
 
 
 @dataclass
@@ -194,16 +195,10 @@ def _series(responses, instruments: dict[str, Instrument]) -> list[ScoreSeries]:
     ]
 
 
-def _has_upcoming(patient_id: int, now) -> bool | None:
-    """True/False from scheduling when that app has appointments; None when it does not."""
-    from django.apps import apps
-
-    try:
-        appointment = apps.get_model("scheduling", "Appointment")
-    except LookupError:
-        return None
+def _has_upcoming(patient_id: int, now) -> bool:
+    """Whether the patient has an appointment still to come."""
     return (
-        appointment.objects.filter(patient_id=patient_id, starts_at__gte=now)
+        Appointment.objects.filter(patient_id=patient_id, starts_at__gte=now)
         .exclude(status__in=["cancelled", "no_show"])
         .exists()
     )
@@ -273,7 +268,7 @@ def _describe(s: ScoreSeries) -> str:
     return f"{inst.abbreviation} {s.baseline.total:g} → {s.latest.total:g} (MCID {inst.mcid:g})"
 
 
-def _flag_annotations(courses, *, instruments, rules, now, clinic, appointment):
+def _flag_annotations(courses, *, instruments, rules, now, clinic):
     """Annotate `courses` with `flag_count`: the course rules of `evaluate_course` in SQL.
 
     Mirrors evaluate_course exactly (tests/outcomes/test_course_rules.py compares the two), so the
@@ -347,14 +342,13 @@ def _flag_annotations(courses, *, instruments, rules, now, clinic, appointment):
         day -= datetime.timedelta(days=1)
     dropout = Q(last_session_at__lte=cutoff) | Q(last_session_at__isnull=True, started_on__lte=day)
     courses = courses.alias(_reviewed=reviewed)
-    if appointment is not None:
-        booked = Exists(
-            appointment.objects.filter(patient=OuterRef("patient_id"), starts_at__gte=now).exclude(
-                status__in=["cancelled", "no_show"]
-            )
+    booked = Exists(
+        Appointment.objects.filter(patient=OuterRef("patient_id"), starts_at__gte=now).exclude(
+            status__in=["cancelled", "no_show"]
         )
-        courses = courses.alias(_booked=booked)
-        dropout &= ~Q(_booked=True)
+    )
+    courses = courses.alias(_booked=booked)
+    dropout &= ~Q(_booked=True)
 
     def one_if(q):
         return Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
@@ -378,15 +372,9 @@ def flags_for_clinic(clinic, *, now=None, practitioner=None, limit: int = 50) ->
     The database evaluates the course rules for every active course and returns only the first
     `limit` flagged ones, so the work in Python does not grow with the clinic.
     """
-    from django.apps import apps
-
     from imsclinic.clinical.models import CourseOfCare
 
     now = now or timezone.now()
-    try:
-        appointment = apps.get_model("scheduling", "Appointment")
-    except LookupError:
-        appointment = None
     instruments = instrument_lookup(clinic)
     rules = course_rules(clinic)
     courses = CourseOfCare.objects.filter(clinic=clinic, status=CourseOfCare.Status.ACTIVE)
@@ -399,7 +387,6 @@ def flags_for_clinic(clinic, *, now=None, practitioner=None, limit: int = 50) ->
             rules=rules,
             now=now,
             clinic=clinic,
-            appointment=appointment,
         )
         .filter(flag_count__gt=0)
         .select_related("patient", "clinic")
@@ -415,15 +402,13 @@ def flags_for_clinic(clinic, *, now=None, practitioner=None, limit: int = 50) ->
         course_id__in=[c.pk for c in courses]
     ).chronological():
         responses.setdefault(r.course_id, []).append(r)
-    upcoming: set[int] | None = None
-    if appointment is not None:
-        upcoming = set(
-            appointment.objects.filter(
-                patient_id__in=[c.patient_id for c in courses], starts_at__gte=now
-            )
-            .exclude(status__in=["cancelled", "no_show"])
-            .values_list("patient_id", flat=True)
+    upcoming = set(
+        Appointment.objects.filter(
+            patient_id__in=[c.patient_id for c in courses], starts_at__gte=now
         )
+        .exclude(status__in=["cancelled", "no_show"])
+        .values_list("patient_id", flat=True)
+    )
     flagged = []
     for course in courses:
         flags = evaluate_course(
@@ -433,7 +418,7 @@ def flags_for_clinic(clinic, *, now=None, practitioner=None, limit: int = 50) ->
             series=_series(responses.get(course.pk, []), instruments),
             rules=rules,
             now=now,
-            has_upcoming=None if upcoming is None else course.patient_id in upcoming,
+            has_upcoming=course.patient_id in upcoming,
         )
         if flags:
             flagged.append({"course": course, "flags": flags})

@@ -9,7 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from imsclinic.accounts.models import Role
-from imsclinic.core.access import chart_view, role_required
+from imsclinic.core.access import role_required
+from imsclinic.gateway.records import chart_view, portal_view
 from imsclinic.knowledge import load_knowledge
 from imsclinic.outcomes import actions, analytics
 from imsclinic.outcomes.course import course_charts, load_course_data
@@ -24,7 +25,6 @@ from imsclinic.outcomes.instruments import UnknownInstrument, get_instrument, in
 from imsclinic.outcomes.models import ClinicInstrument, CompletedVia, QuestionnaireResponse
 from imsclinic.outcomes.policy import course_rules
 from imsclinic.outcomes.schedule import due_for
-from imsclinic.portal.access import portal_patient_required
 
 
 def _courses(patient):
@@ -269,7 +269,7 @@ def _cell(value):
     return value
 
 
-@portal_patient_required
+@portal_view("portal.questionnaire")
 @require_http_methods(["GET", "POST"])
 def portal_questionnaire(request, patient, instrument_id):
     """A patient completes a questionnaire that is due for their active course."""

@@ -1,17 +1,16 @@
 """JSON API routes for patients, mounted under /api/v1/patients by imsclinic.api."""
 
-import uuid
-
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from imsclinic.accounts.models import Clinic
-from imsclinic.core.access import get_patient_for_user, scope_to_user
-from imsclinic.core.api_auth import api_auth, require_scope, require_staff
+from imsclinic.core.access import scope_to_user
 from imsclinic.core.api_errors import raise_form_errors
 from imsclinic.core.api_pagination import BoundedPagination
+from imsclinic.gateway.api_auth import api_auth, require_scope, require_staff
+from imsclinic.gateway.records import api_loads
 from imsclinic.patients import actions
 from imsclinic.patients.forms import PatientForm
 from imsclinic.patients.models import Patient
@@ -31,10 +30,9 @@ def list_patients(request, q: str = Query("", max_length=100)):
 
 
 @router.get("/{uuid:patient_uuid}", response=PatientPublic)
-def get_patient(request, patient_uuid: uuid.UUID):
-    require_staff(request)
-    require_scope(request, "read")
-    return get_patient_for_user(request, patient_uuid)
+@api_loads("patient", Patient, "api.patient", path_param="patient_uuid", select=("clinic",))
+def get_patient(request, patient):
+    return patient
 
 
 @router.post("", response={201: PatientPublic})

@@ -26,15 +26,6 @@ def fold(value: str) -> str:
 
 
 class PatientQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """Patients the user may see: at clinics where they hold a role, or their own record."""
-        if not user.is_authenticated:
-            return self.none()
-        clinic_ids = user.staff_clinic_ids()
-        if clinic_ids:
-            return self.filter(clinic_id__in=clinic_ids)
-        return self.filter(portal_user=user)
-
     def search(self, query: str):
         """Search by name prefix, by date of birth (YYYY-MM-DD) or by phone digits.
 

@@ -1,23 +1,21 @@
-"""Sections of the chart summary contributed by clinical areas (same pattern as Today panels).
+"""Sections of the chart summary, each written by the area it shows.
 
-Each dotted path names a function (request, patient) -> {"template": ..., "context": ...} or None.
-Clinical sections are only asked for when the user may read clinical notes.
+Each is a function (request, patient) -> {"template": ..., "context": ...} or None. The page
+combines areas, so it imports them by name: a renamed section fails at import, loudly. Clinical
+sections are only asked for when the user may read clinical notes.
 """
 
-from imsclinic.core.contributions import collect
+from imsclinic.clinical.summary import clinical_section
+from imsclinic.outcomes.summary import outcomes_section
+from imsclinic.scheduling.summary import appointments_section
+from imsclinic.screening.summary import intake_section
 
-CLINICAL_SUMMARY_SECTIONS: list[str] = [
-    "imsclinic.clinical.summary.clinical_section",
-    "imsclinic.outcomes.summary.outcomes_section",
-]
-SUMMARY_SECTIONS: list[str] = [
-    "imsclinic.scheduling.summary.appointments_section",
-    "imsclinic.screening.summary.intake_section",
-]
+CLINICAL_SUMMARY_SECTIONS = [clinical_section, outcomes_section]
+SUMMARY_SECTIONS = [appointments_section, intake_section]
 
 
 def summary_sections(request, patient) -> list[dict]:
-    paths = list(SUMMARY_SECTIONS)
+    sections = list(SUMMARY_SECTIONS)
     if request.user.can_view_clinical(patient.clinic_id):
-        paths = CLINICAL_SUMMARY_SECTIONS + paths
-    return collect(paths, request, patient)
+        sections = CLINICAL_SUMMARY_SECTIONS + sections
+    return [result for section in sections if (result := section(request, patient))]

@@ -7,7 +7,8 @@ from django.views.decorators.http import require_http_methods
 
 from imsclinic.accounts.models import Role
 from imsclinic.audit.models import ChartAccess
-from imsclinic.core.access import chart_view, get_patient_for_user, staff_required
+from imsclinic.core.access import staff_required
+from imsclinic.gateway.records import chart_view
 from imsclinic.patients import actions
 from imsclinic.patients.chart import visible_tabs
 from imsclinic.patients.forms import DEMOGRAPHIC_FIELDS, PatientForm, PatientSearchForm
@@ -46,10 +47,9 @@ def patient_create(request):
     return render(request, "patients/form.html", {"form": form, "creating": True})
 
 
-@staff_required
+@chart_view("chart.edit")
 @require_http_methods(["GET", "POST"])
-def patient_edit(request, patient_uuid):
-    patient = get_patient_for_user(request, patient_uuid)
+def patient_edit(request, patient):
     form = PatientForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in DEMOGRAPHIC_FIELDS}

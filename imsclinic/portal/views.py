@@ -10,34 +10,38 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from imsclinic.core.access import chart_view, get_for_user
-from imsclinic.core.contributions import collect
+from imsclinic.clinical import portal as clinical_portal
+from imsclinic.core.access import scope_to_user
+from imsclinic.gateway.records import chart_view, portal_view
+from imsclinic.interop import portal as interop_portal
+from imsclinic.outcomes import portal as outcomes_portal
 from imsclinic.portal import actions
-from imsclinic.portal.access import portal_patient_required
 from imsclinic.portal.forms import PortalBookingForm, SignUpForm
 from imsclinic.scheduling import actions as scheduling_actions
+from imsclinic.scheduling import portal as scheduling_portal
 from imsclinic.scheduling.errors import BookingError
 from imsclinic.scheduling.models import Appointment, BookedVia, Kind
 from imsclinic.scheduling.slots import online_slots
+from imsclinic.screening import portal as screening_portal
 
 # Sections contributed by other areas: upcoming appointments, questionnaires to complete,
 # aftercare from sessions, the record download. Functions (request, patient) -> dict | None.
-PORTAL_SECTIONS: list[str] = [
-    "imsclinic.scheduling.portal.appointments_section",
-    "imsclinic.screening.portal.intake_section",
-    "imsclinic.outcomes.portal.questionnaires_section",
-    "imsclinic.clinical.portal.aftercare_section",
-    "imsclinic.interop.portal.record_export_section",
+PORTAL_SECTIONS = [
+    scheduling_portal.appointments_section,
+    screening_portal.intake_section,
+    outcomes_portal.questionnaires_section,
+    clinical_portal.aftercare_section,
+    interop_portal.record_export_section,
 ]
 
 
-@portal_patient_required
+@portal_view("portal.home")
 @require_GET
 def home(request, patient):
     context = {
         "patient": patient,
         "clinic": patient.clinic,
-        "sections": collect(PORTAL_SECTIONS, request, patient),
+        "sections": [s for section in PORTAL_SECTIONS if (s := section(request, patient))],
     }
     return render(request, "portal/home.html", context)
 
@@ -90,7 +94,7 @@ def _portal_kind(patient) -> str | None:
     return Kind.INITIAL_ASSESSMENT
 
 
-@portal_patient_required
+@portal_view("portal.book")
 @require_http_methods(["GET", "POST"])
 def book(request, patient):
     clinic = patient.clinic
@@ -136,11 +140,13 @@ def cancel(request, appointment_uuid):
     """Staff are refused (the portal is the patient's), but another clinic's appointment is a
     404 to them as on every route; the patient's own lookup comes before the method check."""
     if getattr(request.user, "patient_record", None) is None and request.user.is_clinic_staff:
-        get_for_user(request, Appointment.objects, uuid=appointment_uuid)
+        # Only whether it exists at their clinics: staff read nothing here, so nothing is logged.
+        if not scope_to_user(Appointment.objects, request.user).filter(uuid=appointment_uuid):
+            raise Http404
     return _cancel(request, appointment_uuid=appointment_uuid)
 
 
-@portal_patient_required
+@portal_view("portal.cancel")
 def _cancel(request, patient, appointment_uuid):
     appointment = Appointment.objects.filter(patient=patient, uuid=appointment_uuid).first()
     if appointment is None:
@@ -157,7 +163,7 @@ def _cancel(request, patient, appointment_uuid):
     return redirect("portal:home")
 
 
-@portal_patient_required
+@portal_view("portal.intake")
 @require_http_methods(["GET", "POST"])
 def intake(request, patient):
     from imsclinic.screening.actions import create_request

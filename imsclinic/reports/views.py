@@ -4,7 +4,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from imsclinic.core.access import chart_view
+from imsclinic.gateway.records import chart_view
 from imsclinic.reports import actions
 from imsclinic.reports.pdf import KINDS
 

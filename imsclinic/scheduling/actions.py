@@ -477,6 +477,21 @@ def rotate_feed(*, practitioner, clinic, by) -> str:
 
 
 @transaction.atomic
+def end_feeds(*, practitioner, by, reason: str) -> int:
+    """Delete every calendar feed link of `practitioner` (deactivated, or password changed):
+    a link that outlives its owner's account would keep publishing the schedule."""
+    count, _ = CalendarFeed.objects.filter(practitioner=practitioner).delete()
+    if count:
+        record(
+            by=by,
+            action="calendar_feed.end",
+            summary=f"Ended {count} calendar feed link(s) of {practitioner.username}: {reason}",
+            details={"count": count, "reason": reason},
+        )
+    return count
+
+
+@transaction.atomic
 def save_instruction(*, clinic, kind: str, body: str, by) -> InstructionTemplate:
     """Replace the clinic's before-visit or aftercare text."""
     body = (body or "").strip()

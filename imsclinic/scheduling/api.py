@@ -15,8 +15,9 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
 from imsclinic.accounts.models import Clinic, User
-from imsclinic.core.access import get_for_user, get_patient_for_user
-from imsclinic.core.api_auth import api_auth, require_scope, require_staff
+from imsclinic.gateway.api_auth import api_auth, require_scope, require_staff
+from imsclinic.gateway.records import api_loads, load
+from imsclinic.patients.models import Patient
 from imsclinic.scheduling import actions
 from imsclinic.scheduling.availability import free_slots
 from imsclinic.scheduling.errors import BookingError, SeriesConflict
@@ -92,12 +93,16 @@ def _clinic(request) -> Clinic:
     return Clinic.objects.get(pk=min(ids))
 
 
-def _load(request, appointment_uuid):
-    return get_for_user(
-        request,
-        Appointment.objects.select_related("patient", "practitioner", "series", "clinic"),
-        uuid=appointment_uuid,
-    )
+APPOINTMENT_RELATED = ("patient", "practitioner", "series", "clinic")
+
+
+def _load(request, appointment_uuid, *, what: str):
+    return load(request, Appointment, appointment_uuid, what=what, select=APPOINTMENT_RELATED)
+
+
+def _reloaded(appointment):
+    """The same appointment after a write, already authorised and logged by `_load`."""
+    return Appointment.objects.select_related(*APPOINTMENT_RELATED).get(pk=appointment.pk)
 
 
 def _refusal(exc: BookingError):
@@ -131,7 +136,9 @@ def list_appointments(
     clinic = _clinic(request)
     qs = Appointment.objects.select_related("patient", "practitioner", "series")
     if patient:
-        qs = qs.filter(patient=get_patient_for_user(request, patient))
+        qs = qs.filter(
+            patient=load(request, Patient, patient, what="api.appointments", select=("clinic",))
+        )
         if date:
             qs = qs.for_clinic_day(clinic, date)
     else:
@@ -142,10 +149,15 @@ def list_appointments(
 
 
 @router.get("/appointments/{uuid:appointment_uuid}", response=AppointmentPublic)
-def get_appointment(request, appointment_uuid: uuid.UUID):
-    require_staff(request)
-    require_scope(request, "read")
-    return AppointmentPublic.from_appointment(_load(request, appointment_uuid))
+@api_loads(
+    "appointment",
+    Appointment,
+    "api.appointment",
+    path_param="appointment_uuid",
+    select=("patient", "practitioner", "series", "clinic"),
+)
+def get_appointment(request, appointment):
+    return AppointmentPublic.from_appointment(appointment)
 
 
 @router.post("/appointments", response={201: list[AppointmentPublic], 409: Refusal, 422: dict})
@@ -154,7 +166,7 @@ def create_appointment(request, payload: AppointmentCreate):
     require_staff(request)
     require_scope(request, "write")
     clinic = _clinic(request)
-    patient = get_patient_for_user(request, payload.patient)
+    patient = load(request, Patient, payload.patient, what="api.appointments.create")
     if patient.clinic_id != clinic.pk:
         raise HttpError(404, "Not found")
     practitioner = get_object_or_404(User, uuid=payload.practitioner)
@@ -201,7 +213,7 @@ def create_appointment(request, payload: AppointmentCreate):
 def change_status(request, appointment_uuid: uuid.UUID, payload: StatusChange):
     require_staff(request)
     require_scope(request, "write")
-    appointment = _load(request, appointment_uuid)
+    appointment = _load(request, appointment_uuid, what="api.appointment.status")
     try:
         if payload.status == ApptStatus.CANCELLED:
             actions.cancel_appointment(appointment=appointment, by=request.user)
@@ -209,7 +221,7 @@ def change_status(request, appointment_uuid: uuid.UUID, payload: StatusChange):
             actions.set_status(appointment=appointment, status=payload.status, by=request.user)
     except BookingError as exc:
         return Status(409, {"code": exc.code, "detail": exc.message, "conflicts": []})
-    return AppointmentPublic.from_appointment(_load(request, appointment_uuid))
+    return AppointmentPublic.from_appointment(_reloaded(appointment))
 
 
 @router.post(
@@ -218,19 +230,19 @@ def change_status(request, appointment_uuid: uuid.UUID, payload: StatusChange):
 def cancel(request, appointment_uuid: uuid.UUID, payload: CancelRequest):
     require_staff(request)
     require_scope(request, "write")
-    appointment = _load(request, appointment_uuid)
+    appointment = _load(request, appointment_uuid, what="api.appointment.cancel")
     try:
         actions.cancel_appointment(appointment=appointment, reason=payload.reason, by=request.user)
     except BookingError as exc:
         return Status(409, {"code": exc.code, "detail": exc.message, "conflicts": []})
-    return AppointmentPublic.from_appointment(_load(request, appointment_uuid))
+    return AppointmentPublic.from_appointment(_reloaded(appointment))
 
 
 def _refuse_get(request, appointment_uuid: uuid.UUID):
     """GET on a POST-only appointment route: authenticate (401) and load through the clinic
     scope (another clinic's appointment is a 404) before answering 405."""
     require_staff(request)
-    _load(request, appointment_uuid)
+    _load(request, appointment_uuid, what="api.appointment")
     return HttpResponseNotAllowed(["POST"])
 
 

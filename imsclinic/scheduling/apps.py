@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class SchedulingConfig(AppConfig):
     name = "imsclinic.scheduling"
     label = "scheduling"
+
+    def ready(self):
+        from imsclinic.gateway.signals import credentials_ended
+
+        credentials_ended.connect(_end_feeds, dispatch_uid="scheduling.end_feeds")
+
+
+def _end_feeds(sender, user, reason, **kwargs):
+    """A deactivated account or a changed password ends the person's calendar feed links."""
+    from imsclinic.scheduling.actions import end_feeds
+
+    end_feeds(practitioner=user, by=None, reason=reason)

@@ -16,7 +16,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 
-from imsclinic.core.contributions import collect
 from imsclinic.core.models import PublicIdModel, TimestampedModel
 
 
@@ -325,17 +324,19 @@ class AppointmentQuerySet(models.QuerySet):
 
         A completed initial-assessment appointment is proof; so is evidence contributed by other
         areas (ASSESSMENT_EVIDENCE), such as a signed clinical assessment charted without an
-        appointment, which scheduling cannot see without importing clinical.
+        appointment. Clinical registers its check from its AppConfig.ready(): clinical already
+        depends on scheduling (a session points at its appointment), so scheduling cannot import
+        clinical back.
         """
         if self.filter(
             patient=patient, kind=Kind.INITIAL_ASSESSMENT, status=Status.COMPLETED
         ).exists():
             return True
-        return any(collect(ASSESSMENT_EVIDENCE, patient))
+        return any(evidence(patient) for evidence in ASSESSMENT_EVIDENCE)
 
 
-# Functions (patient) -> bool contributed by areas that can prove an assessment took place.
-ASSESSMENT_EVIDENCE: list[str] = ["imsclinic.clinical.evidence.has_signed_assessment"]
+# Functions (patient) -> bool registered by areas that can prove an assessment took place.
+ASSESSMENT_EVIDENCE: list = []
 
 
 class Appointment(PublicIdModel, TimestampedModel):

@@ -78,8 +78,9 @@ def patient_ics(appointment: Appointment) -> bytes:
     return cal.to_ical()
 
 
-def practitioner_feed(practitioner, clinic, *, now=None) -> bytes:
-    """The practitioner's appointments at `clinic` from 30 days ago to 180 days ahead."""
+def practitioner_feed(practitioner, clinic, *, now=None) -> tuple[bytes, list]:
+    """The practitioner's appointments at `clinic` from 30 days ago to 180 days ahead, and the
+    patients they name (the feed's reader logs one access row for each)."""
     now = now or timezone.now()
     cal = _calendar(f"{clinic.name} · {practitioner.display_name}")
     appointments = (
@@ -92,8 +93,10 @@ def practitioner_feed(practitioner, clinic, *, now=None) -> bytes:
         .select_related("patient", "clinic")
         .order_by("starts_at")
     )
+    patients = []
     for appointment in appointments:
         patient = appointment.patient
+        patients.append(patient)
         initials = f"{patient.given_name[:1]}.{patient.family_name[:1]}."
         cal.add_component(
             _event(
@@ -102,7 +105,7 @@ def practitioner_feed(practitioner, clinic, *, now=None) -> bytes:
                 f"(chart {patient.chart_number})",
             )
         )
-    return cal.to_ical()
+    return cal.to_ical(), patients
 
 
 def _local(appointment) -> str:

@@ -12,7 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from imsclinic.accounts.models import Role, User
-from imsclinic.core.access import get_for_user, get_patient_for_user, role_required, staff_required
+from imsclinic.core.access import role_required, staff_required
+from imsclinic.gateway.records import load, log_reads
 from imsclinic.patients.models import Patient
 from imsclinic.scheduling import actions
 from imsclinic.scheduling.availability import free_slots, windows_on
@@ -101,10 +102,7 @@ def _booking_patient(request):
     uuid = request.GET.get("patient") or request.POST.get("patient")
     if not uuid:
         return None
-    try:
-        return get_patient_for_user(request, uuid)
-    except ValueError as exc:  # malformed UUID
-        raise Http404 from exc
+    return load(request, Patient, uuid, what="schedule.book", select=("clinic",))
 
 
 @staff_required
@@ -191,11 +189,13 @@ def book(request):
     return render(request, "scheduling/book.html", context)
 
 
-def _appointment(request, appointment_uuid):
-    return get_for_user(
+def _appointment(request, appointment_uuid, *, what="schedule.appointment"):
+    return load(
         request,
-        Appointment.objects.select_related("patient", "practitioner", "clinic", "series"),
-        uuid=appointment_uuid,
+        Appointment,
+        appointment_uuid,
+        what=what,
+        select=("patient", "practitioner", "clinic", "series"),
     )
 
 
@@ -212,7 +212,7 @@ def appointment_detail(request, appointment_uuid):
 
 @staff_required
 def appointment_status(request, appointment_uuid):
-    appointment = _appointment(request, appointment_uuid)
+    appointment = _appointment(request, appointment_uuid, what="schedule.appointment.status")
     if request.method != "POST":  # after the scoped load: another clinic's is a 404
         return HttpResponseNotAllowed(["POST"])
     form = StatusForm(request.POST)
@@ -234,7 +234,7 @@ def appointment_status(request, appointment_uuid):
 
 @staff_required
 def appointment_cancel(request, appointment_uuid):
-    appointment = _appointment(request, appointment_uuid)
+    appointment = _appointment(request, appointment_uuid, what="schedule.appointment.cancel")
     if request.method != "POST":  # after the scoped load: another clinic's is a 404
         return HttpResponseNotAllowed(["POST"])
     form = CancelForm(request.POST)
@@ -320,7 +320,7 @@ def exception_add(request):
 
 @staff_required
 def availability_remove(request, row_uuid):
-    row = get_for_user(request, Availability.objects.select_related("practitioner"), uuid=row_uuid)
+    row = load(request, Availability, row_uuid, what="schedule.hours", select=("practitioner",))
     if request.method != "POST":  # after the scoped load: another clinic's is a 404
         return HttpResponseNotAllowed(["POST"])
     if not _may_edit_hours(request.user, row.clinic_id, row.practitioner):
@@ -332,8 +332,8 @@ def availability_remove(request, row_uuid):
 
 @staff_required
 def exception_remove(request, row_uuid):
-    row = get_for_user(
-        request, AvailabilityException.objects.select_related("practitioner"), uuid=row_uuid
+    row = load(
+        request, AvailabilityException, row_uuid, what="schedule.hours", select=("practitioner",)
     )
     if request.method != "POST":  # after the scoped load: another clinic's is a 404
         return HttpResponseNotAllowed(["POST"])
@@ -370,10 +370,10 @@ def feed(request, token):
     now = timezone.now()
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 300:
         CalendarFeed.objects.filter(pk=row.pk).update(last_used_at=now)
-    response = HttpResponse(
-        practitioner_feed(row.practitioner, row.clinic, now=now),
-        content_type="text/calendar; charset=utf-8",
-    )
+    body, patients = practitioner_feed(row.practitioner, row.clinic, now=now)
+    # The calendar app reads as the practitioner: each patient in the feed gets an access row.
+    log_reads(user=row.practitioner, patients=patients, what="calendar.feed")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -22,14 +22,12 @@ CASES = [
 def build(ctx) -> None:
     if EvaluationRequest.objects.filter(clinic=ctx.clinic).exists():
         return
-    from imsclinic.core.demo import FAMILY_NAMES, GIVEN_NAMES
-
     rows = []
     for clinic, cases in [(ctx.clinic, CASES), (ctx.other_clinic, CASES[:2])]:
         for raw, regions, tried, status in cases:
             answers, _ = validate_answers(raw)
             result = screen_for_clinic(answers, clinic)
-            given, family = ctx.rng.choice(GIVEN_NAMES), ctx.rng.choice(FAMILY_NAMES)
+            given, family = ctx.person_name()
             rows.append(
                 EvaluationRequest(
                     uuid=ctx.uuid(),

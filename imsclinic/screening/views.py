@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from imsclinic.accounts.models import Clinic
-from imsclinic.core.access import get_for_user, staff_required
+from imsclinic.core.access import staff_required
+from imsclinic.gateway.records import load
 from imsclinic.knowledge import InvalidAnswersError
 from imsclinic.patients.forms import DEMOGRAPHIC_FIELDS
 from imsclinic.scheduling.errors import BookingError
@@ -207,10 +208,12 @@ def request_list(request):
 
 
 def _load(request, request_uuid):
-    return get_for_user(
+    return load(
         request,
-        EvaluationRequest.objects.select_related("clinic", "patient"),
-        uuid=request_uuid,
+        EvaluationRequest,
+        request_uuid,
+        what="screening.request",
+        select=("clinic", "patient"),
     )
 
 

@@ -5,7 +5,7 @@ import pytest
 from imsclinic.clinical import actions
 from imsclinic.clinical.models import AdverseEvent, Assessment, TreatmentSession, consent_problems
 from imsclinic.clinical.today import due_courses
-from imsclinic.core.demo import build_demo
+from imsclinic.web.demo import build_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.core.management.base import CommandError
 from django.db import transaction
 
 from imsclinic.accounts.models import Clinic, Role, User
-from imsclinic.core.demo import DEMO_PASSWORDS, build_demo
 from imsclinic.patients.models import Patient
+from imsclinic.web.demo import DEMO_PASSWORDS, build_demo
 
 pytestmark = pytest.mark.django_db
 

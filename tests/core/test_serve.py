@@ -57,7 +57,7 @@ def test_serve_migrates_creates_demo_and_serves(tmp_path):
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=2)
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):  # still booting
                 assert server.poll() is None, server.stdout.read()
                 assert time.time() < deadline, "server did not start"
                 time.sleep(0.5)

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from imsclinic.clinical.models import AdverseEvent
-from imsclinic.interop import actions
+from imsclinic.gateway import actions as token_actions
 from tests.factories import (
     AssessmentFactory,
     ConsentFactory,
@@ -24,7 +24,7 @@ def bearer(raw):
 
 @pytest.fixture
 def alice_token(alice):
-    return actions.create_personal_token(user=alice, by=alice, name="t")[1]
+    return token_actions.create_personal_token(user=alice, by=alice, name="t")[1]
 
 
 @pytest.fixture

@@ -18,13 +18,13 @@ from imsclinic.clinical.models import (
     NeedlingRow,
     TreatmentSession,
 )
-from imsclinic.core.demo import build_demo
-from imsclinic.interop import actions
+from imsclinic.gateway import actions as token_actions
 from imsclinic.interop.csv_export import safe_cell
 from imsclinic.interop.fhir.collect import everything_bundle
 from imsclinic.interop.fhir.common import fhir_class, to_dict
 from imsclinic.outcomes.models import QuestionnaireResponse
 from imsclinic.patients.models import Patient
+from imsclinic.web.demo import build_demo
 from tests.interop.conftest import bearer
 
 pytestmark = pytest.mark.django_db
@@ -118,8 +118,8 @@ def test_csv_cells_cannot_run_as_formulas(value, expected):
 
 
 def test_csv_api_is_for_clinic_admins_and_audited(client, olivia, alice, full_record):
-    _, admin = actions.create_personal_token(user=olivia, by=olivia, name="t")
-    _, practitioner = actions.create_personal_token(user=alice, by=alice, name="t")
+    _, admin = token_actions.create_personal_token(user=olivia, by=olivia, name="t")
+    _, practitioner = token_actions.create_personal_token(user=alice, by=alice, name="t")
     assert client.get("/api/v1/exports/csv", **bearer(practitioner)).status_code == 403
     response = client.get("/api/v1/exports/csv", **bearer(admin))
     assert response.status_code == 200
@@ -129,7 +129,7 @@ def test_csv_api_is_for_clinic_admins_and_audited(client, olivia, alice, full_re
 
 
 def test_fhir_bulk_api_zip_and_single_type(client, olivia, full_record, carol, clinic_b):
-    _, admin = actions.create_personal_token(user=olivia, by=olivia, name="t")
+    _, admin = token_actions.create_personal_token(user=olivia, by=olivia, name="t")
     response = client.get("/api/v1/fhir/$export", **bearer(admin))
     assert response.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from imsclinic.audit.models import ChartAccess
-from imsclinic.interop import actions
+from imsclinic.gateway import actions as token_actions
 from imsclinic.interop.fhir.common import LOINC, LOINC_PAIN_NRS, SNOMED, fhir_class
 from tests.interop.conftest import bearer
 
@@ -138,7 +138,7 @@ def test_everything_logs_a_chart_access(client, full_record, patient_a, alice_to
 def test_clinic_a_token_cannot_read_clinic_b_by_id(
     client, carol, patient_a, full_record, alice_token
 ):
-    _, raw = actions.create_personal_token(user=carol, by=carol, name="t")
+    _, raw = token_actions.create_personal_token(user=carol, by=carol, name="t")
     session = full_record["session"]
     paths = [
         f"/api/v1/fhir/Patient/{patient_a.uuid}",
@@ -161,7 +161,7 @@ def test_clinic_a_token_cannot_read_clinic_b_by_id(
 def test_integration_token_of_clinic_b_cannot_read_clinic_a(
     client, clinic_b, patient_a, full_record
 ):
-    _, raw = actions.create_integration_token(
+    _, raw = token_actions.create_integration_token(
         clinic=clinic_b, by=None, name="Insurer", scopes=["read", "fhir"]
     )
     assert client.get(f"/api/v1/fhir/Patient/{patient_a.uuid}", **bearer(raw)).status_code == 404
@@ -170,7 +170,9 @@ def test_integration_token_of_clinic_b_cannot_read_clinic_a(
 
 
 def test_integration_token_needs_the_fhir_scope(client, clinic_a, patient_a):
-    _, raw = actions.create_integration_token(clinic=clinic_a, by=None, name="X", scopes=["read"])
+    _, raw = token_actions.create_integration_token(
+        clinic=clinic_a, by=None, name="X", scopes=["read"]
+    )
     response = client.get(f"/api/v1/fhir/Patient/{patient_a.uuid}", **bearer(raw))
     assert response.status_code == 403
     assert "fhir" in response.json()["detail"]

@@ -3,7 +3,7 @@
 import pytest
 
 from imsclinic.audit.models import AuditEvent
-from imsclinic.interop import actions
+from imsclinic.gateway import actions as token_actions
 from imsclinic.interop.fhir.common import fhir_class
 from imsclinic.patients.models import Patient
 from tests.interop.conftest import bearer
@@ -146,11 +146,11 @@ def test_duplicate_chart_numbers_are_refused(client, alice_token, patient_a):
 def test_import_needs_write_and_fhir_scopes_and_lands_in_the_token_clinic(
     client, clinic_a, clinic_b
 ):
-    _, read_only = actions.create_integration_token(
+    _, read_only = token_actions.create_integration_token(
         clinic=clinic_a, by=None, name="r", scopes=["read", "fhir"]
     )
     assert post(client, "/api/v1/fhir/Patient", fhir_patient(), read_only).status_code == 403
-    _, writer = actions.create_integration_token(
+    _, writer = token_actions.create_integration_token(
         clinic=clinic_a, by=None, name="w", scopes=["write", "fhir"]
     )
     assert post(client, "/api/v1/fhir/Patient", fhir_patient(), writer).status_code == 201

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from imsclinic.accounts.models import User
-from imsclinic.core.demo import build_demo
-from imsclinic.interop import actions
+from imsclinic.gateway import actions as token_actions
+from imsclinic.web.demo import build_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def wsgi_app():
 def test_api_never_answers_with_a_server_error(wsgi_app):
     build_demo(patients=12, seed=5)
     practitioner = User.objects.get(username="practitioner")
-    _, raw = actions.create_personal_token(user=practitioner, by=None, name="schemathesis")
+    _, raw = token_actions.create_personal_token(user=practitioner, by=None, name="schemathesis")
     headers = {"Authorization": f"Bearer {raw}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", wsgi_app)
 

@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from imsclinic.audit.models import AuditEvent
 from imsclinic.clinical.models import AdverseEvent, CourseOfCare, TreatmentSession
-from imsclinic.core.demo import build_demo
 from imsclinic.knowledge import is_meaningful_change, load_knowledge
 from imsclinic.outcomes import analytics
 from imsclinic.outcomes import demo as outcomes_demo
 from imsclinic.outcomes.models import QuestionnaireResponse
+from imsclinic.web.demo import build_demo
 
 pytestmark = pytest.mark.django_db
 

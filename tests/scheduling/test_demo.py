@@ -2,9 +2,9 @@
 
 import pytest
 
-from imsclinic.core.demo import build_demo
 from imsclinic.scheduling.models import Appointment, Kind, Status
 from imsclinic.screening.models import EvaluationRequest
+from imsclinic.web.demo import build_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -94,7 +94,7 @@ def test_one_browser_spraying_many_usernames_is_locked(client, alice, bob, passw
 
 
 def test_api_bearer_token_is_not_affected_by_a_password_lockout(client, alice):
-    from imsclinic.interop.actions import create_personal_token
+    from imsclinic.gateway.actions import create_personal_token
 
     _, raw = create_personal_token(user=alice, by=alice, name="test")
     for _ in range(settings.AXES_FAILURE_LIMIT + 1):

@@ -19,9 +19,9 @@ from django.db import connection
 from imsclinic.audit import chain
 from imsclinic.audit.models import AuditEvent
 from imsclinic.core import backup
-from imsclinic.core.demo import build_demo
 from imsclinic.patients.actions import create_patient
 from imsclinic.patients.models import Patient
+from imsclinic.web.demo import build_demo
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -21,8 +21,9 @@ from imsclinic.clinical.forms import (
     WithdrawForm,
 )
 from imsclinic.clinical.models import Assessment, Consent, ConsentTextVersion, CourseOfCare
-from imsclinic.clinical.views.common import appointment_from_post, record_view, refuse_to
-from imsclinic.core.access import chart_view, role_required
+from imsclinic.clinical.views.common import appointment_from_post, refuse_to
+from imsclinic.core.access import role_required
+from imsclinic.gateway.records import chart_view, record_view
 from imsclinic.knowledge import load_knowledge, screening_questions, validate_answers
 from imsclinic.patients.views import chart_context
 

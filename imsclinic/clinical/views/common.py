@@ -1,35 +1,9 @@
-"""Helpers shared by the clinical views: loading records through the access getters."""
-
-import functools
+"""Helpers shared by the clinical views. (Records load through imsclinic.gateway.records.)"""
 
 from django.contrib import messages
 from django.shortcuts import redirect
 
-from imsclinic.audit.services import log_chart_access
 from imsclinic.clinical.actions import ClinicalError, RecordLocked, SigningRefused
-from imsclinic.core.access import get_for_user, staff_required
-
-
-def record_view(model, what: str, *, url_kwarg: str, select=("patient", "clinic")):
-    """Load a clinical record by UUID (404 for other clinics, 403 for front desk), log one chart
-    access row and pass the record to the view."""
-
-    def decorator(view):
-        @staff_required
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            obj = get_for_user(
-                request,
-                model.objects.select_related(*select),
-                clinical=True,
-                uuid=kwargs.pop(url_kwarg),
-            )
-            log_chart_access(user=request.user, patient=obj.patient, what=what)
-            return view(request, obj, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def refuse_to(request, error, url):

@@ -25,8 +25,8 @@ from imsclinic.clinical.models import (
     consent_problems,
     latest_consent,
 )
-from imsclinic.clinical.views.common import appointment_from_post, record_view, refuse_to
-from imsclinic.core.access import chart_view
+from imsclinic.clinical.views.common import appointment_from_post, refuse_to
+from imsclinic.gateway.records import chart_view, record_view
 from imsclinic.patients.models import Patient
 from imsclinic.patients.views import chart_context
 

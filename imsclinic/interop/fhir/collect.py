@@ -1,16 +1,21 @@
 """Gathering resources: a patient's `$everything` and a clinic's bulk export.
 
 Both walk the same sections, one query per record type (scoped to a clinic or a patient), so the
-per-patient Bundle and the NDJSON export always contain the same mapping. Record types whose app
-has no model yet are skipped, so the export works while areas are still being built.
+per-patient Bundle and the NDJSON export always contain the same mapping.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.apps import apps
-
+from imsclinic.clinical.models import (
+    AdverseEvent,
+    Assessment,
+    Consent,
+    CourseOfCare,
+    NeedlingRow,
+    TreatmentSession,
+)
 from imsclinic.interop.fhir.adverse_event import adverse_event
 from imsclinic.interop.fhir.careplan import care_plan
 from imsclinic.interop.fhir.common import instant, validate, validating
@@ -31,16 +36,10 @@ from imsclinic.interop.fhir.patient import patient as patient_resource
 from imsclinic.interop.fhir.practitioner import practitioner, practitioner_role
 from imsclinic.interop.fhir.procedure import session_procedures
 from imsclinic.interop.fhir.questionnaire import questionnaire, questionnaire_response
+from imsclinic.outcomes.models import QuestionnaireResponse
+from imsclinic.patients.models import Patient
 
 CHUNK = 500
-
-
-def model(label: str):
-    """The model class for "app.Model", or None while that area has not defined it."""
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        return None
 
 
 def _batches(iterable, size: int) -> Iterator[list]:
@@ -59,7 +58,6 @@ def _needling_rows(session_ids: list[int]) -> dict[int, list]:
     rows: dict[int, list] = {}
     if not session_ids:
         return rows
-    NeedlingRow = model("clinical.NeedlingRow")
     for row in NeedlingRow.objects.filter(session_id__in=session_ids):
         rows.setdefault(row.session_id, []).append(row)
     return rows
@@ -91,8 +89,6 @@ class Walk:
 
     # ---- sections -------------------------------------------------------------------------
     def patients(self) -> Iterator:
-        from imsclinic.patients.models import Patient
-
         if self.patient is not None:
             yield patient_resource(self.patient)
             return
@@ -102,9 +98,6 @@ class Walk:
             yield patient_resource(record)
 
     def assessments(self) -> Iterator:
-        Assessment = model("clinical.Assessment")
-        if Assessment is None:
-            return
         queryset = self.scoped(Assessment).select_related("patient", "clinic", "practitioner")
         for record in queryset.order_by("id").iterator(chunk_size=CHUNK):
             self.tick()
@@ -113,12 +106,9 @@ class Walk:
             yield from assessment_conditions(record)
 
     def courses(self) -> Iterator:
-        Course = model("clinical.CourseOfCare")
-        if Course is None:
-            return
         # assessment__patient: the course's Condition references map its assessment's
         # Conditions, which name the patient (without it, one query per course).
-        queryset = self.scoped(Course).select_related(
+        queryset = self.scoped(CourseOfCare).select_related(
             "patient", "clinic", "practitioner", "assessment__patient"
         )
         for record in queryset.order_by("id").iterator(chunk_size=CHUNK):
@@ -128,10 +118,7 @@ class Walk:
             yield care_plan(record, self.course_refs(record))
 
     def sessions(self) -> Iterator:
-        Session = model("clinical.TreatmentSession")
-        if Session is None:
-            return
-        queryset = self.scoped(Session).select_related(
+        queryset = self.scoped(TreatmentSession).select_related(
             "patient", "clinic", "practitioner", "course__assessment"
         )
         records = queryset.order_by("id").iterator(chunk_size=CHUNK)
@@ -150,11 +137,8 @@ class Walk:
                 yield from session_procedures(record, rows, self.course_refs(record.course))
 
     def adverse_events(self) -> Iterator:
-        Event = model("clinical.AdverseEvent")
-        if Event is None:
-            return
         queryset = (
-            self.scoped(Event)
+            self.scoped(AdverseEvent)
             .select_related("patient", "session")
             .prefetch_related("session__needling_rows")
         )
@@ -167,9 +151,6 @@ class Walk:
             yield adverse_event(record, ids)
 
     def consents(self) -> Iterator:
-        Consent = model("clinical.Consent")
-        if Consent is None:
-            return
         queryset = self.scoped(Consent).select_related(
             "patient", "clinic", "text_version", "explained_by"
         )
@@ -179,15 +160,12 @@ class Walk:
             yield consent(record)
 
     def responses(self) -> Iterator:
-        Response = model("outcomes.QuestionnaireResponse")
-        if Response is None:
-            return
         from imsclinic.knowledge import load_knowledge
 
         instruments = load_knowledge().instruments
-        queryset = self.scoped(Response).select_related("patient", "course")
-        if hasattr(Response, "entered_by"):
-            queryset = queryset.select_related("entered_by")
+        queryset = self.scoped(QuestionnaireResponse).select_related(
+            "patient", "course", "entered_by"
+        )
         for record in queryset.order_by("id").iterator(chunk_size=CHUNK):
             self.tick()
             if getattr(record, "entered_by_id", None):
@@ -275,21 +253,19 @@ def clinic_resources(clinic) -> Iterator:
 
 # The record types each Walk section reads, for progress totals.
 SOURCE_MODELS = (
-    "patients.Patient",
-    "clinical.Assessment",
-    "clinical.CourseOfCare",
-    "clinical.Consent",
-    "clinical.TreatmentSession",
-    "clinical.AdverseEvent",
-    "outcomes.QuestionnaireResponse",
+    Patient,
+    Assessment,
+    CourseOfCare,
+    Consent,
+    TreatmentSession,
+    AdverseEvent,
+    QuestionnaireResponse,
 )
 
 
 def clinic_record_count(clinic) -> int:
     """How many source records a clinic export walks (the progress bar's total)."""
     total = 0
-    for label in SOURCE_MODELS:
-        model_class = model(label)
-        if model_class is not None:
-            total += model_class.objects.filter(clinic=clinic).count()
+    for model_class in SOURCE_MODELS:
+        total += model_class.objects.filter(clinic=clinic).count()
     return total

@@ -1,8 +1,9 @@
 """Finding the record behind a FHIR id, with the UI's access rules.
 
 Ids are "<record uuid>" or "<record uuid>-<suffix>" (see common.py). The record is loaded through
-core.access.get_for_user, so another clinic's record is a 404 and front desk gets a 403 for
-clinical resources; then only that record's resources are mapped and the one asked for returned.
+the gateway (gateway.records.load), so another clinic's record is a 404, front desk gets a 403 for
+clinical resources and the read leaves one access row; then only that record's resources are
+mapped and the one asked for returned.
 """
 
 from __future__ import annotations
@@ -11,26 +12,28 @@ import uuid
 
 from django.http import Http404
 
-from imsclinic.core.access import get_for_user
-from imsclinic.interop.fhir.collect import Walk, model
+from imsclinic.clinical.models import (
+    AdverseEvent,
+    Assessment,
+    Consent,
+    CourseOfCare,
+    TreatmentSession,
+)
+from imsclinic.gateway.records import load
+from imsclinic.interop.fhir.collect import Walk
+from imsclinic.outcomes.models import QuestionnaireResponse
 
-# Resource type -> (model label, Walk section) that can produce it, tried in order.
-SOURCES: dict[str, list[tuple[str, str]]] = {
-    "Encounter": [
-        ("clinical.TreatmentSession", "sessions"),
-        ("clinical.Assessment", "assessments"),
-    ],
-    "Condition": [("clinical.Assessment", "assessments"), ("clinical.CourseOfCare", "courses")],
-    "Procedure": [("clinical.TreatmentSession", "sessions")],
-    "Device": [("clinical.TreatmentSession", "sessions")],
-    "Observation": [
-        ("clinical.TreatmentSession", "sessions"),
-        ("outcomes.QuestionnaireResponse", "responses"),
-    ],
-    "CarePlan": [("clinical.CourseOfCare", "courses")],
-    "Consent": [("clinical.Consent", "consents")],
-    "AdverseEvent": [("clinical.AdverseEvent", "adverse_events")],
-    "QuestionnaireResponse": [("outcomes.QuestionnaireResponse", "responses")],
+# Resource type -> (model, Walk section) that can produce it, tried in order.
+SOURCES: dict[str, list[tuple[type, str]]] = {
+    "Encounter": [(TreatmentSession, "sessions"), (Assessment, "assessments")],
+    "Condition": [(Assessment, "assessments"), (CourseOfCare, "courses")],
+    "Procedure": [(TreatmentSession, "sessions")],
+    "Device": [(TreatmentSession, "sessions")],
+    "Observation": [(TreatmentSession, "sessions"), (QuestionnaireResponse, "responses")],
+    "CarePlan": [(CourseOfCare, "courses")],
+    "Consent": [(Consent, "consents")],
+    "AdverseEvent": [(AdverseEvent, "adverse_events")],
+    "QuestionnaireResponse": [(QuestionnaireResponse, "responses")],
 }
 CLINICAL_TYPES = tuple(SOURCES)
 
@@ -55,20 +58,21 @@ class _OneRecord(Walk):
         return model_class.objects.filter(pk=self.record.pk)
 
 
-def read_clinical(request, resource_type: str, resource_id: str):
-    """(resource, patient) for a clinical resource the user may read, or Http404."""
+def read_clinical(request, resource_type: str, resource_id: str) -> dict:
+    """The clinical resource the user may read (one access row), or Http404."""
     wanted = record_uuid(resource_id)
-    for label, section in SOURCES[resource_type]:
-        model_class = model(label)
-        if model_class is None or not model_class.objects.filter(uuid=wanted).exists():
+    for model_class, section in SOURCES[resource_type]:
+        if not model_class.objects.filter(uuid=wanted).exists():
             continue
-        record = get_for_user(
+        record = load(
             request,
-            model_class.objects.select_related("patient", "clinic"),
+            model_class,
+            wanted,
+            what=f"fhir.{resource_type}",
             clinical=True,
-            uuid=wanted,
+            select=("patient", "clinic"),
         )
         for resource in getattr(_OneRecord(record), section)():
             if resource["resourceType"] == resource_type and resource["id"] == resource_id:
-                return resource, record.patient
+                return resource
     raise Http404("No such resource.")

@@ -7,13 +7,22 @@ Not for production databases: it creates a signed-in session and an API token fo
 
 import json
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
 from imsclinic.bench.endpoints import Fixture, resolve
 from imsclinic.bench.plans import page_plans
-from imsclinic.bench.scale import HEAVY_CHART_NUMBER, model_or_none
+from imsclinic.bench.scale import HEAVY_CHART_NUMBER
+from imsclinic.clinical.actions.consent import record_consent
+from imsclinic.clinical.models import (
+    ConsentTextVersion,
+    CourseOfCare,
+    TreatmentSession,
+    consent_problems,
+)
+from imsclinic.reports.pdf import KINDS
 
 BENCH_USERNAME = "bench-practitioner"
 
@@ -90,25 +99,18 @@ def _session_cookie(user) -> str:
 
 
 def _token(user) -> str:
-    from imsclinic.interop.actions import create_personal_token
+    from imsclinic.gateway.actions import create_personal_token
 
     _, raw = create_personal_token(user=user, by=user, name="bench", expires_in_days=1)
     return raw
 
 
 def _course_uuid(patient) -> str | None:
-    course_model = model_or_none("clinical.CourseOfCare")
-    if course_model is None:
-        return None
-    course = course_model.objects.filter(patient=patient).order_by("-started_on").first()
+    course = CourseOfCare.objects.filter(patient=patient).order_by("-started_on").first()
     return str(course.uuid) if course else None
 
 
 def _report_kind(fixture: Fixture) -> None:
-    try:
-        from imsclinic.reports.pdf import KINDS
-    except ImportError:
-        return
     kinds = list(KINDS)
     if kinds:
         fixture.extra["report_kind"] = "progress" if "progress" in kinds else kinds[0]
@@ -119,11 +121,6 @@ def _session_writer(fixture: Fixture, clinic, user) -> None:
 
     Not the heavy chart: its session count must stay at 500 while the benchmark runs.
     """
-    try:
-        from imsclinic.clinical.actions.consent import record_consent
-        from imsclinic.clinical.models import ConsentTextVersion, consent_problems
-    except ImportError:
-        return
     from imsclinic.patients.models import Patient
 
     writer, _ = Patient.objects.get_or_create(
@@ -168,9 +165,8 @@ def _session_writer(fixture: Fixture, clinic, user) -> None:
     }
 
 
-def _count_sessions(patient) -> int | None:
-    model = model_or_none("clinical.TreatmentSession")
-    return model.objects.filter(patient=patient).count() if model else None
+def _count_sessions(patient) -> int:
+    return TreatmentSession.objects.filter(patient=patient).count()
 
 
 def _counts() -> dict:
@@ -183,7 +179,5 @@ def _counts() -> dict:
         "outcomes.QuestionnaireResponse",
         "scheduling.Appointment",
     ):
-        model = model_or_none(label)
-        if model is not None:
-            counts[label] = model.objects.aggregate(n=Count("pk"))["n"]
+        counts[label] = apps.get_model(label).objects.aggregate(n=Count("pk"))["n"]
     return counts

@@ -1,14 +1,16 @@
 """API tokens: personal and integration tokens, scoping, revocation, the token command."""
 
+import datetime
 import io
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 
 from imsclinic.audit.models import AuditEvent
-from imsclinic.interop import actions
-from imsclinic.interop.models import ApiToken
+from imsclinic.gateway import actions
+from imsclinic.gateway.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +108,67 @@ def test_list_paging_out_of_bounds_is_a_422_not_a_500(client, alice, query):
     """Found by schemathesis: an offset beyond 64-bit integers used to crash the database."""
     client.force_login(alice)
     assert client.get(f"/api/v1/patients?{query}").status_code == 422
+
+
+# ---- issue 13: tokens can be listed and revoked, expire by default, end with the account ------
+def test_a_token_expires_after_90_days_by_default(alice):
+    token, _ = actions.create_personal_token(user=alice, by=alice, name="t")
+    lifetime = token.expires_at - token.created_at
+    assert datetime.timedelta(days=89, hours=23) < lifetime <= datetime.timedelta(days=90)
+    with pytest.raises(actions.TokenError, match="between 1 and 366 days"):
+        actions.create_personal_token(user=alice, by=alice, name="t", expires_in_days=0)
+
+
+def test_token_command_lists_tokens_without_their_secret(alice, olivia):
+    _, raw = actions.create_personal_token(user=alice, by=alice, name="Lab import")
+    revoked, _ = actions.create_personal_token(user=olivia, by=olivia, name="Old")
+    actions.revoke_token(token=revoked, by=olivia)
+    out = io.StringIO()
+    call_command("token", "list", stdout=out)
+    listing = out.getvalue()
+    assert raw[:12] in listing and "Lab import" in listing and "alice" in listing
+    assert raw not in listing
+    assert "Old" not in listing  # ended tokens only with --all
+    everything = io.StringIO()
+    call_command("token", "list", "--all", stdout=everything)
+    assert "Revoked" in everything.getvalue() and "Old" in everything.getvalue()
+
+
+def test_token_command_revokes_by_prefix(client, alice, patient_a):
+    token, raw = actions.create_personal_token(user=alice, by=alice, name="t")
+    call_command("token", "revoke", raw[:12], stdout=io.StringIO())
+    assert client.get("/api/v1/patients", **bearer(raw)).status_code == 401
+    assert AuditEvent.objects.filter(action="api_token.revoke", actor_username="").count() == 1
+    with pytest.raises(CommandError, match="No token"):
+        call_command("token", "revoke", "ims_zzzzzzzz")
+    with pytest.raises(CommandError, match="at least the first 8"):
+        call_command("token", "revoke", "ims_")
+
+
+def test_token_page_shows_and_revokes_my_own_tokens(client, alice, patient_a):
+    token, raw = actions.create_personal_token(user=alice, by=alice, name="Scripts")
+    client.force_login(alice)
+    page = client.get("/api-tokens/").content.decode()
+    assert "Scripts" in page and raw[:12] in page and raw not in page
+    assert "Staff and integration tokens" not in page  # alice is not an admin
+    response = client.post(f"/api-tokens/{token.uuid}/revoke/")
+    assert response.status_code == 302
+    assert "Revoked" in client.get("/api-tokens/").content.decode()
+    assert Client().get("/api/v1/patients", **bearer(raw)).status_code == 401
+
+
+def test_clinic_admin_revokes_a_staff_token_and_others_cannot(client, alice, bob, olivia, carol):
+    token, raw = actions.create_personal_token(user=alice, by=alice, name="Scripts")
+    client.force_login(bob)
+    assert client.post(f"/api-tokens/{token.uuid}/revoke/").status_code == 403
+    client.force_login(carol)
+    assert client.post(f"/api-tokens/{token.uuid}/revoke/").status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    client.force_login(olivia)
+    assert "Scripts" in client.get("/api-tokens/").content.decode()
+    assert client.post(f"/api-tokens/{token.uuid}/revoke/").status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    event = AuditEvent.objects.get(action="api_token.revoke")
+    assert event.actor_username == "olivia"

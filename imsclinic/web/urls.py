@@ -1,6 +1,6 @@
 from django.urls import path
 
-from imsclinic.core import views
+from imsclinic.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,24 +1,39 @@
-"""Authentication for the JSON API: a bearer token or the browser session.
+"""Authentication for the JSON API: a bearer token, or the browser session.
 
-Usage in a router:  `@router.get("/x", auth=api_auth)` and, for integration-token scopes,
-`require_scope(request, "read")` at the top of the operation. After authentication
-`request.user` is the acting user, so the UI's permission-aware getters work unchanged.
+Usage in a router: `Router(auth=api_auth)`, and operations load records through
+`gateway.records.api_loads` (staff check, token scope, clinic scope, role, access log).
+
+Two rules, both for the second factor's sake:
+- A request that carries `Authorization: Bearer ...` is the token's alone. An unknown, revoked or
+  expired token is a 401, never a fall back to the session cookie sent alongside.
+- The session path obeys the same second-factor rule as pages: a session that signed in with the
+  password only, where a second factor is required, is a 401 until it verifies.
 """
 
 from django.utils import timezone
-from ninja.errors import HttpError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer, SessionAuth
+
+from imsclinic.core.security import needs_second_factor
+from imsclinic.gateway.models import ApiToken, hash_token
 
 # Throttle last-used writes: a token used 100 times a minute should not write 100 times.
 LAST_USED_RESOLUTION_SECONDS = 300
 
 
+class InvalidToken(AuthenticationError):
+    def __init__(self):
+        super().__init__(401, "The bearer token is not valid: unknown, expired or revoked.")
+
+
+def has_bearer_header(request) -> bool:
+    return request.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
 class BearerToken(HttpBearer):
     def authenticate(self, request, token):
-        from imsclinic.interop.models import ApiToken, hash_token
-
         if not token or len(token) > 200:
-            return None
+            raise InvalidToken
         api_token = (
             ApiToken.objects.usable()
             .select_related("user", "clinic")
@@ -26,7 +41,7 @@ class BearerToken(HttpBearer):
             .first()
         )
         if api_token is None or not api_token.user.is_active:
-            return None
+            raise InvalidToken
         now = timezone.now()
         if (
             api_token.last_used_at is None
@@ -41,10 +56,19 @@ class BearerToken(HttpBearer):
 class StaffSession(SessionAuth):
     """The browser session, for staff pages that call the API with htmx/fetch (CSRF-checked)."""
 
+    def __call__(self, request):
+        if has_bearer_header(request):
+            # The token decided already (and a bad one answered 401); the session has no say.
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
-        if user:
-            request.api_token = None
+        if not user:
+            return None
+        if not user.is_verified() and needs_second_factor(user)[0]:
+            raise AuthenticationError(401, "Two-factor verification is required for this session.")
+        request.api_token = None
         return user
 
 

@@ -1,4 +1,8 @@
-"""API access tokens (personal and clinic integration tokens)."""
+"""API access tokens (personal and clinic integration tokens).
+
+The table keeps its first name, `interop_apitoken`: the model moved here from `interop` with
+the API authentication it serves (migrations gateway 0001 and interop 0002 move only the state).
+"""
 
 import hashlib
 import secrets
@@ -8,6 +12,10 @@ from django.db import models
 from django.utils import timezone
 
 from imsclinic.core.models import PublicIdModel
+
+# A token lives 90 days unless its creator asks otherwise: a leaked token that nobody remembers
+# must not work forever.
+DEFAULT_LIFETIME_DAYS = 90
 
 TOKEN_PREFIX = "ims_"  # noqa: S105 - a public marker, not a secret
 
@@ -26,6 +34,7 @@ def hash_token(raw: str) -> str:
 
 class ApiTokenQuerySet(models.QuerySet):
     def usable(self):
+        """Not revoked and not expired."""
         now = timezone.now()
         return self.filter(revoked_at__isnull=True).filter(
             models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
@@ -63,8 +72,20 @@ class ApiToken(PublicIdModel):
 
     objects = ApiTokenQuerySet.as_manager()
 
+    class Meta:
+        db_table = "interop_apitoken"
+
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def status(self) -> str:
+        """A human label for lists: Active, Expired or Revoked."""
+        if self.revoked_at is not None:
+            return "Revoked"
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return "Expired"
+        return "Active"
 
     @property
     def is_integration(self) -> bool:

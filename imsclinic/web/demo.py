@@ -2,8 +2,7 @@
 
 The same seed and patient count give the same people, UUIDs and records on the same day (dates are
 laid out relative to the clinic's today so that the Today page always has work on it). Each
-clinical area adds its records through a step in DEMO_STEPS, in order; an area that has not
-written its step yet is skipped.
+clinical area adds its records through its step in DEMO_STEPS, in order.
 
 The four demo logins have published passwords (README). `is_demo_account` marks them, and the
 production deployment check refuses to run while any of them is active.
@@ -26,8 +25,11 @@ from imsclinic.accounts.models import (
     User,
 )
 from imsclinic.audit.services import record
-from imsclinic.core.contributions import collect
+from imsclinic.clinical import demo as clinical_demo
+from imsclinic.outcomes import demo as outcomes_demo
 from imsclinic.patients.models import Patient
+from imsclinic.scheduling import demo as scheduling_demo
+from imsclinic.screening import demo as screening_demo
 
 DEMO_PASSWORDS = {
     "admin": "demo-admin-ims",
@@ -36,12 +38,7 @@ DEMO_PASSWORDS = {
     "patient": "demo-patient-ims",
 }
 
-DEMO_STEPS: list[str] = [
-    "imsclinic.screening.demo.build",
-    "imsclinic.scheduling.demo.build",
-    "imsclinic.clinical.demo.build",
-    "imsclinic.outcomes.demo.build",
-]
+DEMO_STEPS = [screening_demo.build, scheduling_demo.build, clinical_demo.build, outcomes_demo.build]
 
 GIVEN_NAMES = [
     "Amelia",
@@ -175,6 +172,11 @@ class DemoContext:
 
     def uuid(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
+    def person_name(self) -> tuple[str, str]:
+        """A (given, family) name from the demo's lists, drawn from the seeded generator, so that
+        areas' demo steps need not import the builder above them."""
+        return self.rng.choice(GIVEN_NAMES), self.rng.choice(FAMILY_NAMES)
 
 
 def _no_progress(description: str, total: int):
@@ -388,7 +390,8 @@ def build_demo(*, patients: int = 60, seed: int = 1, progress=None) -> DemoConte
         progress=progress,
     )
     ctx.extras["portal_patient"] = portal_patient
-    collect(DEMO_STEPS, ctx)
+    for step in DEMO_STEPS:
+        step(ctx)
     record(
         by=None,
         action="demo.build",

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from imsclinic.core.demo import DEMO_PASSWORDS, build_demo
 from imsclinic.core.progress import progress_bars
 from imsclinic.patients.models import Patient
+from imsclinic.web.demo import DEMO_PASSWORDS, build_demo
 
 
 class Command(BaseCommand):

@@ -6,9 +6,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from imsclinic.accounts.models import Clinic
-from imsclinic.core.demo import build_demo
-from imsclinic.core.management.commands.demo import print_logins
 from imsclinic.core.progress import progress_bars
+from imsclinic.web.demo import build_demo
+from imsclinic.web.management.commands.demo import print_logins
 
 
 class Command(BaseCommand):

@@ -8,7 +8,8 @@ from django.views.decorators.http import require_GET, require_POST
 from imsclinic.audit.models import ChartAccess
 from imsclinic.core.access import staff_required
 from imsclinic.core.middleware import ACTIVE_CLINIC_KEY
-from imsclinic.core.today import today_panels
+from imsclinic.patients.models import Patient
+from imsclinic.web.today import today_panels
 
 
 @require_GET
@@ -37,8 +38,6 @@ def today(request):
         .order_by("-id")
         .values_list("patient_uuid", flat=True)[:40]
     )
-    from imsclinic.patients.models import Patient
-
     seen = list(dict.fromkeys(recent_uuids))[:8]
     by_uuid = {p.uuid: p for p in Patient.objects.filter(uuid__in=seen, clinic=clinic)}
     recent = [by_uuid[u] for u in seen if u in by_uuid]
@@ -48,7 +47,7 @@ def today(request):
         "recent_patients": recent,
         "panels": today_panels(request),
     }
-    return render(request, "core/today.html", context)
+    return render(request, "web/today.html", context)
 
 
 @login_required

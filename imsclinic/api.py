@@ -4,10 +4,15 @@ Each clinical area owns a `router` in its api.py; this module only mounts them. 
 permission rules, audit and clinic scoping are the same as in the UI.
 """
 
+import functools
+
+from django.db import DatabaseError
 from ninja import NinjaAPI
 
 from imsclinic.bench.api import router as bench_router
 from imsclinic.clinical.api import router as clinical_router
+from imsclinic.core.api_errors import database_busy
+from imsclinic.core.db import DatabaseBusy
 from imsclinic.interop.api import router as interop_router
 from imsclinic.interop.rest import exports_router, practitioners_router
 from imsclinic.outcomes.api import router as outcomes_router
@@ -33,3 +38,6 @@ api.add_router("/fhir", interop_router)
 api.add_router("/practitioners", practitioners_router)
 api.add_router("/exports", exports_router)
 api.add_router("/bench", bench_router)
+# Contention is a 503 "try again", never a 500 (core.db.write_transaction retries first).
+api.add_exception_handler(DatabaseBusy, functools.partial(database_busy, api=api))
+api.add_exception_handler(DatabaseError, functools.partial(database_busy, api=api))

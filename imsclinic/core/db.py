@@ -137,4 +137,4 @@ def run_in_write_transaction(func, /, *args, **kwargs):
 
 
 def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split())[:300]
+    return " ".join(str(error).split())[:600]

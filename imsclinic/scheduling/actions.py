@@ -61,8 +61,14 @@ def _lock(practitioner, patient) -> None:
     charted by, this practitioner takes a KEY SHARE lock on the user row), which is how a booking
     and a session being charted deadlocked with the audit chain's lock under load.
     """
-    User.objects.select_for_update(no_key=True).filter(pk=practitioner.pk).first()
+    lock_practitioner(practitioner)
     Patient.objects.select_for_update(no_key=True).filter(pk=patient.pk).first()
+
+
+def lock_practitioner(practitioner) -> None:
+    """Lock the practitioner's user row until the transaction ends (second in the lock order,
+    docs/performance.md). A write that books as one of several steps takes it first."""
+    User.objects.select_for_update(no_key=True).filter(pk=practitioner.pk).first()
 
 
 def _check_rules(*, clinic, patient, practitioner, kind, mode, starts_at, via, now):

@@ -251,3 +251,48 @@ def test_a_postgresql_deadlock_is_retried_and_both_writes_land(clinic_a):
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.referring_physician, second.referring_physician) == ("A", "B")
+
+
+@on_postgresql
+def test_a_postgresql_deadlock_past_the_last_attempt_is_database_busy_with_nothing_saved(
+    clinic_a,
+):
+    """With a single attempt, the deadlock victim gives up: DatabaseBusy (the 503), its change
+    rolled back; the other writer commits."""
+    first, second = PatientFactory(clinic=clinic_a), PatientFactory(clinic=clinic_a)
+    both_hold_one = threading.Barrier(2)
+    results: dict[str, str] = {}
+
+    def writer(one, other, name):
+        @write_transaction(attempts=1)
+        def write():
+            Patient.objects.filter(pk=one.pk).update(referring_physician=name)
+            both_hold_one.wait(timeout=10)
+            Patient.objects.filter(pk=other.pk).update(referring_physician=name)
+
+        try:
+            write()
+            results[name] = "committed"
+        except DatabaseBusy:
+            results[name] = "busy"
+        except Exception as exc:  # surfaced in the assertion below
+            results[name] = repr(exc)
+        finally:
+            connections.close_all()
+
+    with retry_log() as log:
+        threads = [
+            threading.Thread(target=writer, args=(first, second, "A")),
+            threading.Thread(target=writer, args=(second, first, "B")),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert sorted(results.values()) == ["busy", "committed"], results
+    [winner] = [name for name, outcome in results.items() if outcome == "committed"]
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.referring_physician, second.referring_physician) == (winner, winner)
+    [gave_up] = log.records
+    assert gave_up.levelname == "ERROR" and "gave up" in gave_up.getMessage()

@@ -4,11 +4,16 @@ Each clinical area owns a `router` in its api.py; this module only mounts them. 
 permission rules, audit and clinic scoping are the same as in the UI.
 """
 
+import functools
+
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from ninja import NinjaAPI
 
 from imsclinic.bench.api import router as bench_router
 from imsclinic.clinical.api import router as clinical_router
+from imsclinic.core.api_errors import database_busy
+from imsclinic.core.db import DatabaseBusy
 from imsclinic.interop.api import router as interop_router
 from imsclinic.interop.rest import exports_router, practitioners_router
 from imsclinic.outcomes.api import router as outcomes_router
@@ -43,3 +48,8 @@ def permission_denied(request, exc):
     return api.create_response(
         request, {"detail": str(exc) or "Your role does not allow this."}, status=403
     )
+
+
+# Contention is a 503 "try again", never a 500 (core.db.write_transaction retries first).
+api.add_exception_handler(DatabaseBusy, functools.partial(database_busy, api=api))
+api.add_exception_handler(DatabaseError, functools.partial(database_busy, api=api))

@@ -132,6 +132,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "imsclinic.core.middleware.ActiveClinicMiddleware",
+    # A write that kept conflicting with others is a 503 "try again", never a 500 (core.db).
+    "imsclinic.core.middleware.DatabaseBusyMiddleware",
     "imsclinic.core.security.TwoFactorMiddleware",
     # Last, so it turns a lockout flagged during authentication into the lockout page.
     "axes.middleware.AxesMiddleware",

@@ -33,14 +33,19 @@ class Endpoint:
     steps: list[dict] = field(default_factory=list)
     unavailable: str | None = None
     concurrency: int | None = None
+    # Endpoints run in a loop, one worker each, while this one is measured (contention).
+    background: list["Endpoint"] = field(default_factory=list)
 
     def to_plan(self) -> dict:
-        return {
+        plan = {
             "key": self.key,
             "label": self.label,
             "steps": self.steps,
             "concurrency": self.concurrency,
         }
+        if self.background:
+            plan["background"] = [b.to_plan() for b in self.background]
+        return plan
 
 
 def _page(fixture: Fixture, path: str) -> dict:
@@ -104,17 +109,7 @@ def resolve(fixture: Fixture) -> list[Endpoint]:
     )
     page("outcomes_tab", "Outcome charts (patient)", "outcomes:tab", patient_uuid=patient)
     page("analytics", "Analytics dashboard", "outcomes:analytics")
-    if fixture.course_uuid:
-        page(
-            "report_pdf",
-            "PDF progress report",
-            "reports:report-pdf",
-            patient_uuid=patient,
-            course_uuid=fixture.course_uuid,
-            kind=fixture.extra.get("report_kind", "progress"),
-        )
-    else:
-        endpoints.append(Endpoint("report_pdf", "PDF progress report", unavailable="no course"))
+    endpoints.append(_report_pdf(fixture))
     endpoints.append(_session_write(fixture))
     everything = _route(r"api/v1/fhir/Patient/<[^>]+>/\$everything")
     if everything:
@@ -129,7 +124,59 @@ def resolve(fixture: Fixture) -> list[Endpoint]:
         endpoints.append(
             Endpoint("fhir_everything", "FHIR Patient $everything", unavailable="no route")
         )
+    endpoints.append(contention(endpoints))
     return endpoints
+
+
+CONTENTION_KEY = "chart_contention"
+
+
+def contention(endpoints: list[Endpoint]) -> Endpoint:
+    """Chart summary views while one client prints PDFs and another exports FHIR `$everything`:
+    the report compares its p95 with the idle chart summary's (the issue: one PDF used to freeze
+    every chart view of a clinic on SQLite)."""
+    label = "Chart summary while PDFs print and FHIR exports run"
+    by_key = {e.key: e for e in endpoints}
+    names = {"chart_summary": "chart summary", "report_pdf": "PDF", "fhir_everything": "FHIR"}
+    needed = [by_key.get(key) for key in names]
+    missing = [name for name, e in zip(names.values(), needed, strict=True) if not _served(e)]
+    if missing:
+        return Endpoint(
+            CONTENTION_KEY, label, unavailable=f"needs the {', '.join(missing)} endpoint"
+        )
+    chart, report_pdf, fhir = needed
+    return Endpoint(CONTENTION_KEY, label, chart.steps, background=[report_pdf, fhir])
+
+
+def _served(endpoint: Endpoint | None) -> bool:
+    return endpoint is not None and not endpoint.unavailable
+
+
+def _report_pdf(fixture: Fixture) -> Endpoint:
+    """A PDF report, of a different course each time (up to a few hundred), so that the
+    benchmark measures printing, not the per-version PDF cache (one course would be printed once
+    per server process and then served from the cache)."""
+    label = "PDF progress report (a different course each time)"
+    kind = fixture.extra.get("report_kind", "progress")
+    courses = fixture.extra.get("report_courses") or (
+        [(fixture.patient_uuid, fixture.course_uuid)] if fixture.course_uuid else []
+    )
+    paths = [
+        path
+        for patient_uuid, course_uuid in courses
+        if (
+            path := _reverse(
+                "reports:report-pdf",
+                patient_uuid=patient_uuid,
+                course_uuid=course_uuid,
+                kind=kind,
+            )
+        )
+    ]
+    if not paths:
+        return Endpoint("report_pdf", label, unavailable="no course or no report route")
+    step = _page(fixture, paths[0]) | {"paths": paths}
+    return Endpoint("report_pdf", label, [step])
 
 
 def _hello() -> dict:

@@ -11,13 +11,19 @@ plan.json: {"host": "127.0.0.1", "port": 8123, "duration": 10, "concurrency": 2,
                             "capture": "uuid"}]}]}
 
 An endpoint is one or more steps run in order as one "operation" (e.g. create a session, then sign
-it); a step may use `{captured}` from the JSON answer of the step before. Per endpoint the output
-holds operations, throughput, latency percentiles (client side, and server side from
-X-Server-Time-Ms), errors with their first status and body excerpt, and SQL queries per request
-from X-Query-Count. Progress lines go to stderr.
+it); a step may use `{captured}` from the JSON answer of the step before, and a step with
+`"paths": [...]` takes the next path of the list each time (e.g. a different course's PDF, so a
+cache cannot answer it). An endpoint with `"background": [endpoint, ...]` is a contention
+scenario: one worker per background endpoint runs it in a loop for the whole measurement, and the
+figures are those of the foreground steps (e.g. chart views while PDFs print); the background
+endpoints' operation counts and errors are reported alongside. Per endpoint the output holds
+operations, throughput, latency percentiles (client side, and server side from X-Server-Time-Ms),
+errors with their first status and body excerpt, and SQL queries per request from X-Query-Count.
+Progress lines go to stderr.
 """
 
 import http.client
+import itertools
 import json
 import math
 import sys
@@ -42,12 +48,20 @@ class Worker(threading.Thread):
         self.deadline = deadline
         self.results = results
         self.conn = None
+        # Shared by every worker of the endpoint, so rotating paths are not requested twice in a
+        # row by two workers (next() on itertools.count is atomic under the GIL).
+        self.turns = endpoint.setdefault("_turns", itertools.count())
 
     def connect(self):
         self.conn = http.client.HTTPConnection(self.plan["host"], self.plan["port"], timeout=60)
 
     def request(self, step, captured):
-        path = step["path"].replace("{captured}", captured or "")
+        path = (
+            step["paths"][next(self.turns) % len(step["paths"])]
+            if step.get("paths")
+            else step["path"]
+        )
+        path = path.replace("{captured}", captured or "")
         body = step.get("body")
         headers = dict(step.get("headers") or {})
         data = None
@@ -72,6 +86,9 @@ class Worker(threading.Thread):
         raise AssertionError("unreachable")
 
     def run(self):
+        # At least one operation, even on a machine so busy that the thread starts late: a
+        # contention figure must never be "measured" with its background load absent.
+        self.run_once()
         while time.perf_counter() < self.deadline:
             self.run_once()
 
@@ -119,8 +136,21 @@ class Worker(threading.Thread):
             r["op_latencies"].append((time.perf_counter() - op_started) * 1000)
 
 
+def _empty_results() -> dict:
+    return {
+        "requests": 0,
+        "errors": 0,
+        "operations": 0,
+        "latencies": [],
+        "server": [],
+        "queries": [],
+        "op_latencies": [],
+    }
+
+
 def run_endpoint(plan, endpoint) -> dict:
-    """Warm up, then run `concurrency` workers for `duration` seconds; summarise."""
+    """Warm up, then run `concurrency` workers for `duration` seconds (with the endpoint's
+    background load, if any, running throughout); summarise."""
     concurrency = endpoint.get("concurrency") or plan.get("concurrency", 2)
     duration = plan["duration"]
     # Warm-up on as many connections as the server has threads, so that every worker process
@@ -147,21 +177,12 @@ def run_endpoint(plan, endpoint) -> dict:
         warmer.start()
     for warmer in warmers:
         warmer.join()
-    results = [
-        {
-            "requests": 0,
-            "errors": 0,
-            "operations": 0,
-            "latencies": [],
-            "server": [],
-            "queries": [],
-            "op_latencies": [],
-        }
-        for _ in range(concurrency)
-    ]
+    results = [_empty_results() for _ in range(concurrency)]
     started = time.perf_counter()
     deadline = started + duration
-    workers = [Worker(plan, endpoint, deadline, results[i]) for i in range(concurrency)]
+    background = [(bg, _empty_results()) for bg in endpoint.get("background") or []]
+    workers = [Worker(plan, bg, deadline, r) for bg, r in background]
+    workers += [Worker(plan, endpoint, deadline, results[i]) for i in range(concurrency)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -194,6 +215,22 @@ def run_endpoint(plan, endpoint) -> dict:
         ),
         "queries_max": max(merged["queries"]) if merged["queries"] else None,
         "first_error": first_error,
+        **(
+            {"background": [_background_summary(bg, r) for bg, r in background]}
+            if background
+            else {}
+        ),
+    }
+
+
+def _background_summary(endpoint, results) -> dict:
+    ops = results["op_latencies"]
+    return {
+        "key": endpoint["key"],
+        "operations": results["operations"],
+        "errors": results["errors"],
+        "p50_ms": _round(percentile(ops, 50)),
+        "first_error": results.get("first_error"),
     }
 
 

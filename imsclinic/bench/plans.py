@@ -73,7 +73,7 @@ def page_plans(user, endpoints: list) -> list[dict]:
     client.force_login(user)
     out = []
     for endpoint in endpoints:
-        if endpoint.unavailable or endpoint.key == "hello":
+        if endpoint.unavailable or endpoint.key == "hello" or endpoint.background:
             continue
         step = endpoint.steps[0]
         if step["method"] != "GET":

@@ -14,8 +14,11 @@ TARGETS = [
     "Analytics dashboard ≤ 1 s (p95)",
     "PDF report ≤ 1 s (p95)",
     "Chart-page throughput ≥ 40% of the bare view",
+    "Chart p95 while PDFs print and FHIR exports run ≤ 2× idle",
 ]
 CHART_KEYS = ("chart_summary", "chart_sessions")
+CONTENTION_KEY = "chart_contention"  # bench.endpoints.CONTENTION_KEY (no Django import here)
+IDLE_KEY = "chart_summary"
 
 
 def _ratios(run: dict) -> None:
@@ -27,6 +30,10 @@ def _ratios(run: dict) -> None:
             e["throughput_vs_hello"] = round(e["throughput"] / hello["throughput"], 3)
         if hello.get("p95_ms"):
             e["p95_vs_hello"] = round(e["p95_ms"] / hello["p95_ms"], 1)
+    idle = next((e for e in run["endpoints"] if e["key"] == IDLE_KEY and e.get("available")), None)
+    for e in run["endpoints"]:
+        if e["key"] == CONTENTION_KEY and e.get("available") and idle and idle.get("p95_ms"):
+            e["p95_vs_idle"] = round(e["p95_ms"] / idle["p95_ms"], 2)
 
 
 def _check(name: str, runs: list[dict]) -> dict:
@@ -72,6 +79,12 @@ def _check(name: str, runs: list[dict]) -> dict:
                     passed = e["throughput_vs_hello"] >= 0.4
                     ok &= passed
                     findings.append(f"{where} {key}: {e['throughput_vs_hello']:.0%} of hello")
+        elif name.startswith("Chart p95 while"):
+            e = eps.get(CONTENTION_KEY)
+            if e and e.get("p95_vs_idle") is not None:
+                passed = e["p95_vs_idle"] <= 2 and not e["errors"]
+                ok &= passed
+                findings.append(f"{where}: ×{e['p95_vs_idle']} idle")
         elif name.startswith("No full scan"):
             # Judged at network size: on small tables a scan is often the planner's right call.
             if size != "network":
@@ -153,6 +166,7 @@ def render_markdown(report: dict) -> str:
                 f"| {_fmt(e['p50_ms'])} | {_fmt(e['p95_ms'])} | {_fmt(e['p99_ms'])} "
                 f"| {_fmt(e['server_p95_ms'])} | {e['errors']} | {_fmt(e.get('queries_per_request'))} |"
             )
+        lines += _contention_lines(run)
         errors = [e for e in run["endpoints"] if e.get("first_error")]
         for e in errors:
             lines.append(f"\n{e['label']}: first error: `{e['first_error'][:160]}`")
@@ -171,6 +185,25 @@ def render_markdown(report: dict) -> str:
                     f"| {_fmt(p['total_ms'])} |"
                 )
     return "\n".join(lines) + "\n"
+
+
+def _contention_lines(run: dict) -> list[str]:
+    """One sentence: the chart's p95 under contention against idle, and what ran meanwhile."""
+    eps = {e["key"]: e for e in run["endpoints"]}
+    busy, idle = eps.get(CONTENTION_KEY), eps.get(IDLE_KEY)
+    if not (busy and busy.get("available") and idle and idle.get("available")):
+        return []
+    meanwhile = ", ".join(
+        f"{b['operations']} × {b['key']}" + (f" ({b['errors']} errors)" if b["errors"] else "")
+        for b in busy.get("background", [])
+    )
+    return [
+        "",
+        f"Contention: chart summary p95 {_fmt(busy['p95_ms'], ' ms')} (server "
+        f"{_fmt(busy['server_p95_ms'], ' ms')}) while {meanwhile or 'nothing'} ran, against "
+        f"{_fmt(idle['p95_ms'], ' ms')} idle (server {_fmt(idle['server_p95_ms'], ' ms')}): "
+        f"**×{_fmt(busy.get('p95_vs_idle'))}**.",
+    ]
 
 
 def write_report(report: dict, out: Path) -> None:

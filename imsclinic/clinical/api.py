@@ -6,7 +6,6 @@ Records load through the gateway (`api_loads`): another clinic's record is a 404
 403, and every read leaves one access-log row.
 """
 
-from django.db import transaction
 from django.http import HttpResponseNotAllowed
 from ninja import Router, Status
 from ninja.errors import ValidationError
@@ -27,6 +26,7 @@ from imsclinic.clinical.schemas import (
     SessionCreate,
     SessionOut,
 )
+from imsclinic.core.db import run_in_write_transaction
 from imsclinic.gateway.api_auth import api_auth
 from imsclinic.gateway.records import api_loads
 from imsclinic.knowledge import load_knowledge
@@ -201,25 +201,30 @@ def create_session(request, patient, payload: SessionCreate):
         ],
         "notes": "",
     }
+
+    def chart():
+        session = actions.start_session(patient=patient, by=request.user)
+        actions.update_session(
+            session=session,
+            by=request.user,
+            fields={
+                "pain_before": payload.pain_before,
+                "pain_after": payload.pain_after,
+                "needles_in": payload.needles_in,
+                "needles_out": payload.needles_out,
+                "duration_minutes": payload.duration_minutes,
+                "precheck": precheck,
+                "clean_technique": payload.clean_technique.dict(),
+                "aftercare_given": payload.aftercare_given,
+            },
+        )
+        for row in payload.rows:
+            actions.add_needling_row(session=session, by=request.user, values=row.dict())
+        return session
+
     try:
-        with transaction.atomic():
-            session = actions.start_session(patient=patient, by=request.user)
-            actions.update_session(
-                session=session,
-                by=request.user,
-                fields={
-                    "pain_before": payload.pain_before,
-                    "pain_after": payload.pain_after,
-                    "needles_in": payload.needles_in,
-                    "needles_out": payload.needles_out,
-                    "duration_minutes": payload.duration_minutes,
-                    "precheck": precheck,
-                    "clean_technique": payload.clean_technique.dict(),
-                    "aftercare_given": payload.aftercare_given,
-                },
-            )
-            for row in payload.rows:
-                actions.add_needling_row(session=session, by=request.user, values=row.dict())
+        # One transaction, retried as a whole if it deadlocks with another write (core.db).
+        session = run_in_write_transaction(chart)
     except (actions.ClinicalError, RecordLocked) as error:
         return Status(409, {"detail": str(error), "reasons": [str(error)]})
     return Status(201, _sessions().get(pk=session.pk))

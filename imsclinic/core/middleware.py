@@ -87,3 +87,40 @@ class ActiveClinicMiddleware:
         request.clinic = membership.clinic if membership else None
         if wanted != clinic_id:
             request.session[ACTIVE_CLINIC_KEY] = clinic_id
+
+
+class DatabaseBusyMiddleware:
+    """A write that still conflicted after its retries (core.db.write_transaction), or a database
+    conflict in a write that is not wrapped, is "busy, try again" (503), never a server error.
+
+    Nothing was saved: the transaction rolled back as a whole. The API answers JSON; pages answer
+    the layout's "request refused" page.
+    """
+
+    RETRY_AFTER_SECONDS = 2
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import JsonResponse
+        from django.shortcuts import render
+
+        from imsclinic.core.db import DatabaseBusy, is_conflict
+
+        if not is_conflict(exception):
+            return None
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": DatabaseBusy.message}, status=503)
+        else:
+            response = render(
+                request,
+                "core/request_refused.html",
+                {"message": DatabaseBusy.page_message},
+                status=503,
+            )
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response

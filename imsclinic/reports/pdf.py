@@ -1,15 +1,24 @@
 """Progress reports and discharge summaries: one HTML template, printed in the browser or
 rendered to PDF by WeasyPrint. The outcome charts are the same inline SVG as the chart tab."""
 
+import functools
+import hashlib
+import re
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.template.loader import render_to_string
 
 from imsclinic.knowledge import load_knowledge
 from imsclinic.outcomes.course import course_charts, load_course_data
 
 KINDS = {"progress": "Progress report", "discharge": "Discharge summary"}
+# A cached PDF is content-addressed (see cached_pdf), so it is never stale; the lifetime only
+# bounds the memory old versions hold. Bump the format to drop every cached PDF at once.
+PDF_CACHE_SECONDS = 24 * 3600
+PDF_CACHE_FORMAT = "v1"
+CHART_SERIAL = re.compile(r"\bchart[0-9]+-")
 
 
 def report_context(*, patient, course, kind: str) -> dict:
@@ -45,10 +54,51 @@ def render_html(context: dict, *, for_pdf: bool) -> str:
 
 def render_pdf(context: dict) -> bytes:
     """The report as PDF bytes (WeasyPrint; the stylesheet is read from the static files)."""
+    return write_pdf(render_html(context, for_pdf=True))
+
+
+def write_pdf(html: str) -> bytes:
+    """Lay out and print the report's HTML: the slow part (about 0.2-0.7 s of CPU)."""
     from weasyprint import CSS, HTML
 
-    stylesheet = finders.find("imsclinic/reports.css")
-    html = render_html(context, for_pdf=True)
+    stylesheet = _stylesheet()
     return HTML(string=html, base_url=str(Path(stylesheet).parent)).write_pdf(
         stylesheets=[CSS(filename=stylesheet)]
     )
+
+
+def cached_pdf(context: dict) -> bytes:
+    """The report as PDF, printed once per report version and then served from the cache.
+
+    The version is a digest of the report's HTML and stylesheet: the HTML holds everything the
+    PDF shows (clinic letterhead, patient, course, sessions, outcomes, adverse events, the date
+    it was prepared), so any change to the course or report data is a new version, and no
+    writer anywhere has to remember to bump a stamp. Rendering the HTML costs a few
+    milliseconds; printing it is what the cache saves.
+    """
+    html = render_html(context, for_pdf=True)
+    key = pdf_cache_key(context, html)
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = write_pdf(html)
+        cache.set(key, pdf, PDF_CACHE_SECONDS)
+    return pdf
+
+
+def pdf_cache_key(context: dict, html: str) -> str:
+    # Each chart's SVG gets a process-wide serial id ("chart17-t") that only links its title to
+    # it; two renders of the same report differ there and nowhere else.
+    digest = hashlib.sha256(CHART_SERIAL.sub("chart-", html).encode())
+    digest.update(_stylesheet_digest().encode())
+    course, kind = context["course"], context["kind"]
+    return f"reports:pdf:{PDF_CACHE_FORMAT}:{course.uuid}:{kind}:{digest.hexdigest()}"
+
+
+@functools.cache
+def _stylesheet() -> str:
+    return finders.find("imsclinic/reports.css")
+
+
+@functools.cache
+def _stylesheet_digest() -> str:
+    return hashlib.sha256(Path(_stylesheet()).read_bytes()).hexdigest()

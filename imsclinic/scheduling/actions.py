@@ -1,8 +1,9 @@
 """Writes to the schedule. Each action is atomic and records exactly one audit event.
 
-Double booking: every booking locks the practitioner's user row (SELECT … FOR UPDATE on
+Double booking: every booking locks the practitioner's user row (SELECT … FOR NO KEY UPDATE on
 PostgreSQL; on SQLite the IMMEDIATE transaction already serialises writers) and only then looks
 for overlapping appointments, so two concurrent requests for one slot cannot both pass the check.
+Bookings run in core.db.write_transaction: a deadlock or serialisation failure is retried.
 """
 
 import datetime
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from imsclinic.accounts.models import Role, User
 from imsclinic.audit.services import record
+from imsclinic.core.db import write_transaction
 from imsclinic.patients.models import Patient
 from imsclinic.scheduling import availability
 from imsclinic.scheduling.errors import BookingError, SeriesConflict, SeriesConflictItem
@@ -51,9 +53,22 @@ def is_practitioner(user, clinic) -> bool:
 
 
 def _lock(practitioner, patient) -> None:
-    """Serialise bookings per practitioner and per patient (practitioner first, always)."""
-    User.objects.select_for_update().filter(pk=practitioner.pk).first()
-    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    """Serialise bookings per practitioner and per patient (practitioner first, always: the lock
+    order is in docs/performance.md).
+
+    NO KEY UPDATE, not UPDATE: these locks only serialise bookings. A plain FOR UPDATE would also
+    block every insert that merely references the row (an appointment booked by, or a session
+    charted by, this practitioner takes a KEY SHARE lock on the user row), which is how a booking
+    and a session being charted deadlocked with the audit chain's lock under load.
+    """
+    lock_practitioner(practitioner)
+    Patient.objects.select_for_update(no_key=True).filter(pk=patient.pk).first()
+
+
+def lock_practitioner(practitioner) -> None:
+    """Lock the practitioner's user row until the transaction ends (second in the lock order,
+    docs/performance.md). A write that books as one of several steps takes it first."""
+    User.objects.select_for_update(no_key=True).filter(pk=practitioner.pk).first()
 
 
 def _check_rules(*, clinic, patient, practitioner, kind, mode, starts_at, via, now):
@@ -124,7 +139,7 @@ def _after_commit_confirm(appointment_ids: list[int]) -> None:
     transaction.on_commit(lambda: send_confirmations(appointment_ids))
 
 
-@transaction.atomic
+@write_transaction
 def book_appointment(
     *,
     clinic,
@@ -203,7 +218,7 @@ def series_starts(clinic, first_start, count, interval_days) -> list[datetime.da
     ]
 
 
-@transaction.atomic
+@write_transaction
 def book_series(
     *,
     clinic,
@@ -336,7 +351,13 @@ def cancel_appointment(
 ) -> Appointment:
     """Cancel a booked (or arrived) appointment. Patients in the portal may cancel only up to
     the clinic's cancellation window before the start (policy `cancellation_hours`, default 24)."""
-    locked = Appointment.objects.select_for_update().select_related("clinic").get(pk=appointment.pk)
+    # of=self: with select_related, a bare FOR UPDATE would lock the clinic row too and block
+    # every insert at the clinic (see _lock).
+    locked = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("clinic")
+        .get(pk=appointment.pk)
+    )
     now = timezone.now()
     if locked.status not in (Status.BOOKED, Status.ARRIVED):
         raise BookingError(
@@ -378,7 +399,7 @@ def add_availability(
         raise BookingError("Hours must end after they start.", field="end_time")
     if valid_until is not None and valid_until < valid_from:
         raise BookingError("'Until' must be on or after 'from'.", field="valid_until")
-    User.objects.select_for_update().filter(pk=practitioner.pk).first()
+    User.objects.select_for_update(no_key=True).filter(pk=practitioner.pk).first()
     overlapping = Availability.objects.filter(
         practitioner=practitioner,
         clinic=clinic,

@@ -5,8 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from imsclinic.audit.services import record
+from imsclinic.core.db import write_transaction
 from imsclinic.patients.actions import create_patient
-from imsclinic.scheduling.actions import book_appointment
+from imsclinic.scheduling.actions import book_appointment, lock_practitioner
 from imsclinic.scheduling.models import BookedVia, Kind
 from imsclinic.screening.models import EvaluationRequest, Outcome, RequestStatus, Source
 from imsclinic.screening.services import screen_for_clinic
@@ -95,7 +96,7 @@ def set_request_status(*, evaluation: EvaluationRequest, status: str, by, note: 
     return locked
 
 
-@transaction.atomic
+@write_transaction  # registers a patient: retried if it deadlocks with another write
 def create_patient_from_request(*, evaluation: EvaluationRequest, by, fields: dict):
     """Register the person as a patient and link the screening as their intake. Refuses a
     request that already has a patient (two staff clicking at once get one patient)."""
@@ -122,7 +123,7 @@ def create_patient_from_request(*, evaluation: EvaluationRequest, by, fields: di
     return patient
 
 
-@transaction.atomic
+@write_transaction  # registers and books: retried if it deadlocks with another write
 def book_assessment_online(
     *, clinic, contact: dict, screening: dict, practitioner, starts_at, mode
 ):
@@ -147,6 +148,9 @@ def book_assessment_online(
         "email": contact.get("email", ""),
         "phone": contact.get("phone", ""),
     }
+    # The practitioner's row before registering: registering appends to the audit chain, whose
+    # lock comes last in the lock order (docs/performance.md), and the booking needs this row.
+    lock_practitioner(practitioner)
     patient = create_patient(clinic=clinic, by=None, fields=patient_fields)
     appointment = book_appointment(
         clinic=clinic,

@@ -1,11 +1,14 @@
 """The bench's pieces: the hello ceiling, the query counter, the load driver, the report."""
 
+import http.server
 import json
+import threading
 
 import pytest
 from django.test import RequestFactory
 
-from imsclinic.bench import middleware
+from imsclinic.bench import load, middleware
+from imsclinic.bench.endpoints import Endpoint, contention
 from imsclinic.bench.load import percentile
 from imsclinic.bench.report import build_report, render_markdown
 
@@ -85,3 +88,94 @@ def test_report_ratios_and_targets():
     assert "not available: no route" in text
     assert "| Chart | 200.0 | 0.5 |" in text
     json.dumps(report)  # serialisable as report.json
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """A loopback server that answers 200 and remembers every path asked for."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - the http.server API
+        type(self).seen.append(self.path)
+        body = b"ok"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def recorder():
+    _Recorder.seen = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_rotating_paths_are_requested_in_turn(recorder):
+    plan = {"host": "127.0.0.1", "port": recorder.server_address[1]}
+    endpoint = {"key": "pdf", "steps": [{"method": "GET", "paths": ["/a", "/b", "/c"]}]}
+    results = load._empty_results()
+    worker = load.Worker(plan, endpoint, 0, results)
+    for _ in range(4):
+        worker.run_once()
+    assert _Recorder.seen == ["/a", "/b", "/c", "/a"]
+    assert results["operations"] == 4 and results["errors"] == 0
+
+
+def test_a_contention_endpoint_runs_its_background_load_while_it_is_measured(recorder):
+    plan = {"host": "127.0.0.1", "port": recorder.server_address[1], "duration": 0.2}
+    plan |= {"warmup": 0, "concurrency": 1}
+    endpoint = {
+        "key": "chart_contention",
+        "steps": [{"method": "GET", "path": "/chart"}],
+        "background": [
+            {"key": "report_pdf", "steps": [{"method": "GET", "paths": ["/pdf/1", "/pdf/2"]}]},
+            {"key": "fhir_everything", "steps": [{"method": "GET", "path": "/fhir"}]},
+        ],
+    }
+    result = load.run_endpoint(plan, endpoint)
+    assert result["operations"] >= 1 and result["errors"] == 0
+    background = {b["key"]: b for b in result["background"]}
+    assert set(background) == {"report_pdf", "fhir_everything"}
+    assert all(b["operations"] >= 1 and b["errors"] == 0 for b in background.values())
+    assert "/pdf/1" in _Recorder.seen and "/fhir" in _Recorder.seen
+
+
+def test_the_contention_endpoint_needs_chart_pdf_and_fhir():
+    chart = Endpoint("chart_summary", "Chart", [{"method": "GET", "path": "/c"}])
+    pdf = Endpoint("report_pdf", "PDF", [{"method": "GET", "path": "/p"}])
+    fhir = Endpoint("fhir_everything", "FHIR", unavailable="no route")
+    assert contention([chart, pdf, fhir]).unavailable == "needs the FHIR endpoint"
+    fhir = Endpoint("fhir_everything", "FHIR", [{"method": "GET", "path": "/f"}])
+    plan = contention([chart, pdf, fhir]).to_plan()
+    assert plan["steps"] == chart.steps
+    assert [b["key"] for b in plan["background"]] == ["report_pdf", "fhir_everything"]
+
+
+def test_report_compares_the_chart_under_contention_with_idle():
+    run = _run("small", 50, 200.0)
+    busy = {"key": "chart_contention", "label": "Chart while PDFs print", "available": True}
+    busy |= {"throughput": 100.0, "p50_ms": 40, "p95_ms": 125.0, "p99_ms": 150, "errors": 0}
+    busy |= {"server_p95_ms": 90.0, "queries_per_request": 12.0}
+    busy["background"] = [
+        {"key": "report_pdf", "operations": 12, "errors": 0},
+        {"key": "fhir_everything", "operations": 30, "errors": 0},
+    ]
+    run["endpoints"].append(busy)
+    report = build_report([run], {})
+    assert report["runs"][0]["endpoints"][-1]["p95_vs_idle"] == 2.5
+    [target] = [t for t in report["targets"] if t["target"].startswith("Chart p95 while")]
+    assert target["status"] == "missed" and target["findings"] == ["sqlite/small: ×2.5 idle"]
+    text = render_markdown(
+        report | {"settings": {"workers": 2, "threads": 2, "concurrency": 2, "duration": 1}}
+    )
+    assert "while 12 × report_pdf, 30 × fhir_everything ran, against 50 ms idle" in text
+    assert "**×2.5**" in text

@@ -8,6 +8,7 @@ from imsclinic.clinical import engine
 from imsclinic.clinical.actions.errors import ClinicalError
 from imsclinic.clinical.actions.signing import SigningRefused, assessment_refusals
 from imsclinic.clinical.models import Assessment, AssessmentFinding, CourseOfCare
+from imsclinic.core.db import write_transaction
 from imsclinic.knowledge import load_knowledge
 
 ASSESSMENT_FIELDS = (
@@ -119,7 +120,7 @@ def remove_finding(*, finding, by) -> None:
     )
 
 
-@transaction.atomic
+@write_transaction
 def sign_assessment(*, assessment, by) -> Assessment:
     """Sign and lock the assessment, or raise SigningRefused with every reason."""
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)

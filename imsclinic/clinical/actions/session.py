@@ -15,6 +15,7 @@ from imsclinic.clinical.models import (
     NeedlingRow,
     TreatmentSession,
 )
+from imsclinic.core.db import write_transaction
 from imsclinic.knowledge import load_knowledge
 from imsclinic.patients.models import Patient
 
@@ -45,8 +46,13 @@ ROW_FIELDS = (
 
 
 def _lock_session(session) -> TreatmentSession:
+    # of=self: a bare FOR UPDATE with select_related would also lock the clinic row, which every
+    # insert at the clinic needs to KEY SHARE (its foreign key): a clinic-wide lock, and a deadlock
+    # with the audit chain's lock under load. Lock order: docs/performance.md.
     locked = (
-        TreatmentSession.objects.select_for_update().select_related("clinic").get(pk=session.pk)
+        TreatmentSession.objects.select_for_update(of=("self",))
+        .select_related("clinic")
+        .get(pk=session.pk)
     )
     locked.assert_editable()
     return locked
@@ -63,7 +69,7 @@ def start_session(*, patient, by, course=None, appointment=None) -> TreatmentSes
     The patient row is locked while numbering, and a partial unique constraint allows one draft
     per patient, so a double-click or two tablets cannot open two sessions.
     """
-    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    Patient.objects.select_for_update(no_key=True).filter(pk=patient.pk).first()
     existing = draft_for(patient)
     if existing is not None:
         return existing
@@ -244,11 +250,11 @@ def add_adverse_event(*, session, by, fields: dict) -> AdverseEvent:
     return event
 
 
-@transaction.atomic
+@write_transaction
 def sign_session(*, session, by) -> TreatmentSession:
     """Sign and lock the session, or raise SigningRefused listing every reason."""
     locked = (
-        TreatmentSession.objects.select_for_update()
+        TreatmentSession.objects.select_for_update(of=("self",))  # not the clinic: _lock_session
         .select_related("clinic", "patient")
         .get(pk=session.pk)
     )

@@ -45,6 +45,7 @@ class Command(BaseCommand):
             token=_token(user),
         )
         _report_kind(fixture)
+        _report_courses(fixture, patient)
         _session_writer(fixture, patient.clinic, user)
         endpoints = resolve(fixture)
         plans = page_plans(user, endpoints)
@@ -108,6 +109,26 @@ def _token(user) -> str:
 def _course_uuid(patient) -> str | None:
     course = CourseOfCare.objects.filter(patient=patient).order_by("-started_on").first()
     return str(course.uuid) if course else None
+
+
+# Courses whose PDFs the benchmark prints in turn: more than a run can print, so no PDF comes from
+# the per-version cache.
+REPORT_COURSES = 300
+
+
+def _report_courses(fixture: Fixture, patient) -> None:
+    """The heavy chart's course first, then other courses of its clinic."""
+    if fixture.course_uuid is None:
+        return
+    others = (
+        CourseOfCare.objects.filter(clinic_id=patient.clinic_id)
+        .exclude(uuid=fixture.course_uuid)
+        .order_by("id")
+        .values_list("patient__uuid", "uuid")[: REPORT_COURSES - 1]
+    )
+    fixture.extra["report_courses"] = [(fixture.patient_uuid, fixture.course_uuid)] + [
+        (str(p), str(c)) for p, c in others
+    ]
 
 
 def _report_kind(fixture: Fixture) -> None:

@@ -20,6 +20,7 @@ from imsclinic.knowledge.engines.site_rules import (
 )
 
 SEVERITY = {"danger": 0, "warn": 1, "info": 2}
+SIDE_LABELS = {"L": "Left", "R": "Right", "B": "Both"}
 
 
 def kb():
@@ -188,6 +189,11 @@ def stored_precautions(precautions: list[Precaution]) -> list[dict]:
     return [{"id": p.id, "regions": list(p.regions), "source": p.source} for p in precautions]
 
 
+def stored_as_precautions(rows) -> list[Precaution]:
+    """Precautions stored on a signed record, as Precaution rows (for the chart)."""
+    return _from_stored(rows)
+
+
 def _from_stored(rows) -> list[Precaution]:
     base = kb()
     found = []
@@ -310,16 +316,59 @@ def thorax_ceiling(muscle_id: str):
     return depth_ceiling(muscle) if muscle is not None else None
 
 
+def lamina_policy(clinic) -> bool:
+    """The clinic allows thoracic paraspinals on both sides when needled onto the lamina
+    (default: no)."""
+    return bool(clinic.policy(load_limits().data.bilateral_thorax.policy_key, False))
+
+
 def bilateral_thorax_reason(session, rows) -> str | None:
     """The hard-stop reason when the thorax is needled on both sides, or None."""
     pairs = [(muscle_or_none(r.muscle_id), r.side) for r in rows]
-    policy_key = load_limits().data.bilateral_thorax.policy_key
     return bilateral_thorax_problem(
         kb(),
         [(m, side) for m, side in pairs if m is not None],
-        lamina_policy=bool(session.clinic.policy(policy_key, False)),
+        lamina_policy=lamina_policy(session.clinic),
         lamina_recorded=session.lamina_technique,
     )
+
+
+def precaution_status(session, precautions) -> list[dict]:
+    """Each precaution with how it is resolved for this session, for the chart and reports."""
+    from imsclinic.clinical.models import PrecautionClearance
+
+    day = session.local_date
+    clearances = [
+        c
+        for c in PrecautionClearance.objects.filter(
+            patient_id=session.patient_id, precaution_id__in=[p.id for p in precautions]
+        ).select_related("recorded_by")
+        if c.covers(day)
+    ]
+    decisions = list(
+        session.precaution_decisions.select_related("recorded_by") if session.pk else []
+    )
+    status = []
+    for item in precautions:
+        status.append(
+            {
+                "precaution": item,
+                "clearances": [c for c in clearances if c.precaution_id == item.id],
+                "decisions": [
+                    {
+                        "decision": d,
+                        "sites": [
+                            f"{muscle_label(s['muscle_id'])} ({SIDE_LABELS.get(s['side'], s['side'])})"
+                            for s in d.adapted_sites
+                        ],
+                    }
+                    for d in decisions
+                    if d.precaution_id == item.id
+                ],
+                "needs_resolution": item.kind == "relative",
+            }
+        )
+    return status
 
 
 def session_alerts(session, rows) -> list[dict]:
@@ -356,3 +405,32 @@ def session_alerts(session, rows) -> list[dict]:
                 }
             )
     return sorted(alerts, key=lambda a: SEVERITY[a["level"]])
+
+
+def precaution_records(patient) -> dict:
+    """The patient's precautions on record with every clearance and reasoned decision, for the
+    PDF report and exports (newest first)."""
+    from imsclinic.clinical.models import PrecautionClearance, PrecautionDecision
+
+    names = {c.id: c.name for c in kb().contraindications.values()}
+    clearances = PrecautionClearance.objects.filter(patient=patient).select_related("recorded_by")
+    decisions = PrecautionDecision.objects.filter(patient=patient).select_related(
+        "recorded_by", "session"
+    )
+    return {
+        "active": patient_precautions(patient),
+        "clearances": [
+            {"name": names.get(c.precaution_id, c.precaution_id), "record": c} for c in clearances
+        ],
+        "decisions": [
+            {
+                "name": names.get(d.precaution_id, d.precaution_id),
+                "record": d,
+                "sites": [
+                    f"{muscle_label(s['muscle_id'])} ({SIDE_LABELS.get(s['side'], s['side'])})"
+                    for s in d.adapted_sites
+                ],
+            }
+            for d in decisions.order_by("-recorded_at")
+        ],
+    }

@@ -276,8 +276,9 @@ class PrecheckForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        kinds = {"absolute": "contraindication", "relative": "precaution"}
         self.fields["items"].choices = [
-            (c.id, f"{c.name} ({c.kind})") for c in safety.contraindication_choices()
+            (c.id, f"{c.name} ({kinds[c.kind]})") for c in safety.contraindication_choices()
         ]
 
     def clean_regions(self):

@@ -13,7 +13,6 @@ from imsclinic.clinical.actions import ClinicalError, SigningRefused
 from imsclinic.clinical.models import CourseOfCare, TreatmentSession
 from tests.factories import (
     ConsentFactory,
-    CourseOfCareFactory,
     MembershipFactory,
     NeedlingAuthorisationFactory,
     NeedlingRowFactory,

@@ -16,7 +16,7 @@ from imsclinic.clinical.models import (
     PrecautionDecision,
     TreatmentSession,
 )
-from imsclinic.knowledge import load_knowledge, suggest_plan
+from imsclinic.knowledge import load_knowledge
 
 
 def _precaution_name(precaution_id: str) -> str:
@@ -166,16 +166,10 @@ def review_course_plan(course: CourseOfCare, precautions, *, force: bool = False
         return False
     cleared = cleared_today(course.patient)
     excluded = excluded_targets(course.target_muscles or [], precautions, cleared)
-    targets = [engine.parse_segment_label(label) for label in course.target_segments or []]
-    plan = (
-        suggest_plan(
-            targets,
-            [safety.engine_precaution(p) for p in precautions],
-            max_per_segment=3,
-            cleared=cleared,
-        ).to_dict()
-        if targets
-        else None
+    plan = engine.plan_for(
+        course.target_segments or [],
+        [safety.engine_precaution(p) for p in precautions],
+        cleared=cleared,
     )
     changed = "precautions" in previous and previous.get("precautions") != ids
     flagged = bool(excluded) or changed

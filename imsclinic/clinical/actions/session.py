@@ -214,6 +214,7 @@ def add_needling_row(*, session, by, values: dict) -> NeedlingRow:
 @transaction.atomic
 def update_needling_row(*, row, by, values: dict) -> NeedlingRow:
     locked = _lock_session(row.session)
+    _require_practitioner(by, locked)
     clean = _validate_row({**{k: getattr(row, k) for k in ROW_FIELDS}, **values})
     for key, value in clean.items():
         setattr(row, key, value)

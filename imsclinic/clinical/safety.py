@@ -62,6 +62,7 @@ def muscle_facts(muscle_id: str) -> dict | None:
         "depth_max": muscle.depth_mm[1],
         "depth_confidence": muscle.depth_confidence,
         "thorax": base.is_thorax(muscle),
+        "depth_ceiling": depth_ceiling(muscle),
         "hazards": [
             {"id": h.id, "name": h.name, "caution": h.caution} for h in base.hazards_for(muscle)
         ],
@@ -106,16 +107,6 @@ def is_over_depth(muscle_id: str, depth_mm) -> bool:
 
 def row_sides(side: str) -> set[str]:
     return {"L", "R"} if side == "B" else {side}
-
-
-def bilateral_thorax(rows) -> bool:
-    """Thorax needled on both sides in one session (a hard stop unless the clinic allows
-    thoracic paraspinals onto the lamina; see bilateral_thorax_reason)."""
-    sides: set[str] = set()
-    for row in rows:
-        if is_thorax_muscle(row.muscle_id):
-            sides |= row_sides(row.side)
-    return sides >= {"L", "R"}
 
 
 @dataclass(frozen=True)

@@ -459,3 +459,36 @@ def test_a_session_holds_at_most_60_rows(patient_a, alice):
             session=session, by=alice, values={"muscle_id": "deltoid", "side": "R", "depth_mm": 20}
         )
     assert TreatmentSession.objects.get(pk=session.pk).needling_rows.count() == 60
+
+
+def test_precautions_on_record_cost_the_same_for_20_signed_sessions(patient_a, alice, consented):
+    """Issue 14: the chart reads the latest signed record's stored precautions instead of
+    re-reading every signed pre-check."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from imsclinic.clinical import safety
+
+    def signed_session(number, items=()):
+        session = session_with(
+            patient_a, alice, [("deltoid", "R", 20)], items=items, session_number=number
+        )
+        actions.sign_session(session=session, by=alice)
+
+    actions.record_clearance(
+        patient=patient_a,
+        by=alice,
+        precaution_id="epilepsy",
+        cleared_by="Dr Roy, neurologist",
+        cleared_on=patient_a.clinic.today(),
+        method="letter",
+    )
+    signed_session(1, items=["epilepsy"])
+    with CaptureQueriesContext(connection) as one:
+        assert [p.id for p in safety.patient_precautions(patient_a)] == ["epilepsy"]
+    for number in range(2, 21):
+        signed_session(number)
+    with CaptureQueriesContext(connection) as twenty:
+        found = safety.patient_precautions(patient_a)
+    assert [(p.id, p.source) for p in found] == [("epilepsy", "session 1")]
+    assert len(twenty.captured_queries) == len(one.captured_queries)

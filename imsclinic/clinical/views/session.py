@@ -117,12 +117,11 @@ def session_start(request, patient):
 
 
 def _row_initial(session) -> dict:
-    """Prefill the next row with the needle used last (same box of needles, same lot)."""
+    """Prefill the next row with the needle used for the previous row of this session (same box
+    of needles, same lot). Nothing comes from an earlier session, and the response and
+    tolerance are left for today's observation."""
     last = session.needling_rows.order_by("-order").first()
-    if last is None:
-        previous = actions.previous_signed_session(session)
-        last = previous.needling_rows.order_by("-order").first() if previous else None
-    initial = {"side": "R", "insertions": 3, "response": "twitch", "tolerance": "good"}
+    initial = {"side": "R", "insertions": 3}
     if last is not None:
         initial.update({key: getattr(last, key) for key in ROW_DEFAULTS})
         initial["side"] = last.side

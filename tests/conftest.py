@@ -1,7 +1,7 @@
 """Shared fixtures, including the named cast every access test uses.
 
 The cast (healthchecks' Alice/Bob/Charlie idea, adapted to a clinic):
-- alice: practitioner at clinic A, with a current needling authorisation. Owns clinic A's records.
+- alice: practitioner at clinic A, with a current registration and needling authorisation. Owns clinic A's records.
 - bob: front desk at clinic A. Sees demographics and appointments, never clinical notes.
 - olivia: clinic admin (owner) at clinic A.
 - carol: practitioner at clinic B. Has no business with clinic A: everything of A is a 404 to her.
@@ -19,6 +19,7 @@ from tests.factories import (
     MembershipFactory,
     NeedlingAuthorisationFactory,
     PatientFactory,
+    ProfessionalRegistrationFactory,
     UserFactory,
 )
 from tests.factories.accounts import TEST_PASSWORD
@@ -57,12 +58,15 @@ def _audit_triggers_survive_flush(request, django_db_blocker):
     with django_db_blocker.unblock():
         if connection.vendor == "sqlite" and not triggers.installed(connection):
             triggers.install(connection)
+        if connection.vendor == "sqlite" and not triggers.locks_installed(connection):
+            triggers.install_locks(connection)
     if flushes:
         request.getfixturevalue("transactional_db")
     yield
     if flushes:
         with django_db_blocker.unblock():
             triggers.drop(connection)
+            triggers.drop_locks(connection)
 
 
 @pytest.fixture
@@ -86,6 +90,7 @@ def clinic_b(db):
 def alice(clinic_a):
     user = UserFactory(username="alice", first_name="Alice", last_name="Practitioner")
     MembershipFactory(user=user, clinic=clinic_a, role=Role.PRACTITIONER)
+    ProfessionalRegistrationFactory(user=user)
     NeedlingAuthorisationFactory(user=user)
     return user
 
@@ -108,6 +113,7 @@ def olivia(clinic_a):
 def carol(clinic_b):
     user = UserFactory(username="carol", first_name="Carol", last_name="Elsewhere")
     MembershipFactory(user=user, clinic=clinic_b, role=Role.PRACTITIONER)
+    ProfessionalRegistrationFactory(user=user, jurisdiction="CA-BC")
     NeedlingAuthorisationFactory(user=user, jurisdiction="CA-BC")
     return user
 

@@ -5,6 +5,8 @@ by someone who can drop triggers is caught by the hash chain (`imsclinic audit v
 PostgreSQL's TRUNCATE (used by Django's test flush) is not a row operation and is not blocked.
 """
 
+from dataclasses import dataclass
+
 AUDIT_TABLES = ("audit_auditevent", "audit_chartaccess")
 
 
@@ -50,6 +52,158 @@ def installed(connection) -> bool:
         elif connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'audit_%%_append_only'"
+            )
+        else:
+            return False
+        return cursor.fetchone()[0] > 0
+
+
+# ---- "locked once signed": signed clinical records (and later issued invoices) ----
+#
+# The same idea as the append-only audit tables, keyed on a timestamp column: once a row's
+# `signed_column` is set (or its parent's, for child rows such as needling rows), a raw UPDATE or
+# DELETE fails. Areas register their tables (`register_lock`) and their app installs them after
+# every migrate (`install_locks`), so the SQLite triggers always list the table's current columns
+# (a SQLite table rebuild during a migration drops its triggers; the reinstall puts them back).
+# Inserting a child row under a signed parent is refused by the model layer, not here.
+
+LOCK_MESSAGE = "signed records are locked; add an addendum instead"
+
+
+@dataclass(frozen=True)
+class LockedOnceSigned:
+    """A table whose rows are immutable once `signed_column` is set.
+
+    parent_table/parent_fk: a child table, locked when its parent row is signed.
+    mutable_columns/mutable_while_null: columns that may still be set once on a signed row while
+    `mutable_while_null` is NULL (e.g. a consent's withdrawal); every other column stays fixed.
+    """
+
+    table: str
+    signed_column: str = "signed_at"
+    parent_table: str | None = None
+    parent_fk: str | None = None
+    mutable_columns: tuple[str, ...] = ()
+    mutable_while_null: str | None = None
+
+    @property
+    def trigger(self) -> str:
+        return f"{self.table}_locked_once_signed"
+
+
+LOCKED_TABLES: dict[str, LockedOnceSigned] = {}
+
+
+def register_lock(rule: LockedOnceSigned) -> None:
+    LOCKED_TABLES[rule.table] = rule
+
+
+def _sqlite_columns(cursor, table: str) -> list[str]:
+    cursor.execute(f"PRAGMA table_info({table})")
+    return [row[1] for row in cursor.fetchall()]
+
+
+def _sqlite_lock(cursor, rule: LockedOnceSigned) -> None:
+    abort = f"BEGIN SELECT RAISE(ABORT, '{LOCK_MESSAGE}'); END"
+    if rule.parent_table:
+        signed = (
+            f"(SELECT {rule.signed_column} FROM {rule.parent_table} "  # noqa: S608
+            f"WHERE id = OLD.{rule.parent_fk}) IS NOT NULL"
+        )
+        for operation in ("UPDATE", "DELETE"):
+            cursor.execute(
+                f"CREATE TRIGGER {rule.trigger}_{operation.lower()} BEFORE {operation} "
+                f"ON {rule.table} FOR EACH ROW WHEN {signed} {abort}"
+            )
+        return
+    signed = f"OLD.{rule.signed_column} IS NOT NULL"
+    update_when = signed
+    if rule.mutable_columns:
+        fixed = [c for c in _sqlite_columns(cursor, rule.table) if c not in rule.mutable_columns]
+        unchanged = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in fixed)
+        update_when = f"{signed} AND NOT (OLD.{rule.mutable_while_null} IS NULL AND {unchanged})"
+    cursor.execute(
+        f"CREATE TRIGGER {rule.trigger}_update BEFORE UPDATE ON {rule.table} "
+        f"FOR EACH ROW WHEN {update_when} {abort}"
+    )
+    cursor.execute(
+        f"CREATE TRIGGER {rule.trigger}_delete BEFORE DELETE ON {rule.table} "
+        f"FOR EACH ROW WHEN {signed} {abort}"
+    )
+
+
+_PG_LOCK_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION imsclinic_locked_once_signed() RETURNS trigger AS $$
+DECLARE
+    old_row jsonb := to_jsonb(OLD);
+    mutable text[] := string_to_array(TG_ARGV[2], ',');
+    parent_signed text;
+BEGIN
+    IF TG_ARGV[3] <> '' THEN
+        EXECUTE format('SELECT %I FROM %I WHERE id = $1', TG_ARGV[0], TG_ARGV[3])
+            INTO parent_signed USING (old_row ->> TG_ARGV[4])::bigint;
+        IF parent_signed IS NULL THEN
+            RETURN COALESCE(NEW, OLD);
+        END IF;
+    ELSIF old_row ->> TG_ARGV[0] IS NULL THEN
+        RETURN COALESCE(NEW, OLD);
+    ELSIF TG_OP = 'UPDATE' AND TG_ARGV[1] <> '' AND old_row ->> TG_ARGV[1] IS NULL
+            AND (old_row - mutable) = (to_jsonb(NEW) - mutable) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION '{LOCK_MESSAGE}' USING ERRCODE = 'integrity_constraint_violation';
+END; $$ LANGUAGE plpgsql
+"""  # noqa: S608 - constants only, no input
+
+
+def install_locks(connection, tables=None) -> None:
+    """(Re)create the lock triggers of the registered tables (all, or those named)."""
+    rules = [LOCKED_TABLES[t] for t in tables] if tables else list(LOCKED_TABLES.values())
+    drop_locks(connection, [rule.table for rule in rules])
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_PG_LOCK_FUNCTION)
+        for rule in rules:
+            if connection.vendor == "sqlite":
+                _sqlite_lock(cursor, rule)
+            elif connection.vendor == "postgresql":
+                arguments = ", ".join(
+                    f"'{value}'"
+                    for value in (
+                        rule.signed_column,
+                        rule.mutable_while_null or "",
+                        ",".join(rule.mutable_columns),
+                        rule.parent_table or "",
+                        rule.parent_fk or "",
+                    )
+                )
+                cursor.execute(
+                    f"CREATE TRIGGER {rule.trigger} BEFORE UPDATE OR DELETE ON {rule.table} "
+                    f"FOR EACH ROW EXECUTE FUNCTION imsclinic_locked_once_signed({arguments})"
+                )
+
+
+def drop_locks(connection, tables=None) -> None:
+    rules = [LOCKED_TABLES[t] for t in tables] if tables else list(LOCKED_TABLES.values())
+    with connection.cursor() as cursor:
+        for rule in rules:
+            if connection.vendor == "sqlite":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {rule.trigger}_update")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {rule.trigger}_delete")
+            elif connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {rule.trigger} ON {rule.table}")
+
+
+def locks_installed(connection) -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type='trigger' "
+                "AND name LIKE '%locked_once_signed%'"
+            )
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%%locked_once_signed'"
             )
         else:
             return False

@@ -182,11 +182,29 @@ def _validate(payload: SessionCreate) -> None:
         raise ValidationError(errors)
 
 
-@router.post("/patients/{uuid:patient_uuid}/sessions", response={201: SessionOut, 409: Refusal})
+@router.post(
+    "/patients/{uuid:patient_uuid}/sessions",
+    response={200: SessionOut, 201: SessionOut, 409: Refusal},
+)
 @_patient("api.sessions.create", scope="write")
 def create_session(request, patient, payload: SessionCreate):
-    """Open (or continue) today's session and chart it: counts, pre-check, rows. All or nothing."""
+    """Open a session and chart it: counts, pre-check, rows, all or nothing (one action).
+
+    Idempotent per client key (the Idempotency-Key header or `client_key`): a retry answers 200
+    with the session already charted, unchanged.
+    """
     _validate(payload)
+    header_key = request.headers.get("Idempotency-Key", "").strip()
+    if header_key and payload.client_key and header_key != payload.client_key:
+        raise ValidationError(
+            [
+                {
+                    "loc": ["body", "client_key"],
+                    "msg": "client_key and the Idempotency-Key header differ",
+                    "type": "value_error",
+                }
+            ]
+        )
     kb = load_knowledge()
     precheck = {
         "checked": payload.precheck_done,
@@ -202,32 +220,29 @@ def create_session(request, patient, payload: SessionCreate):
         "notes": "",
     }
 
-    def chart():
-        session = actions.start_session(patient=patient, by=request.user)
-        actions.update_session(
-            session=session,
+    try:
+        # One transaction, retried as a whole if it deadlocks with another write (core.db).
+        session, created = run_in_write_transaction(
+            actions.chart_session,
+            patient=patient,
             by=request.user,
+            client_key=header_key or payload.client_key,
+            precheck=precheck,
             fields={
                 "pain_before": payload.pain_before,
                 "pain_after": payload.pain_after,
                 "needles_in": payload.needles_in,
                 "needles_out": payload.needles_out,
                 "duration_minutes": payload.duration_minutes,
-                "precheck": precheck,
                 "clean_technique": payload.clean_technique.dict(),
                 "aftercare_given": payload.aftercare_given,
+                "lamina_technique": payload.lamina_technique,
             },
+            rows=[row.dict() for row in payload.rows],
         )
-        for row in payload.rows:
-            actions.add_needling_row(session=session, by=request.user, values=row.dict())
-        return session
-
-    try:
-        # One transaction, retried as a whole if it deadlocks with another write (core.db).
-        session = run_in_write_transaction(chart)
     except (actions.ClinicalError, RecordLocked) as error:
         return Status(409, {"detail": str(error), "reasons": [str(error)]})
-    return Status(201, _sessions().get(pk=session.pk))
+    return Status(201 if created else 200, _sessions().get(pk=session.pk))
 
 
 @router.post("/sessions/{uuid:session_uuid}/sign", response={200: SessionOut, 409: Refusal})

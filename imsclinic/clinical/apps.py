@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ClinicalConfig(AppConfig):
@@ -16,3 +17,10 @@ class ClinicalConfig(AppConfig):
         register_tab(ChartTab("assessment", "Assessment", "clinical:assessment-tab", clinical=True))
         register_tab(ChartTab("course", "Course", "clinical:course", clinical=True))
         register_tab(ChartTab("sessions", "Sessions", "clinical:sessions", clinical=True))
+
+        from imsclinic.clinical import locks
+
+        locks.register()
+        post_migrate.connect(
+            locks.install_after_migrate, sender=self, dispatch_uid="clinical-locks"
+        )

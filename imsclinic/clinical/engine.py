@@ -68,11 +68,11 @@ def suggest(assessment, findings=None) -> dict:
     }
 
 
-def plan_for(segment_labels: list[str], precautions: list[str]) -> dict | None:
+def plan_for(segment_labels: list[str], precautions: list, cleared=()) -> dict | None:
     if not segment_labels:
         return None
     targets = [parse_segment_label(label) for label in segment_labels]
     try:
-        return suggest_plan(targets, precautions, max_per_segment=3).to_dict()
+        return suggest_plan(targets, precautions, max_per_segment=3, cleared=cleared).to_dict()
     except ValueError as error:
         return {"blocked": False, "items": [], "excluded": [], "warnings": [], "error": str(error)}

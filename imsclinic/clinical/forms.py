@@ -3,7 +3,13 @@
 from django import forms
 
 from imsclinic.clinical import safety
-from imsclinic.clinical.models import AdverseEvent, CourseOfCare, NeedlingRow, TreatmentSession
+from imsclinic.clinical.models import (
+    AdverseEvent,
+    CourseOfCare,
+    NeedlingRow,
+    PrecautionClearance,
+    TreatmentSession,
+)
 from imsclinic.knowledge import load_knowledge
 
 SEGMENT_LABEL_HELP = "Segments with side, e.g. L5-R, S1-R (comma-separated)."
@@ -221,8 +227,10 @@ class SessionForm(forms.ModelForm):
             "duration_minutes",
             "aftercare_given",
             "notes",
+            "lamina_technique",
         ]
         labels = {
+            "lamina_technique": "Thoracic paraspinals on both sides were needled onto the lamina",
             "pain_before": "Pain before (NPRS 0-10)",
             "pain_after": "Pain after (NPRS 0-10)",
             "needles_in": "Needles in",
@@ -241,9 +249,12 @@ class SessionForm(forms.ModelForm):
         clean = self.instance.clean_technique or {}
         for key in ("skin_prep", "hand_hygiene", "sharps"):
             self.fields[key].initial = bool(clean.get(key))
+        # The on-lamina record only exists where the clinic's policy allows it.
+        if not (self.instance.pk and safety.lamina_policy(self.instance.clinic)):
+            del self.fields["lamina_technique"]
 
     def action_fields(self) -> dict:
-        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.fields}
         data["clean_technique"] = {
             key: bool(self.cleaned_data[key]) for key in ("skin_prep", "hand_hygiene", "sharps")
         }
@@ -265,8 +276,9 @@ class PrecheckForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        kinds = {"absolute": "contraindication", "relative": "precaution"}
         self.fields["items"].choices = [
-            (c.id, f"{c.name} ({c.kind})") for c in safety.contraindication_choices()
+            (c.id, f"{c.name} ({kinds[c.kind]})") for c in safety.contraindication_choices()
         ]
 
     def clean_regions(self):
@@ -340,3 +352,71 @@ class AddendumForm(forms.Form):
 class CourseStatusForm(forms.Form):
     status = forms.ChoiceField(choices=CourseOfCare.Status.choices)
     reason = forms.CharField(required=False, max_length=500)
+
+
+class ClearanceForm(forms.Form):
+    """Who cleared a precaution, when and how (e.g. the prescribing physician)."""
+
+    precaution_id = forms.ChoiceField(label="Precaution cleared")
+    cleared_by = forms.CharField(
+        max_length=200,
+        label="Cleared by",
+        help_text="Name and role, e.g. Dr Chen, prescribing physician.",
+    )
+    cleared_on = forms.DateField(label="Cleared on", widget=forms.DateInput(attrs={"type": "date"}))
+    method = forms.ChoiceField(label="How", choices=PrecautionClearance.Method.choices)
+    document_reference = forms.CharField(
+        max_length=200, required=False, label="Document reference (optional)"
+    )
+    valid_until = forms.DateField(
+        required=False,
+        label="Valid until (optional)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    note = forms.CharField(
+        required=False, label="Note", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+    def __init__(self, *args, precautions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["precaution_id"].choices = [(p.id, p.name) for p in precautions]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("valid_until") and data.get("cleared_on"):
+            if data["valid_until"] < data["cleared_on"]:
+                self.add_error("valid_until", "A clearance cannot end before it was given.")
+        return data
+
+
+class DecisionForm(forms.Form):
+    """The practitioner's reasoned decision: the precaution and the sites adapted."""
+
+    precaution_id = forms.ChoiceField(label="Precaution")
+    reasoning = forms.CharField(
+        label="Reasoning",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text="What you weighed, and how you adapted (depth, insertions, pressure).",
+    )
+    sites = forms.MultipleChoiceField(
+        label="Sites adapted", widget=forms.CheckboxSelectMultiple, required=True
+    )
+
+    def __init__(self, *args, precautions=(), rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["precaution_id"].choices = [(p.id, p.name) for p in precautions]
+        self.fields["sites"].choices = [
+            (
+                f"{row.muscle_id}|{row.side}",
+                f"{safety.muscle_label(row.muscle_id)} ({row.get_side_display()})",
+            )
+            for row in rows
+        ]
+
+    def adapted_sites(self) -> list[dict]:
+        sites = []
+        for value in self.cleaned_data["sites"]:
+            muscle_id, _, side = value.partition("|")
+            sites.append({"muscle_id": muscle_id, "side": side})
+        return sites

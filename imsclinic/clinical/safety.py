@@ -11,8 +11,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from imsclinic.knowledge import load_knowledge
+from imsclinic.knowledge.engines.site_rules import Precaution as SitePrecaution
+from imsclinic.knowledge.engines.site_rules import (
+    bilateral_thorax_problem,
+    depth_ceiling,
+    load_limits,
+    site_exclusions,
+)
 
 SEVERITY = {"danger": 0, "warn": 1, "info": 2}
+SIDE_LABELS = {"L": "Left", "R": "Right", "B": "Both"}
 
 
 def kb():
@@ -54,6 +62,7 @@ def muscle_facts(muscle_id: str) -> dict | None:
         "depth_max": muscle.depth_mm[1],
         "depth_confidence": muscle.depth_confidence,
         "thorax": base.is_thorax(muscle),
+        "depth_ceiling": depth_ceiling(muscle),
         "hazards": [
             {"id": h.id, "name": h.name, "caution": h.caution} for h in base.hazards_for(muscle)
         ],
@@ -98,15 +107,6 @@ def is_over_depth(muscle_id: str, depth_mm) -> bool:
 
 def row_sides(side: str) -> set[str]:
     return {"L", "R"} if side == "B" else {side}
-
-
-def bilateral_thorax(rows) -> bool:
-    """Thorax needled on both sides in one session (the knowledge caution says never)."""
-    sides: set[str] = set()
-    for row in rows:
-        if is_thorax_muscle(row.muscle_id):
-            sides |= row_sides(row.side)
-    return sides >= {"L", "R"}
 
 
 @dataclass(frozen=True)
@@ -175,47 +175,99 @@ def precheck_precautions(precheck: dict, *, source: str) -> list[Precaution]:
     return found
 
 
-def patient_precautions(patient, *, session=None) -> list[Precaution]:
-    """Precautions on record: the latest signed assessment's screening, prechecks of signed
-    sessions since then, and `session`'s own precheck. De-duplicated by id (latest wins)."""
+def stored_precautions(precautions: list[Precaution]) -> list[dict]:
+    """The JSON stored on a signed session or assessment (`active_precautions`)."""
+    return [{"id": p.id, "regions": list(p.regions), "source": p.source} for p in precautions]
+
+
+def stored_as_precautions(rows) -> list[Precaution]:
+    """Precautions stored on a signed record, as Precaution rows (for the chart)."""
+    return _from_stored(rows)
+
+
+def _from_stored(rows) -> list[Precaution]:
+    base = kb()
+    found = []
+    for row in rows or []:
+        item = base.contraindications.get(row.get("id", ""))
+        if item is not None:
+            found.append(
+                Precaution(
+                    item.id,
+                    item.name,
+                    item.kind,
+                    item.consequence,
+                    item.clinical_action,
+                    row.get("source", ""),
+                    tuple(row.get("regions") or ()),
+                )
+            )
+    return found
+
+
+def _assessment_precautions(assessment) -> list[Precaution]:
+    if assessment.active_precautions is not None:
+        return _from_stored(assessment.active_precautions)
+    return screening_precautions(assessment.screening_answers, source="assessment")
+
+
+def _legacy_session_precautions(patient, previous, assessment) -> list[Precaution]:
+    """For sessions signed before precautions were stored: re-read the pre-checks since the
+    latest signed assessment, as the chart did then."""
+    from imsclinic.clinical.models import TreatmentSession
+
+    found: dict[str, Precaution] = {}
+    if assessment is not None:
+        for item in _assessment_precautions(assessment):
+            found[item.id] = item
+    earlier = TreatmentSession.objects.filter(patient=patient, signed_at__lte=previous.signed_at)
+    if assessment is not None:
+        earlier = earlier.filter(signed_at__gte=assessment.signed_at)
+    for signed in earlier.signed().order_by("started_at").only("precheck", "session_number"):
+        for item in precheck_precautions(
+            signed.precheck, source=f"session {signed.session_number}"
+        ):
+            found[item.id] = item
+    return list(found.values())
+
+
+def patient_precautions(patient, *, session=None, today_source="today's check") -> list[Precaution]:
+    """Precautions on record: those stored on the latest signed record (a session carries
+    forward what was in force when it was signed; a later signed assessment starts afresh from
+    its screening re-check), plus `session`'s own pre-check. De-duplicated by id (latest wins).
+    """
     from imsclinic.clinical.models import Assessment, TreatmentSession
 
     found: dict[str, Precaution] = {}
-    assessment = Assessment.objects.filter(patient=patient).signed().first()
-    if assessment is not None:
-        for item in screening_precautions(assessment.screening_answers, source="assessment"):
-            found[item.id] = item
-    earlier = TreatmentSession.objects.filter(patient=patient).signed()
-    if assessment is not None:
-        earlier = earlier.filter(signed_at__gte=assessment.signed_at)
+    assessment = Assessment.objects.filter(patient=patient).signed().order_by("-signed_at").first()
+    previous_sessions = TreatmentSession.objects.filter(patient=patient).signed()
     if session is not None and session.pk:
-        earlier = earlier.exclude(pk=session.pk)
-    for previous in earlier.order_by("started_at").only("precheck", "session_number"):
-        for item in precheck_precautions(
-            previous.precheck, source=f"session {previous.session_number}"
-        ):
-            found[item.id] = item
+        previous_sessions = previous_sessions.exclude(pk=session.pk)
+    previous = previous_sessions.order_by("-signed_at", "-id").first()
+    if previous is not None and (assessment is None or previous.signed_at >= assessment.signed_at):
+        if previous.active_precautions is not None:
+            carried = _from_stored(previous.active_precautions)
+        else:
+            carried = _legacy_session_precautions(patient, previous, assessment)
+    elif assessment is not None:
+        carried = _assessment_precautions(assessment)
+    else:
+        carried = []
+    for item in carried:
+        found[item.id] = item
     if session is not None:
-        for item in precheck_precautions(session.precheck, source="today's check"):
+        for item in precheck_precautions(session.precheck, source=today_source):
             found[item.id] = item
     return sorted(found.values(), key=lambda p: (not p.blocks, p.kind != "absolute", p.name))
-
-
-def region_of_row(muscle_id: str, side: str) -> set[str]:
-    muscle = muscle_or_none(muscle_id)
-    if muscle is None:
-        return set()
-    base = kb()
-    return {base.body_region_for(muscle, s).id for s in row_sides(side)}
 
 
 def absolute_problems(precautions: list[Precaution], rows=()) -> list[str]:
     """Refusal reasons for absolute contraindications.
 
     A `block` item (e.g. medical emergency, unable to consent) refuses outright. A located
-    absolute item (lymphoedema, infection at the site: `restrict_region`) refuses when a needled
-    site lies in one of its regions, or when its regions were not recorded and anything was
-    needled, because the practitioner must confirm the area.
+    absolute item (lymphoedema, infection at the site) without its area refuses once anything is
+    needled, because the practitioner must confirm the area; with its area, the sites it
+    excludes are refused by `site_refusals`.
     """
     reasons = []
     for item in precautions:
@@ -226,24 +278,88 @@ def absolute_problems(precautions: list[Precaution], rows=()) -> list[str]:
                 f"Absolute contraindication recorded ({item.source}): {item.name}. "
                 f"{item.clinical_action}"
             )
-            continue
-        needled = [(row.muscle_id, row.side) for row in rows]
-        if not needled:
-            continue
-        if not item.regions:
+        elif rows and not item.regions:
             reasons.append(
                 f"Absolute contraindication recorded ({item.source}): {item.name}, without the "
                 "affected area. Record where it is in the pre-session check."
             )
-            continue
-        hit = [m for m, s in needled if region_of_row(m, s) & set(item.regions)]
-        if hit:
-            names = ", ".join(sorted({muscle_label(m) for m in hit}))
-            reasons.append(
-                f"Absolute contraindication ({item.source}): {item.name} in the area of {names}. "
-                "No needling there."
-            )
     return reasons
+
+
+def engine_precaution(item: Precaution) -> SitePrecaution:
+    return SitePrecaution(item.id, regions=item.regions)
+
+
+def row_exclusions(row, precautions: list[Precaution]) -> list[tuple[Precaution, object]]:
+    """(precaution, SiteExclusion) pairs excluding this row's site (knowledge site rule)."""
+    muscle = muscle_or_none(row.muscle_id)
+    if muscle is None:
+        return []
+    by_id = {p.id: p for p in precautions}
+    exclusions = site_exclusions(
+        kb(), muscle, row.side, [engine_precaution(p) for p in precautions]
+    )
+    return [(by_id[e.precaution], e) for e in exclusions]
+
+
+def thorax_ceiling(muscle_id: str):
+    muscle = muscle_or_none(muscle_id)
+    return depth_ceiling(muscle) if muscle is not None else None
+
+
+def lamina_policy(clinic) -> bool:
+    """The clinic allows thoracic paraspinals on both sides when needled onto the lamina
+    (default: no)."""
+    return bool(clinic.policy(load_limits().data.bilateral_thorax.policy_key, False))
+
+
+def bilateral_thorax_reason(session, rows) -> str | None:
+    """The hard-stop reason when the thorax is needled on both sides, or None."""
+    pairs = [(muscle_or_none(r.muscle_id), r.side) for r in rows]
+    return bilateral_thorax_problem(
+        kb(),
+        [(m, side) for m, side in pairs if m is not None],
+        lamina_policy=lamina_policy(session.clinic),
+        lamina_recorded=session.lamina_technique,
+    )
+
+
+def precaution_status(session, precautions) -> list[dict]:
+    """Each precaution with how it is resolved for this session, for the chart and reports."""
+    from imsclinic.clinical.models import PrecautionClearance
+
+    day = session.local_date
+    clearances = [
+        c
+        for c in PrecautionClearance.objects.filter(
+            patient_id=session.patient_id, precaution_id__in=[p.id for p in precautions]
+        ).select_related("recorded_by")
+        if c.covers(day)
+    ]
+    decisions = list(
+        session.precaution_decisions.select_related("recorded_by") if session.pk else []
+    )
+    status = []
+    for item in precautions:
+        status.append(
+            {
+                "precaution": item,
+                "clearances": [c for c in clearances if c.precaution_id == item.id],
+                "decisions": [
+                    {
+                        "decision": d,
+                        "sites": [
+                            f"{muscle_label(s['muscle_id'])} ({SIDE_LABELS.get(s['side'], s['side'])})"
+                            for s in d.adapted_sites
+                        ],
+                    }
+                    for d in decisions
+                    if d.precaution_id == item.id
+                ],
+                "needs_resolution": item.kind == "relative",
+            }
+        )
+    return status
 
 
 def session_alerts(session, rows) -> list[dict]:
@@ -258,13 +374,13 @@ def session_alerts(session, rows) -> list[dict]:
                 "text": item.clinical_action,
             }
         )
-    if bilateral_thorax(rows):
+    bilateral = bilateral_thorax_reason(session, rows)
+    if bilateral:
         alerts.append(
             {
                 "level": "danger",
                 "title": "Thorax needled on both sides in one session",
-                "text": "Knowledge caution: never needle both sides of the thorax in one "
-                "session (pneumothorax risk). Defer one side to the next session.",
+                "text": bilateral,
             }
         )
     for row in rows:
@@ -280,3 +396,32 @@ def session_alerts(session, rows) -> list[dict]:
                 }
             )
     return sorted(alerts, key=lambda a: SEVERITY[a["level"]])
+
+
+def precaution_records(patient) -> dict:
+    """The patient's precautions on record with every clearance and reasoned decision, for the
+    PDF report and exports (newest first)."""
+    from imsclinic.clinical.models import PrecautionClearance, PrecautionDecision
+
+    names = {c.id: c.name for c in kb().contraindications.values()}
+    clearances = PrecautionClearance.objects.filter(patient=patient).select_related("recorded_by")
+    decisions = PrecautionDecision.objects.filter(patient=patient).select_related(
+        "recorded_by", "session"
+    )
+    return {
+        "active": patient_precautions(patient),
+        "clearances": [
+            {"name": names.get(c.precaution_id, c.precaution_id), "record": c} for c in clearances
+        ],
+        "decisions": [
+            {
+                "name": names.get(d.precaution_id, d.precaution_id),
+                "record": d,
+                "sites": [
+                    f"{muscle_label(s['muscle_id'])} ({SIDE_LABELS.get(s['side'], s['side'])})"
+                    for s in d.adapted_sites
+                ],
+            }
+            for d in decisions.order_by("-recorded_at")
+        ],
+    }

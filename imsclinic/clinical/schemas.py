@@ -5,6 +5,15 @@ import uuid
 from decimal import Decimal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
+
+MAX_ROWS = 60  # the same limit as the charting actions (actions.session.MAX_ROWS)
+
+
+class StrictSchema(Schema):
+    """Input schema: an unknown field is a 422, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class AssessmentOut(Schema):
@@ -50,7 +59,7 @@ class CourseOut(Schema):
     discharged_on: datetime.date | None
 
 
-class NeedlingRowIn(Schema):
+class NeedlingRowIn(StrictSchema):
     muscle_id: str = Field(max_length=80)
     side: str = Field(pattern="^[LRB]$")
     paraspinal_level: str = Field("", max_length=10)
@@ -59,12 +68,14 @@ class NeedlingRowIn(Schema):
     needle_gauge: str = Field("", max_length=20)
     needle_length_mm: Decimal | None = Field(None, gt=0, le=150)
     lot_number: str = Field("", max_length=40)
-    response: str = Field("twitch", pattern="^(twitch|grasp|none)$")
-    tolerance: str = Field("good", pattern="^(good|fair|poor)$")
+    response: str = Field("", pattern="^(twitch|grasp|none|)$")
+    tolerance: str = Field("", pattern="^(good|fair|poor|)$")
     depth_acknowledged: bool = False
 
 
 class NeedlingRowOut(NeedlingRowIn):
+    model_config = ConfigDict(extra="ignore")
+
     order: int
     muscle_name: str = ""
     segments: str = ""
@@ -91,8 +102,9 @@ class SessionOut(Schema):
     duration_minutes: int | None
     pain_before: int | None
     pain_after: int | None
-    needles_in: int
-    needles_out: int
+    needles_in: int | None
+    needles_out: int | None
+    lamina_technique: bool
     precheck: dict
     clean_technique: dict
     aftercare_given: str
@@ -126,26 +138,30 @@ class SessionOut(Schema):
         return list(obj.adverse_events.all())
 
 
-class CleanTechnique(Schema):
+class CleanTechnique(StrictSchema):
     skin_prep: bool = False
     hand_hygiene: bool = False
     sharps: bool = False
 
 
-class SessionCreate(Schema):
-    """Open today's session (or the patient's draft) and chart it in one request."""
+class SessionCreate(StrictSchema):
+    """Open today's session and chart it in one request. Counts are never defaulted: leave them
+    out and signing asks for them. `client_key` (or the Idempotency-Key header) makes a retry
+    return the same session instead of charting it again."""
 
+    client_key: str = Field("", max_length=80)
     pain_before: int | None = Field(None, ge=0, le=10)
     pain_after: int | None = Field(None, ge=0, le=10)
-    needles_in: int = Field(0, ge=0, le=500)
-    needles_out: int = Field(0, ge=0, le=500)
+    needles_in: int | None = Field(None, ge=0, le=500)
+    needles_out: int | None = Field(None, ge=0, le=500)
+    lamina_technique: bool = False
     duration_minutes: int | None = Field(None, ge=0, le=600)
     precheck_done: bool = False
     precheck_items: list[str] = []
     precheck_regions: list[str] = []
     clean_technique: CleanTechnique = CleanTechnique()
     aftercare_given: str = Field("", max_length=5000)
-    rows: list[NeedlingRowIn] = []
+    rows: list[NeedlingRowIn] = Field([], max_length=MAX_ROWS)
 
 
 class Refusal(Schema):

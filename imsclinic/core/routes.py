@@ -58,6 +58,8 @@ PROTECTED_ROUTES: set[str] = {
     "clinical/sessions/<uuid:session_uuid>/rows/<int:row_id>/delete/",
     "clinical/sessions/<uuid:session_uuid>/repeat/",
     "clinical/sessions/<uuid:session_uuid>/adverse-events/",
+    "clinical/sessions/<uuid:session_uuid>/clearance/",
+    "clinical/sessions/<uuid:session_uuid>/decision/",
     "clinical/sessions/<uuid:session_uuid>/sign/",
     "clinical/sessions/<uuid:session_uuid>/addendum/",
     "clinical/muscles/",

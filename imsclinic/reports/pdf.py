@@ -10,6 +10,7 @@ from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.template.loader import render_to_string
 
+from imsclinic.clinical.safety import precaution_records
 from imsclinic.knowledge import load_knowledge
 from imsclinic.outcomes.course import course_charts, load_course_data
 
@@ -43,6 +44,7 @@ def report_context(*, patient, course, kind: str) -> dict:
         "working_diagnosis": getattr(assessment, "working_diagnosis", "") if assessment else "",
         "icd10": course.icd10_codes or (getattr(assessment, "icd10_codes", None) or []),
         "muscles": muscles,
+        "precautions": precaution_records(patient),
         "generated_on": patient.clinic.today(),
         **course_charts(data),
     }

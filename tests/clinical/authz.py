@@ -79,6 +79,8 @@ AUTHZ = [
     Route(S + "rows/<int:row_id>/delete/", _row, clinical=True, status=405),
     Route(S + "repeat/", _session, clinical=True, status=405),
     Route(S + "adverse-events/", _session, clinical=True, status=405),
+    Route(S + "clearance/", _session, clinical=True, status=405),
+    Route(S + "decision/", _session, clinical=True, status=405),
     Route(S + "sign/", _session, clinical=True, status=405),
     Route(S + "addendum/", _session, clinical=True, status=405),
     # ---- API ----

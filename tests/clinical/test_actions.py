@@ -15,6 +15,7 @@ from tests.factories import (
     ConsentTextVersionFactory,
     CourseOfCareFactory,
     NeedlingRowFactory,
+    PatientFactory,
     TreatmentSessionFactory,
 )
 
@@ -146,12 +147,17 @@ def test_refuses_unacknowledged_over_depth(draft, alice):
     actions.sign_session(session=draft, by=alice)
 
 
-def test_every_reason_is_listed_at_once(draft, alice):
-    TreatmentSession.objects.filter(pk=draft.pk).update(
-        needles_in=3, needles_out=2, precheck={}, clean_technique={}
+def test_every_reason_is_listed_at_once(alice, clinic_a):
+    unconsented = PatientFactory(clinic=clinic_a)
+    draft = TreatmentSessionFactory(
+        patient=unconsented,
+        practitioner=alice,
+        needles_in=3,
+        needles_out=2,
+        precheck={},
+        clean_technique={},
     )
-    draft.refresh_from_db()
-    draft.patient.consents.all().delete()
+    NeedlingRowFactory(session=draft)
     reasons = refusals(draft, alice)
     assert len(reasons) == 4
     assert any("pre-session check" in r for r in reasons)

@@ -4,6 +4,7 @@ from tests.factories.accounts import (  # noqa: F401
     ClinicFactory,
     MembershipFactory,
     NeedlingAuthorisationFactory,
+    ProfessionalRegistrationFactory,
     UserFactory,
 )
 from tests.factories.clinical import (  # noqa: F401

@@ -2,7 +2,14 @@ import datetime
 
 import factory
 
-from imsclinic.accounts.models import Clinic, Membership, NeedlingAuthorisation, Role, User
+from imsclinic.accounts.models import (
+    Clinic,
+    Membership,
+    NeedlingAuthorisation,
+    ProfessionalRegistration,
+    Role,
+    User,
+)
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -53,4 +60,15 @@ class NeedlingAuthorisationFactory(factory.django.DjangoModelFactory):
     authority = "Physiotherapy Alberta College + Association"
     number = factory.Sequence(lambda n: f"DN-{n:05d}")
     issued_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=365))
+    expires_on = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=365))
+
+
+class ProfessionalRegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProfessionalRegistration
+
+    user = factory.SubFactory(UserFactory)
+    regulator = "Physiotherapy Alberta College + Association"
+    jurisdiction = "CA-AB"
+    number = factory.Sequence(lambda n: f"PT-{n:05d}")
     expires_on = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=365))

@@ -17,10 +17,16 @@ from imsclinic.clinical.actions.consent import (  # noqa: F401
     withdraw_consent,
 )
 from imsclinic.clinical.actions.errors import ClinicalError  # noqa: F401
+from imsclinic.clinical.actions.precautions import (  # noqa: F401
+    record_clearance,
+    record_decision,
+    review_course_plan,
+)
 from imsclinic.clinical.actions.session import (  # noqa: F401
     add_addendum,
     add_adverse_event,
     add_needling_row,
+    chart_session,
     draft_for,
     previous_signed_session,
     remove_needling_row,
@@ -32,6 +38,7 @@ from imsclinic.clinical.actions.session import (  # noqa: F401
 )
 from imsclinic.clinical.actions.signing import (  # noqa: F401
     SigningRefused,
+    actor_problems,
     assessment_refusals,
     session_refusals,
 )

@@ -4,8 +4,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from imsclinic.audit.services import record
-from imsclinic.clinical import engine
+from imsclinic.clinical import engine, safety
 from imsclinic.clinical.actions.errors import ClinicalError
+from imsclinic.clinical.actions.precautions import (
+    cleared_today,
+    excluded_targets,
+    review_course_plan,
+)
 from imsclinic.clinical.actions.signing import SigningRefused, assessment_refusals
 from imsclinic.clinical.models import Assessment, AssessmentFinding, CourseOfCare
 from imsclinic.core.db import write_transaction
@@ -127,8 +132,18 @@ def sign_assessment(*, assessment, by) -> Assessment:
     reasons = assessment_refusals(locked, by=by)
     if reasons:
         raise SigningRefused(reasons)
-    Assessment.objects.filter(pk=locked.pk).update(signed_at=timezone.now(), signed_by=by)
+    precautions = safety.screening_precautions(
+        locked.screening_answers, source=f"assessment of {locked.assessed_on:%Y-%m-%d}"
+    )
+    Assessment.objects.filter(pk=locked.pk).update(
+        signed_at=timezone.now(),
+        signed_by=by,
+        active_precautions=safety.stored_precautions(precautions),
+    )
     locked.refresh_from_db()
+    course = CourseOfCare.objects.filter(patient=locked.patient).active().first()
+    if course is not None:
+        review_course_plan(course, precautions)
     record(by=by, action="assessment.sign", target=locked, patient=locked.patient, summary="Signed")
     return locked
 
@@ -142,6 +157,19 @@ def create_course(*, patient, by, fields: dict, assessment=None) -> CourseOfCare
             "This patient already has an active course of care. Discharge it or put it on hold "
             "first."
         )
+    precautions = safety.patient_precautions(patient)
+    excluded = excluded_targets(
+        fields.get("target_muscles") or [], precautions, cleared_today(patient)
+    )
+    if excluded:
+        raise ClinicalError(
+            "The plan names sites the patient's precautions exclude: "
+            + "; ".join(
+                f"{safety.muscle_label(t['muscle_id'])} ({t['side']}): {t['reason']}"
+                for t in excluded
+            )
+            + ". Leave them out of the plan."
+        )
     try:
         with transaction.atomic():
             course = CourseOfCare.objects.create(
@@ -154,6 +182,7 @@ def create_course(*, patient, by, fields: dict, assessment=None) -> CourseOfCare
             )
     except IntegrityError as error:
         raise ClinicalError("This patient already has an active course of care.") from error
+    review_course_plan(course, precautions, force=True)
     record(
         by=by,
         action="course.create",

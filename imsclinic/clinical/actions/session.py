@@ -5,8 +5,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from imsclinic.audit.services import record
+from imsclinic.clinical import safety
 from imsclinic.clinical.actions.errors import ClinicalError
-from imsclinic.clinical.actions.signing import SigningRefused, session_refusals
+from imsclinic.clinical.actions.precautions import review_course_plan
+from imsclinic.clinical.actions.signing import SigningRefused, actor_problems, session_refusals
 from imsclinic.clinical.models import (
     Addendum,
     AdverseEvent,
@@ -29,7 +31,14 @@ SESSION_FIELDS = (
     "clean_technique",
     "aftercare_given",
     "notes",
+    "lamina_technique",
 )
+# A session holds at most this many needling rows (a clinic needles a few dozen sites at most;
+# more is a client bug such as a retried request appending its rows again).
+MAX_ROWS = 60
+# What "repeat last session" copies: where and how deep. Counts, the needle lot, the response
+# and tolerance are today's observations and are never copied.
+REPEATED_FIELDS = ("muscle_id", "side", "paraspinal_level", "depth_mm")
 ROW_FIELDS = (
     "muscle_id",
     "side",
@@ -56,6 +65,21 @@ def _lock_session(session) -> TreatmentSession:
     )
     locked.assert_editable()
     return locked
+
+
+def _require_practitioner(by, session) -> None:
+    """Defence in depth: only a practitioner who may needle at this clinic charts needling."""
+    problems = actor_problems(by, on=session.local_date, clinic=session.clinic)
+    if problems:
+        raise ClinicalError(" ".join(problems))
+
+
+def _room_for(session, count: int) -> None:
+    existing = session.needling_rows.count()
+    if existing + count > MAX_ROWS:
+        raise ClinicalError(
+            f"A session holds at most {MAX_ROWS} needling rows; this one has {existing}."
+        )
 
 
 def draft_for(patient) -> TreatmentSession | None:
@@ -104,6 +128,44 @@ def start_session(*, patient, by, course=None, appointment=None) -> TreatmentSes
 
 
 @transaction.atomic
+def chart_session(
+    *, patient, by, fields: dict, rows: list[dict], precheck: dict, client_key: str = ""
+) -> tuple[TreatmentSession, bool]:
+    """Open a session and chart it in one action: fields, pre-check and needling rows, all or
+    nothing. Returns (session, created).
+
+    Idempotent per `client_key`: a retry with the same key returns the session it charted, and
+    never resets its counts or appends its rows again. Without a key, a patient with a session
+    already in progress is refused rather than charted over.
+    """
+    client_key = (client_key or "").strip()
+    if len(client_key) > 80:
+        raise ClinicalError("The client key is at most 80 characters.")
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    if client_key:
+        existing = TreatmentSession.objects.filter(patient=patient, client_key=client_key).first()
+        if existing is not None:
+            return existing, False
+    if len(rows) > MAX_ROWS:
+        raise ClinicalError(f"A session holds at most {MAX_ROWS} needling rows.")
+    draft = draft_for(patient)
+    if draft is not None:
+        raise ClinicalError(
+            f"This patient already has a session in progress (session {draft.session_number}). "
+            "Finish or sign it before charting another."
+        )
+    session = start_session(patient=patient, by=by)
+    _require_practitioner(by, session)
+    TreatmentSession.objects.filter(pk=session.pk).update(client_key=client_key)
+    session.client_key = client_key
+    update_session(session=session, by=by, fields={**fields, "precheck": precheck})
+    for values in rows:
+        add_needling_row(session=session, by=by, values=values)
+    session.refresh_from_db()
+    return session, True
+
+
+@transaction.atomic
 def update_session(*, session, by, fields: dict) -> list[str]:
     """Save pain scores, counts, pre-check, clean technique, aftercare on a draft session."""
     locked = _lock_session(session)
@@ -140,7 +202,9 @@ def _validate_row(values: dict) -> dict:
 def add_needling_row(*, session, by, values: dict) -> NeedlingRow:
     """Append one needled muscle to a draft session."""
     locked = _lock_session(session)
+    _require_practitioner(by, locked)
     clean = _validate_row(values)
+    _room_for(locked, 1)
     order = (locked.needling_rows.aggregate(o=Max("order"))["o"] or 0) + 1
     row = NeedlingRow.objects.create(session=locked, order=order, **clean)
     record(
@@ -156,6 +220,7 @@ def add_needling_row(*, session, by, values: dict) -> NeedlingRow:
 @transaction.atomic
 def update_needling_row(*, row, by, values: dict) -> NeedlingRow:
     locked = _lock_session(row.session)
+    _require_practitioner(by, locked)
     clean = _validate_row({**{k: getattr(row, k) for k in ROW_FIELDS}, **values})
     for key, value in clean.items():
         setattr(row, key, value)
@@ -195,22 +260,25 @@ def previous_signed_session(session) -> TreatmentSession | None:
 
 @transaction.atomic
 def repeat_last_session(*, session, by) -> int:
-    """Copy the previous signed session's needling rows into this draft, in one action.
-
-    Depth acknowledgements are not copied: going beyond the guidance is a decision for today.
+    """Copy the previous signed session's sites into this draft, in one action: muscles,
+    sides, levels and depths only. The needle counts, lot, response and tolerance are today's
+    to record, and a depth acknowledgement is a decision for today.
     """
     locked = _lock_session(session)
+    _require_practitioner(by, locked)
     previous = previous_signed_session(locked)
     if previous is None:
         raise ClinicalError("There is no earlier signed session to repeat.")
     start = locked.needling_rows.aggregate(o=Max("order"))["o"] or 0
+    earlier = list(previous.needling_rows.all())
+    _room_for(locked, len(earlier))
     rows = [
         NeedlingRow(
             session=locked,
             order=start + index,
-            **{key: getattr(row, key) for key in ROW_FIELDS if key != "depth_acknowledged"},
+            **{key: getattr(row, key) for key in REPEATED_FIELDS},
         )
-        for index, row in enumerate(previous.needling_rows.all(), start=1)
+        for index, row in enumerate(earlier, start=1)
     ]
     NeedlingRow.objects.bulk_create(rows)
     record(
@@ -261,8 +329,20 @@ def sign_session(*, session, by) -> TreatmentSession:
     reasons = session_refusals(locked, by=by)
     if reasons:
         raise SigningRefused(reasons)
-    TreatmentSession.objects.filter(pk=locked.pk).update(signed_at=timezone.now(), signed_by=by)
+    # The precautions in force are stored with the signature: the next session and the chart
+    # start from them instead of re-reading every signed pre-check.
+    precautions = safety.patient_precautions(
+        locked.patient, session=locked, today_source=f"session {locked.session_number}"
+    )
+    TreatmentSession.objects.filter(pk=locked.pk).update(
+        signed_at=timezone.now(),
+        signed_by=by,
+        active_precautions=safety.stored_precautions(precautions),
+    )
     locked.refresh_from_db()
+    course = CourseOfCare.objects.filter(patient=locked.patient).active().first()
+    if course is not None:
+        review_course_plan(course, precautions)
     record(
         by=by,
         action="session.sign",

@@ -1,11 +1,15 @@
 """The signing rules: why a session or assessment may not be signed yet.
 
 Called by the sign actions (never only by forms), so the UI, the API and commands refuse alike.
-Each reason is a full sentence that tells the practitioner exactly what to fix.
+Each reason is a full sentence that tells the practitioner exactly what to fix. Hard stops
+(bilateral thorax, a depth past a thorax ceiling) cannot be acknowledged away.
 """
 
+import datetime
+
+from imsclinic.accounts.models import Role
 from imsclinic.clinical import safety
-from imsclinic.clinical.models import consent_problems
+from imsclinic.clinical.models import PrecautionClearance, consent_problems
 
 
 class SigningRefused(Exception):
@@ -16,14 +20,129 @@ class SigningRefused(Exception):
         super().__init__("; ".join(self.reasons))
 
 
-def authorisation_problems(user, *, on, clinic) -> list[str]:
-    if user.current_needling_authorisation(on=on, jurisdiction=clinic.jurisdiction) is None:
+def needle_count_problems(session, rows) -> list[str]:
+    if not rows:
+        return []
+    if session.needles_in is None or session.needles_out is None:
         return [
-            f"{user.display_name} has no needling authorisation for {clinic.jurisdiction} that "
-            f"is current on {on:%Y-%m-%d}. Only an authorised practitioner can sign a needling "
-            "record."
+            "The needle count is not recorded. Count every needle in and out, and enter both "
+            "counts before signing."
+        ]
+    if session.needles_in == 0:
+        return [
+            f"{len(rows)} needling rows are charted but no needle is counted in. Count every "
+            "needle in and out before signing."
+        ]
+    if session.needles_in != session.needles_out:
+        return [
+            f"Needle count does not match: {session.needles_in} in, {session.needles_out} out. "
+            "Find and count every needle before signing."
         ]
     return []
+
+
+def current_registration(user, *, on: datetime.date, jurisdiction: str):
+    return (
+        user.registrations.filter(jurisdiction=jurisdiction)
+        .exclude(expires_on__lt=on)
+        .order_by("-expires_on")
+        .first()
+    )
+
+
+def actor_problems(user, *, on, clinic) -> list[str]:
+    """Who may chart and sign needling at `clinic` on `on`: a current practitioner membership
+    there, a current professional registration and a current needling authorisation in the
+    clinic's jurisdiction. All three, checked in the actions themselves."""
+    name = user.display_name
+    reasons = []
+    if not user.has_role(clinic, Role.PRACTITIONER):
+        reasons.append(
+            f"{name} holds no current practitioner membership at {clinic.name}. Only a "
+            "practitioner of this clinic can chart or sign needling."
+        )
+    if current_registration(user, on=on, jurisdiction=clinic.jurisdiction) is None:
+        reasons.append(
+            f"{name} has no professional registration in {clinic.jurisdiction} that is current "
+            f"on {on:%Y-%m-%d}."
+        )
+    if user.current_needling_authorisation(on=on, jurisdiction=clinic.jurisdiction) is None:
+        reasons.append(
+            f"{name} has no needling authorisation for {clinic.jurisdiction} that "
+            f"is current on {on:%Y-%m-%d}. Only an authorised practitioner can sign a needling "
+            "record."
+        )
+    return reasons
+
+
+def authorisation_problems(user, *, on, clinic) -> list[str]:
+    """Kept for callers that check the actor (now: membership, registration, authorisation)."""
+    return actor_problems(user, on=on, clinic=clinic)
+
+
+def resolutions(session, precautions) -> tuple[set[str], dict[str, list]]:
+    """(precaution ids cleared for the session's date, {precaution id: [decisions]})."""
+    ids = [p.id for p in precautions]
+    day = session.local_date
+    cleared = {
+        clearance.precaution_id
+        for clearance in PrecautionClearance.objects.filter(
+            patient_id=session.patient_id, precaution_id__in=ids
+        )
+        if clearance.covers(day)
+    }
+    decisions: dict[str, list] = {}
+    if session.pk:
+        for decision in session.precaution_decisions.filter(precaution_id__in=ids):
+            decisions.setdefault(decision.precaution_id, []).append(decision)
+    return cleared, decisions
+
+
+def precaution_problems(session, rows, precautions) -> list[str]:
+    """Unresolved precautions, and sites the precautions exclude."""
+    reasons = []
+    cleared, decisions = resolutions(session, precautions)
+    for item in precautions:
+        if item.kind == "relative" and item.id not in cleared and item.id not in decisions:
+            reasons.append(
+                f"Precaution not resolved: {item.name} ({item.source}). Record a clearance (who "
+                "cleared it, when and how) or your reasoned decision naming the sites you "
+                "adapted."
+            )
+    for row in rows:
+        for item, exclusion in safety.row_exclusions(row, precautions):
+            site = f"{safety.muscle_label(row.muscle_id)} ({row.get_side_display()})"
+            if not exclusion.liftable:
+                reasons.append(
+                    f"{site} cannot be needled: {exclusion.reason} ({item.source}). "
+                    "No needling there."
+                )
+                continue
+            named = any(d.names_site(row.muscle_id, row.side) for d in decisions.get(item.id, []))
+            if item.id not in cleared and not named:
+                reasons.append(
+                    f"{site} is excluded: {exclusion.reason} ({item.source}). Leave it out, "
+                    f"record a clearance of {item.name.lower()}, or name the site in your "
+                    "reasoned decision."
+                )
+    return reasons
+
+
+def hard_stops(session, rows) -> list[str]:
+    """Knowledge 'never' rules that no acknowledgement lifts."""
+    reasons = []
+    bilateral = safety.bilateral_thorax_reason(session, rows)
+    if bilateral:
+        reasons.append(f"Hard stop: {bilateral}")
+    for row in rows:
+        ceiling = safety.thorax_ceiling(row.muscle_id)
+        if ceiling is not None and row.depth_mm is not None and row.depth_mm > ceiling:
+            reasons.append(
+                f"Hard stop: {safety.muscle_label(row.muscle_id)} ({row.get_side_display()}) at "
+                f"{row.depth_mm} mm is past the {ceiling} mm ceiling for this muscle over the "
+                "thorax (pleura beneath). This cannot be acknowledged."
+            )
+    return reasons
 
 
 def session_refusals(session, *, by) -> list[str]:
@@ -34,21 +153,19 @@ def session_refusals(session, *, by) -> list[str]:
         return ["This session is already signed."]
     if by.pk != session.practitioner_id:
         reasons.append("Only the practitioner who charted this session can sign it.")
-    if session.needles_in != session.needles_out:
-        reasons.append(
-            f"Needle count does not match: {session.needles_in} in, {session.needles_out} out. "
-            "Find and count every needle before signing."
-        )
+    reasons += needle_count_problems(session, rows)
     if not (session.precheck or {}).get("checked"):
         reasons.append("The pre-session check for new contraindications has not been completed.")
     precautions = safety.patient_precautions(session.patient, session=session)
     reasons += safety.absolute_problems(precautions, rows)
+    reasons += precaution_problems(session, rows, precautions)
+    reasons += hard_stops(session, rows)
     if rows:
         thorax = any(safety.is_thorax_muscle(row.muscle_id) for row in rows)
         reasons += consent_problems(session.patient, thorax=thorax)
     else:
         reasons.append("No needling rows are charted.")
-    reasons += authorisation_problems(by, on=session.local_date, clinic=session.clinic)
+    reasons += actor_problems(by, on=session.local_date, clinic=session.clinic)
     for row in rows:
         if safety.muscle_or_none(row.muscle_id) is None:
             reasons.append(f"Row {row.order}: {row.muscle_id!r} is not a known muscle.")
@@ -77,8 +194,8 @@ def session_refusals(session, *, by) -> list[str]:
 def assessment_refusals(assessment, *, by) -> list[str]:
     """Why the assessment cannot be signed. An assessment that proposes needling (accepted
     segments) is held to the needling rules: no absolute contraindication, valid consent and a
-    current authorisation. One without a needling plan (e.g. 'not suitable') can always be
-    signed by its practitioner."""
+    practitioner who may needle here. One without a needling plan (e.g. 'not suitable') can
+    always be signed by its practitioner."""
     if assessment.is_signed:
         return ["This assessment is already signed."]
     reasons = []
@@ -94,5 +211,5 @@ def assessment_refusals(assessment, *, by) -> list[str]:
         for reason in safety.absolute_problems([p for p in precautions if p.blocks])
     ]
     reasons += consent_problems(assessment.patient, thorax=False)
-    reasons += authorisation_problems(by, on=assessment.assessed_on, clinic=assessment.clinic)
+    reasons += actor_problems(by, on=assessment.assessed_on, clinic=assessment.clinic)
     return reasons

@@ -14,6 +14,10 @@ from imsclinic.clinical.models.consent import (  # noqa: F401
     consent_problems,
     latest_consent,
 )
+from imsclinic.clinical.models.precaution import (  # noqa: F401
+    PrecautionClearance,
+    PrecautionDecision,
+)
 from imsclinic.clinical.models.session import (  # noqa: F401
     Addendum,
     AdverseEvent,

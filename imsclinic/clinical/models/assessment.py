@@ -58,6 +58,9 @@ class Assessment(PublicIdModel, TimestampedModel, SignableModel):
     condition_id = models.CharField(max_length=80, blank=True)
     suggested_segments = models.JSONField(default=dict, blank=True)
     accepted_segments = models.JSONField(default=list, blank=True)
+    # The precautions in force when signed (screening re-check), stored so sessions and the
+    # chart start from here instead of re-screening. None on assessments signed before.
+    active_precautions = models.JSONField(null=True, blank=True)
 
     objects = SignableQuerySet.as_manager()
 
@@ -142,6 +145,10 @@ class CourseOfCare(PublicIdModel, TimestampedModel):
     started_on = models.DateField(default=timezone.localdate)
     discharged_on = models.DateField(null=True, blank=True)
     discharge_reason = models.TextField(blank=True)
+    # When the patient's precautions change, the plan is recomputed against them and flagged:
+    # {"flagged": bool, "precautions": [ids], "excluded": [{"muscle_id", "side", "reason"}],
+    #  "plan": suggest_plan(...).to_dict(), "checked_at": iso time}
+    plan_review = models.JSONField(default=dict, blank=True)
 
     objects = CourseOfCareQuerySet.as_manager()
 

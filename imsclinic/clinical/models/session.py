@@ -69,12 +69,27 @@ class TreatmentSession(PublicIdModel, TimestampedModel, SignableModel):
         null=True, blank=True, validators=PAIN_VALIDATORS
     )
     pain_after = models.PositiveSmallIntegerField(null=True, blank=True, validators=PAIN_VALIDATORS)
-    needles_in = models.PositiveIntegerField(default=0)
-    needles_out = models.PositiveIntegerField(default=0)
+    # Never pre-filled: an empty count is "not counted yet", which signing refuses.
+    needles_in = models.PositiveIntegerField(null=True, blank=True)
+    needles_out = models.PositiveIntegerField(null=True, blank=True)
     precheck = models.JSONField(default=dict, blank=True)
     clean_technique = models.JSONField(default=dict, blank=True)
     aftercare_given = models.TextField(blank=True)
     notes = models.TextField(blank=True)
+    lamina_technique = models.BooleanField(
+        default=False,
+        help_text="Thoracic paraspinals on both sides were needled onto the lamina (only where "
+        "the clinic's policy allows both sides of the thorax for that technique).",
+    )
+    client_key = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="The API client's idempotency key: a retried create returns this session.",
+    )
+    # The precautions in force when the session was signed (see safety.patient_precautions):
+    # the next session starts from here instead of re-reading every signed pre-check. None on
+    # sessions signed before this was stored.
+    active_precautions = models.JSONField(null=True, blank=True)
 
     objects = TreatmentSessionQuerySet.as_manager()
 
@@ -85,8 +100,14 @@ class TreatmentSession(PublicIdModel, TimestampedModel, SignableModel):
             _pain_range("pain_before", "clinical_session"),
             _pain_range("pain_after", "clinical_session"),
             models.CheckConstraint(
-                condition=models.Q(needles_in__gte=0, needles_out__gte=0, needles_in__lte=500)
-                & models.Q(needles_out__lte=500),
+                condition=(
+                    models.Q(needles_in__isnull=True)
+                    | models.Q(needles_in__gte=0, needles_in__lte=500)
+                )
+                & (
+                    models.Q(needles_out__isnull=True)
+                    | models.Q(needles_out__gte=0, needles_out__lte=500)
+                ),
                 name="clinical_session_needles_range",
                 violation_error_message="Needle counts are 0 to 500.",
             ),
@@ -95,6 +116,11 @@ class TreatmentSession(PublicIdModel, TimestampedModel, SignableModel):
             ),
             models.UniqueConstraint(
                 fields=["patient", "session_number"], name="clinical_session_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "client_key"],
+                condition=~models.Q(client_key=""),
+                name="clinical_session_client_key_unique",
             ),
             models.UniqueConstraint(
                 fields=["patient"],
@@ -115,7 +141,7 @@ class TreatmentSession(PublicIdModel, TimestampedModel, SignableModel):
 
     @property
     def needle_count_matches(self) -> bool:
-        return self.needles_in == self.needles_out
+        return self.needles_in is not None and self.needles_in == self.needles_out
 
     def precheck_ids(self) -> list[str]:
         items = (self.precheck or {}).get("items", [])
@@ -152,8 +178,9 @@ class NeedlingRow(ChildOfSigned):
     needle_gauge = models.CharField(max_length=20, blank=True, help_text="e.g. 0.25 mm or 32G")
     needle_length_mm = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     lot_number = models.CharField(max_length=40, blank=True)
-    response = models.CharField(max_length=10, choices=Response.choices, default=Response.TWITCH)
-    tolerance = models.CharField(max_length=10, choices=Tolerance.choices, default=Tolerance.GOOD)
+    # Blank until observed today: "repeat last session" never copies them as if seen again.
+    response = models.CharField(max_length=10, choices=Response.choices, blank=True)
+    tolerance = models.CharField(max_length=10, choices=Tolerance.choices, blank=True)
     depth_acknowledged = models.BooleanField(
         default=False, help_text="Depth beyond the muscle's guidance was deliberate."
     )

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from imsclinic.accounts.models import Role
 from imsclinic.clinical import actions, bodychart, engine, safety
 from imsclinic.clinical.actions import ClinicalError, RecordLocked, SigningRefused
+from imsclinic.clinical.actions.precautions import cleared_today
 from imsclinic.clinical.forms import (
     AddendumForm,
     ConsentForm,
@@ -243,7 +244,16 @@ def _course_initial(patient) -> dict:
     if assessment is None:
         return {}
     segments = assessment.accepted_segments or []
-    plan = engine.plan_for(segments, []) or {}
+    # The plan honours the patient's precautions (and clearances), as signing will.
+    precautions = safety.patient_precautions(patient)
+    plan = (
+        engine.plan_for(
+            segments,
+            [safety.engine_precaution(p) for p in precautions],
+            cleared=cleared_today(patient),
+        )
+        or {}
+    )
     muscles = [
         f"{item['name']}, {item['side']}" for item in plan.get("items", []) if item.get("side")
     ]
@@ -277,6 +287,15 @@ def course_tab(request, patient):
         course.muscle_rows = [
             {"name": safety.muscle_label(m["muscle_id"]), "side": m["side"]}
             for m in course.target_muscles
+        ]
+        review = course.plan_review or {}
+        course.excluded_rows = [
+            {"name": safety.muscle_label(m["muscle_id"]), "side": m["side"], "reason": m["reason"]}
+            for m in review.get("excluded", [])
+        ]
+        course.recomputed_rows = [
+            {"name": item["name"], "side": item["side"] or ""}
+            for item in (review.get("plan") or {}).get("items", [])
         ]
     context = chart_context(
         request,

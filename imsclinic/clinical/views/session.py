@@ -13,6 +13,8 @@ from imsclinic.clinical.actions import ClinicalError, RecordLocked, SigningRefus
 from imsclinic.clinical.forms import (
     AddendumForm,
     AdverseEventForm,
+    ClearanceForm,
+    DecisionForm,
     NeedlingRowForm,
     PrecheckForm,
     SessionForm,
@@ -115,20 +117,27 @@ def session_start(request, patient):
 
 
 def _row_initial(session) -> dict:
-    """Prefill the next row with the needle used last (same box of needles, same lot)."""
+    """Prefill the next row with the needle used for the previous row of this session (same box
+    of needles, same lot). Nothing comes from an earlier session, and the response and
+    tolerance are left for today's observation."""
     last = session.needling_rows.order_by("-order").first()
-    if last is None:
-        previous = actions.previous_signed_session(session)
-        last = previous.needling_rows.order_by("-order").first() if previous else None
-    initial = {"side": "R", "insertions": 3, "response": "twitch", "tolerance": "good"}
+    initial = {"side": "R", "insertions": 3}
     if last is not None:
         initial.update({key: getattr(last, key) for key in ROW_DEFAULTS})
         initial["side"] = last.side
     return initial
 
 
+def _session_precautions(session):
+    if session.is_signed and session.active_precautions is not None:
+        return safety.stored_as_precautions(session.active_precautions)
+    return safety.patient_precautions(session.patient, session=session)
+
+
 def session_context(request, session, **extra) -> dict:
     rows = list(session.needling_rows.all())
+    precautions = _session_precautions(session)
+    to_resolve = [p for p in precautions if p.kind == "relative"]
     for row in rows:
         row.facts = safety.muscle_facts(row.muscle_id)
         row.over_depth = safety.is_over_depth(row.muscle_id, row.depth_mm)
@@ -145,7 +154,13 @@ def session_context(request, session, **extra) -> dict:
         consent=latest_consent(session.patient),
         refusals=[] if session.is_signed else actions.session_refusals(session, by=request.user),
         muscle_choices=safety.muscle_choices(),
+        precaution_status=safety.precaution_status(session, precautions),
     )
+    context.setdefault(
+        "clearance_form",
+        ClearanceForm(precautions=to_resolve, initial={"cleared_on": session.clinic.today()}),
+    )
+    context.setdefault("decision_form", DecisionForm(precautions=to_resolve, rows=rows))
     context.setdefault("form", SessionForm(instance=session))
     precheck = session.precheck or {}
     regions = sorted({r for item in precheck.get("items", []) for r in item.get("regions", [])})
@@ -288,3 +303,55 @@ def session_addendum(request, session):
         return refuse_to(request, error, _url(session))
     messages.success(request, "Addendum added.")
     return redirect(_url(session, "#addenda"))
+
+
+@record_view(TreatmentSession, "chart.session.clearance", url_kwarg="session_uuid")
+@require_POST
+def session_clearance(request, session):
+    """Record a clearance of one of the patient's precautions from the session page."""
+    precautions = [p for p in _session_precautions(session) if p.kind == "relative"]
+    form = ClearanceForm(request.POST, precautions=precautions)
+    if not form.is_valid():
+        messages.error(request, "The clearance was not recorded: please correct it.")
+        return render(
+            request,
+            "clinical/session.html",
+            session_context(request, session, clearance_form=form),
+        )
+    try:
+        actions.record_clearance(
+            patient=session.patient, by=request.user, session=session, **form.cleaned_data
+        )
+    except ClinicalError as error:
+        return refuse_to(request, error, _url(session, "#precautions"))
+    messages.success(request, "Clearance recorded.")
+    return redirect(_url(session, "#precautions"))
+
+
+@record_view(TreatmentSession, "chart.session.decision", url_kwarg="session_uuid")
+@require_POST
+def session_decision(request, session):
+    """Record the practitioner's reasoned decision on a precaution, naming the sites adapted."""
+    precautions = [p for p in _session_precautions(session) if p.kind == "relative"]
+    form = DecisionForm(
+        request.POST, precautions=precautions, rows=list(session.needling_rows.all())
+    )
+    if not form.is_valid():
+        messages.error(request, "The decision was not recorded: please correct it.")
+        return render(
+            request,
+            "clinical/session.html",
+            session_context(request, session, decision_form=form),
+        )
+    try:
+        actions.record_decision(
+            session=session,
+            by=request.user,
+            precaution_id=form.cleaned_data["precaution_id"],
+            reasoning=form.cleaned_data["reasoning"],
+            adapted_sites=form.adapted_sites(),
+        )
+    except (ClinicalError, RecordLocked) as error:
+        return refuse_to(request, error, _url(session, "#precautions"))
+    messages.success(request, "Decision recorded.")
+    return redirect(_url(session, "#precautions"))

@@ -7,12 +7,14 @@ plan lists the paraspinal row first, then the most specific peripheral muscles.
 Then the patient's precautions are applied (see contraindications.yaml for the sources):
 
 * `block` items (needle phobia, unwilling, unable to consent, emergency) -> no plan at all.
-* lymphoedema / local infection / recent surgery located on a region, limb or side -> the
-  matching sites are excluded (restrict_region). Without a location the plan keeps the sites
-  and warns, because the clinician must confirm the area before needling.
-* anticoagulants / bleeding disorder -> sites next to large vessels are excluded and every
-  site carries a "superficial, few insertions, firm pressure" note.
-* lung disease -> no thorax sites.  pregnancy -> no abdominal or sacral sites.
+* which sites a precaution excludes comes from one rule, `site_rules.site_exclusions`
+  (needling_limits.yaml), which the signing rules call too, so plan and signing agree:
+  lymphoedema -> its whole limb and trunk quadrant; local infection / recent surgery -> the
+  region and the regions next to it (without a location the plan keeps the sites and warns,
+  because the clinician must confirm the area); anticoagulants / bleeding disorder -> sites next
+  to large vessels (and every site carries a "superficial, few insertions, firm pressure" note);
+  lung disease -> no thorax sites; pregnancy -> no abdominal, sacral or low-back sites.
+  A liftable exclusion (bleeding risk) is kept when the precaution is in `cleared`.
 * never thorax needling on both sides in one session: thorax sites on the later-listed side
   are deferred to another session.
 * every other precaution adds its clinical action as a warning.
@@ -24,33 +26,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..knowledge_base import SIDE_SUFFIX, KnowledgeBase
+from ..knowledge_base import KnowledgeBase
 from ..loader import load_knowledge
 from ..models import Muscle
+from .site_rules import Precaution, load_limits, site_exclusions
 
 BLEEDING_RISK = ("anticoagulants", "bleeding_disorder")
-LOCATED_RESTRICTIONS = ("lymphoedema", "local_infection", "recent_surgery")
-PREGNANCY_EXCLUDED_AREAS = ("abdomen", "sacrum")
 BLEEDING_NOTE = "Bleeding risk: superficial needling, few insertions, firm pressure afterwards."
-
-
-@dataclass(frozen=True)
-class Precaution:
-    """A patient precaution (a contraindication id) with an optional location.
-
-    regions: sided body-chart ids (arm_front_l) or side-neutral areas (arm_front, combined
-    with `side`); limb: "upper" or "lower" (combined with `side`, or both sides if None).
-    """
-
-    id: str
-    side: str | None = None
-    regions: tuple[str, ...] = ()
-    limb: str | None = None
-
-    @property
-    def located(self) -> bool:
-        """True when the precaution says where it applies."""
-        return bool(self.regions or self.limb or self.side)
 
 
 @dataclass(frozen=True)
@@ -166,34 +148,6 @@ def _coerce_precaution(raw: str | Precaution | Mapping[str, Any]) -> Precaution:
     )
 
 
-def _restricted_regions(kb: KnowledgeBase, precaution: Precaution) -> set[str]:
-    """Sided region ids covered by a located precaution."""
-    sides = [precaution.side] if precaution.side else list(SIDE_SUFFIX)
-    covered: set[str] = set()
-    for region in precaution.regions:
-        if region in kb.body_regions:
-            covered.add(region)
-        elif region in kb.body_areas:
-            covered |= {f"{region}_{SIDE_SUFFIX[s]}" for s in sides}
-        else:
-            raise ValueError(f"precaution {precaution.id!r}: unknown body region {region!r}")
-    if precaution.limb:
-        covered |= {
-            f"{area.id}_{SIDE_SUFFIX[s]}"
-            for area in kb.body_areas.values()
-            if area.limb == precaution.limb
-            for s in sides
-        }
-    if not precaution.regions and not precaution.limb and precaution.side:
-        # Only a side was given: restrict that side's limbs, the usual case for lymphoedema.
-        covered |= {
-            f"{area.id}_{SIDE_SUFFIX[precaution.side]}"
-            for area in kb.body_areas.values()
-            if area.limb is not None
-        }
-    return covered
-
-
 def _candidate_sites(
     kb: KnowledgeBase, targets: list[tuple[str, str | None]]
 ) -> list[tuple[Muscle, str | None, list[str]]]:
@@ -216,12 +170,15 @@ def suggest_plan(
     *,
     kb: KnowledgeBase | None = None,
     max_per_segment: int = 6,
+    cleared: Iterable[str] = (),
 ) -> Plan:
     """Suggest needling sites for target segments, applying the patient's precautions.
 
     targets: (segment, side) pairs, {"segment": "C5", "side": "R"} dicts or bare segment ids
     (side unknown), highest priority first. precautions: contraindication ids or Precaution
-    objects/dicts with a location. Returns a Plan; raises ValueError on unknown ids.
+    objects/dicts with a location. cleared: precaution ids resolved by a clearance, whose
+    liftable exclusions (bleeding risk) no longer apply. Returns a Plan; raises ValueError on
+    unknown ids.
     """
     kb = kb or load_knowledge()
     target_list = [_coerce_target(t) for t in targets]
@@ -243,21 +200,19 @@ def suggest_plan(
         warnings = [PlanWarning(c.id, c.consequence, c.clinical_action) for c in blocking]
         return Plan(blocked=True, items=(), warnings=tuple(warnings))
 
-    restricted: dict[str, str] = {}  # sided region id -> precaution id
+    limits = load_limits()
+    cleared_ids = set(cleared)
     for precaution in precaution_list:
         item = kb.contraindications[precaution.id]
-        if precaution.id in LOCATED_RESTRICTIONS:
-            if precaution.located:
-                for region in _restricted_regions(kb, precaution):
-                    restricted.setdefault(region, precaution.id)
-            else:
-                warnings.append(
-                    PlanWarning(
-                        precaution.id,
-                        "restrict_region",
-                        f"{item.name}: location not recorded; confirm the area before needling.",
-                    )
+        located_rule = precaution.id in limits.located_rules
+        if located_rule and not precaution.located:
+            warnings.append(
+                PlanWarning(
+                    precaution.id,
+                    "restrict_region",
+                    f"{item.name}: location not recorded; confirm the area before needling.",
                 )
+            )
         if item.consequence != "restrict_region" or precaution.id == "lung_disease":
             warnings.append(PlanWarning(item.id, item.consequence, item.clinical_action))
 
@@ -267,21 +222,18 @@ def suggest_plan(
     kept_per_target: dict[tuple[str, str | None], int] = {}
     for muscle, side, segments in _candidate_sites(kb, target_list):
         region = kb.body_region_for(muscle, side).id if side else None
-        regions_to_check = (
-            [region] if region else [kb.body_region_for(muscle, s).id for s in SIDE_SUFFIX]
-        )
         hazards = kb.hazards_for(muscle)
         thorax = bool(muscle.thorax)
         reason: tuple[str, str] | None = None
-        hit = next((restricted[r] for r in regions_to_check if r in restricted), None)
-        if hit:
-            reason = (hit, f"{kb.contraindications[hit].name}: no needling in this area.")
-        elif thorax and "lung_disease" in active:
-            reason = ("lung_disease", "Lung disease: no needling over the thorax.")
-        elif active & set(BLEEDING_RISK) and any(h.vascular for h in hazards):
-            reason = ("bleeding_risk", "Bleeding risk: site lies next to a large vessel.")
-        elif "pregnancy" in active and muscle.chart_area in PREGNANCY_EXCLUDED_AREAS:
-            reason = ("pregnancy", "Pregnancy: abdominal and sacral sites are avoided.")
+        exclusions = [
+            e
+            for e in site_exclusions(kb, muscle, side, precaution_list, limits=limits)
+            if not (e.liftable and e.precaution in cleared_ids)
+        ]
+        if exclusions:
+            first = exclusions[0]
+            code = "bleeding_risk" if first.precaution in BLEEDING_RISK else first.precaution
+            reason = (code, first.reason[0].upper() + first.reason[1:] + ".")
         # Unsafe sites are dropped before the per-segment limit, so a safe alternative from
         # the same myotome takes their place.
         elif (

@@ -65,7 +65,13 @@ class Command(BaseCommand):
 def _bench_user(clinic):
     import datetime
 
-    from imsclinic.accounts.models import Membership, NeedlingAuthorisation, Role, User
+    from imsclinic.accounts.models import (
+        Membership,
+        NeedlingAuthorisation,
+        ProfessionalRegistration,
+        Role,
+        User,
+    )
 
     user, created = User.objects.get_or_create(
         username=BENCH_USERNAME,
@@ -77,6 +83,16 @@ def _bench_user(clinic):
     Membership.objects.get_or_create(user=user, clinic=clinic, role=Role.PRACTITIONER)
     Membership.objects.get_or_create(user=user, clinic=clinic, role=Role.CLINIC_ADMIN)
     today = datetime.date.today()
+    # Signing needs a current registration as well as the authorisation (issue 12).
+    ProfessionalRegistration.objects.get_or_create(
+        regulator="Benchmark",
+        number="BENCH-PT",
+        defaults={
+            "user": user,
+            "jurisdiction": f"CA-{clinic.region or 'AB'}",
+            "expires_on": today + datetime.timedelta(days=365),
+        },
+    )
     NeedlingAuthorisation.objects.get_or_create(
         user=user,
         jurisdiction=f"CA-{clinic.region or 'AB'}",

@@ -267,7 +267,7 @@ def build(ctx) -> None:
                         needle_gauge="0.30",
                         needle_length_mm=Decimal(50 if high > 35 else 30),
                         lot_number=lot,
-                        response=rng.choice(["twitch", "twitch", "grasp", "none"]),
+                        response=rng.choice(["twitch", "grasp_1", "grasp_2", "none"]),
                         tolerance=rng.choice(["good", "good", "fair"]),
                     )
                 )

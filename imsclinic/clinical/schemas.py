@@ -59,12 +59,13 @@ class NeedlingRowIn(Schema):
     needle_gauge: str = Field("", max_length=20)
     needle_length_mm: Decimal | None = Field(None, gt=0, le=150)
     lot_number: str = Field("", max_length=40)
-    response: str = Field("twitch", pattern="^(twitch|grasp|none)$")
+    response: str = Field(pattern="^(none|twitch|grasp_1|grasp_2|grasp_3)$")
     tolerance: str = Field("good", pattern="^(good|fair|poor)$")
     depth_acknowledged: bool = False
 
 
 class NeedlingRowOut(NeedlingRowIn):
+    response: str  # rows charted before grading may hold the ungraded "grasp"
     order: int
     muscle_name: str = ""
     segments: str = ""

@@ -120,7 +120,7 @@ def _row_initial(session) -> dict:
     if last is None:
         previous = actions.previous_signed_session(session)
         last = previous.needling_rows.order_by("-order").first() if previous else None
-    initial = {"side": "R", "insertions": 3, "response": "twitch", "tolerance": "good"}
+    initial = {"side": "R", "insertions": 3, "tolerance": "good"}
     if last is not None:
         initial.update({key: getattr(last, key) for key in ROW_DEFAULTS})
         initial["side"] = last.side
@@ -145,6 +145,7 @@ def session_context(request, session, **extra) -> dict:
         consent=latest_consent(session.patient),
         refusals=[] if session.is_signed else actions.session_refusals(session, by=request.user),
         muscle_choices=safety.muscle_choices(),
+        retest_candidates=[] if session.is_signed else actions.retest_candidates(session),
     )
     context.setdefault("form", SessionForm(instance=session))
     precheck = session.precheck or {}

@@ -376,6 +376,15 @@ class NeedlingRowForm(forms.ModelForm):
 
     field_order = ["muscle", *Meta.fields]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The ungraded "grasp" exists only on rows charted before grading; new rows are graded.
+        self.fields["response"].choices = [
+            choice
+            for choice in self.fields["response"].choices
+            if choice[0] != NeedlingRow.Response.GRASP
+        ]
+
     def action_values(self) -> dict:
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}
         values["muscle_id"] = self.cleaned_data["muscle"]

@@ -44,7 +44,8 @@ AE_RATES = [
 ]
 PAIN_TYPES = ["aching", "burning", "sharp", "tingling", "stiff"]
 AFTERCARE = [
-    "Heat for 15 minutes tonight, gentle walking; soreness for 24-48 hours is expected.",
+    "Heat for 15 minutes tonight, gentle walking; soreness for 24-36 hours is expected; no "
+    "strenuous activity for 24-48 hours.",
     "Keep moving, avoid heavy lifting today; drink water. Urgent care for chest pain or "
     "breathlessness.",
     "Stretches as shown, heat as needed; call us if soreness lasts beyond 48 hours.",

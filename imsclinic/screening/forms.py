@@ -53,8 +53,10 @@ class ScreeningForm(forms.Form):
         label="Anything else you have tried", max_length=300, required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, date_of_birth: datetime.date | None = None, **kwargs):
+        """`date_of_birth`: already known (a portal patient), so it is not asked again."""
         super().__init__(*args, **kwargs)
+        self.known_date_of_birth = date_of_birth
         self.fields["pain_regions"].choices = body_area_choices()
         self.groups = []
         for key, heading, questions in question_groups():
@@ -62,6 +64,8 @@ class ScreeningForm(forms.Form):
             if key == "pain":
                 names += ["pain_regions"]
             for q in questions:
+                if q["field"] == AGE_FIELD and date_of_birth is not None:
+                    continue
                 self.fields[q["field"]] = self._field_for(q)
                 names.append(q["field"])
             if key == "pain":
@@ -134,7 +138,9 @@ class ScreeningForm(forms.Form):
                     answers[name] = value == "yes"
                 else:
                     answers[name] = value
-        born = data.get(AGE_FIELD)
+        born = data.get(AGE_FIELD) or self.known_date_of_birth
+        if self.known_date_of_birth is not None:
+            answers[AGE_FIELD] = age_on(self.known_date_of_birth, timezone.localdate())
         return {
             "answers": answers,
             "date_of_birth": born.isoformat() if born else None,

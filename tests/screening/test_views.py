@@ -171,3 +171,15 @@ def test_today_panel_counts_new_requests(client, bob, clinic_a):
     client.force_login(bob)
     body = client.get(reverse("today")).content.decode()
     assert "<strong>3</strong> new requests" in body
+
+
+def test_portal_intake_takes_the_age_from_the_patients_record(client, pat, patient_a):
+    from django.utils import timezone
+
+    client.force_login(pat)
+    page = client.get(reverse("portal:intake")).content.decode()
+    assert "What is your date of birth?" not in page
+    client.post(reverse("portal:intake"), answers_post())
+    request = EvaluationRequest.objects.get(patient=patient_a)
+    assert request.answers["age_years"] == patient_a.age_on(timezone.localdate())
+    assert request.date_of_birth == patient_a.date_of_birth

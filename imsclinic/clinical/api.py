@@ -70,7 +70,7 @@ def list_assessments(request, patient_uuid: uuid.UUID):
     return list(
         Assessment.objects.filter(patient=patient)
         .select_related("patient", "practitioner")
-        .prefetch_related("findings")
+        .prefetch_related("findings", "level_findings")
     )
 
 
@@ -78,7 +78,7 @@ def list_assessments(request, patient_uuid: uuid.UUID):
 def get_assessment(request, assessment_uuid: uuid.UUID):
     _guard(request)
     queryset = Assessment.objects.select_related("patient", "practitioner")
-    return _one(request, queryset.prefetch_related("findings"), assessment_uuid)
+    return _one(request, queryset.prefetch_related("findings", "level_findings"), assessment_uuid)
 
 
 @router.get("/patients/{uuid:patient_uuid}/courses", response=list[CourseOut])

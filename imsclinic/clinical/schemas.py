@@ -22,6 +22,10 @@ class AssessmentOut(Schema):
     gunn_signs: list[dict]
     range_of_motion: list[dict]
     findings: list[dict]
+    level_findings: list[dict]
+    enlarged_nerves: list[dict]
+    temperature_difference_c: Decimal | None
+    temperature_site: str
     suggested_segments: dict
     accepted_segments: list[str]
     signed_at: datetime.datetime | None
@@ -30,6 +34,15 @@ class AssessmentOut(Schema):
     def resolve_findings(obj):
         return [
             {"muscle_id": f.muscle_id, "side": f.side, "grade": f.grade} for f in obj.findings.all()
+        ]
+
+    @staticmethod
+    def resolve_level_findings(obj):
+        """Spinal palpation by level: structure paraspinal|spinous, level C1..S2, side L|R|M
+        (M = midline, spinous only), state tender|taut."""
+        return [
+            {"structure": f.structure, "level": f.level, "side": f.side, "state": f.state}
+            for f in obj.level_findings.all()
         ]
 
 

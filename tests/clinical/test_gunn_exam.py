@@ -295,3 +295,31 @@ def test_session_page_shows_and_records_retests(client, patient_a, alice):
     retest = session.retests.get()
     client.post(reverse("clinical:retest-delete", args=[session.uuid, retest.pk]))
     assert not session.retests.exists()
+
+
+def test_the_api_returns_level_findings_and_the_other_signs(client, assessment, alice):
+    actions.set_level_findings(
+        assessment=assessment,
+        by=alice,
+        findings=[level("paraspinal", "C6", "R", "taut"), level("spinous", "C6", "M")],
+    )
+    actions.update_assessment(
+        assessment=assessment,
+        by=alice,
+        fields={
+            "enlarged_nerves": [{"nerve": "Ulnar nerve at the elbow", "side": "L"}],
+            "temperature_difference_c": Decimal("0.8"),
+            "temperature_site": "Forearm, left colder",
+        },
+    )
+    client.force_login(alice)
+    data = client.get(f"/api/v1/clinical/assessments/{assessment.uuid}").json()
+    assert data["level_findings"] == [
+        {"structure": "paraspinal", "level": "C6", "side": "R", "state": "taut"},
+        {"structure": "spinous", "level": "C6", "side": "M", "state": "tender"},
+    ]
+    assert data["enlarged_nerves"] == [{"nerve": "Ulnar nerve at the elbow", "side": "L"}]
+    assert (data["temperature_difference_c"], data["temperature_site"]) == (
+        "0.8",
+        "Forearm, left colder",
+    )

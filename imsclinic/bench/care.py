@@ -285,7 +285,7 @@ def _needling_rows(session_id: int, rng: random.Random) -> list[dict]:
                 "needle_gauge": "0.30",
                 "needle_length_mm": Decimal(50),
                 "lot_number": f"LOT{rng.randrange(1000, 9999)}",
-                "response": rng.choice(("twitch", "twitch", "grasp", "none")),
+                "response": rng.choice(("twitch", "grasp_1", "grasp_2", "none")),
                 "tolerance": rng.choice(("good", "good", "fair")),
             }
         )

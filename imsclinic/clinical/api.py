@@ -65,7 +65,7 @@ def list_assessments(request, patient):
     return list(
         Assessment.objects.filter(patient=patient)
         .select_related("patient", "practitioner")
-        .prefetch_related("findings")
+        .prefetch_related("findings", "level_findings")
     )
 
 
@@ -77,7 +77,7 @@ def list_assessments(request, patient):
     path_param="assessment_uuid",
     clinical=True,
     select=("patient", "practitioner"),
-    prefetch=("findings",),
+    prefetch=("findings", "level_findings"),
 )
 def get_assessment(request, assessment):
     return assessment

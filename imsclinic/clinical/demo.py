@@ -45,7 +45,8 @@ AE_RATES = [
 ]
 PAIN_TYPES = ["aching", "burning", "sharp", "tingling", "stiff"]
 AFTERCARE = [
-    "Heat for 15 minutes tonight, gentle walking; soreness for 24-48 hours is expected.",
+    "Heat for 15 minutes tonight, gentle walking; soreness for 24-36 hours is expected; no "
+    "strenuous activity for 24-48 hours.",
     "Keep moving, avoid heavy lifting today; drink water. Urgent care for chest pain or "
     "breathlessness.",
     "Stretches as shown, heat as needed; call us if soreness lasts beyond 48 hours.",
@@ -264,7 +265,7 @@ def build(ctx) -> None:
                         needle_gauge="0.30",
                         needle_length_mm=Decimal(50 if high > 35 else 30),
                         lot_number=lot,
-                        response=rng.choice(["twitch", "twitch", "grasp", "none"]),
+                        response=rng.choice(["twitch", "grasp_1", "grasp_2", "none"]),
                         tolerance=rng.choice(["good", "good", "fair"]),
                     )
                 )

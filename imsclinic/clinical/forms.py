@@ -69,6 +69,27 @@ class HistoryForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One movement per line: 'Lumbar flexion: 50%, painful'.",
     )
+    enlarged_nerves = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Enlarged or tender nerves",
+        help_text="One per line: nerve and place, then side ('Ulnar nerve at the elbow, L').",
+    )
+    temperature_difference_c = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_value=10,
+        max_digits=3,
+        decimal_places=1,
+        label="Measured temperature difference (°C)",
+        help_text="Skin temperature, affected side against the other side.",
+    )
+    temperature_site = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Where the temperature was measured",
+        help_text="e.g. 'Lateral calf, right colder'.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,6 +106,24 @@ class HistoryForm(forms.Form):
     def clean_accepted_segments(self):
         return clean_segment_labels(self.cleaned_data["accepted_segments"])
 
+    def clean_enlarged_nerves(self):
+        rows = []
+        for line in (self.cleaned_data["enlarged_nerves"] or "").splitlines():
+            if not line.strip():
+                continue
+            nerve, _, side = line.rpartition(",")
+            side = side.strip().upper()[:1]
+            if not nerve.strip() or side not in ("L", "R"):
+                raise forms.ValidationError(f"{line.strip()!r}: write the nerve, then L or R.")
+            rows.append({"nerve": nerve.strip()[:200], "side": side})
+        return rows
+
+    def clean(self):
+        data = super().clean()
+        if data.get("temperature_difference_c") is not None and not data.get("temperature_site"):
+            self.add_error("temperature_site", "Say where the temperature was measured.")
+        return data
+
     def clean_range_of_motion(self):
         rows = []
         for line in (self.cleaned_data["range_of_motion"] or "").splitlines():
@@ -99,6 +138,12 @@ class HistoryForm(forms.Form):
                 }
             )
         return rows
+
+
+class RetestForm(forms.Form):
+    what = forms.CharField(max_length=200, label="Sign or movement re-tested")
+    before = forms.CharField(max_length=100, label="Before needling")
+    after = forms.CharField(max_length=100, label="After needling")
 
 
 class FindingForm(forms.Form):
@@ -173,7 +218,22 @@ class ConsentForm(forms.Form):
     shown_version = forms.IntegerField(widget=forms.HiddenInput)
     signature_name = forms.CharField(
         max_length=200,
-        label="Patient's full name (typed by the patient as signature)",
+        label="Full name of the person signing (typed by them as signature)",
+        help_text="The patient's own name, or the name of the person signing for them.",
+    )
+    signer_relationship = forms.CharField(
+        max_length=80,
+        required=False,
+        label="Signing for the patient: relationship to the patient",
+        help_text="Only when someone else signs, e.g. parent, legal guardian, power of attorney. "
+        "Leave empty when the patient signs.",
+    )
+    mature_minor_assessment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Patient under the clinic's consent age signing alone: your assessment",
+        help_text="Why you judge this young person a mature minor: what they understood about "
+        "the treatment, its risks and the options, and that the decision is their own.",
     )
     covers_thorax = forms.BooleanField(
         required=False,
@@ -201,13 +261,13 @@ class ConsentTextForm(forms.Form):
         body = (data.get("body") or "").lower()
         if data.get("covers_thorax") and "pneumothorax" not in body:
             self.add_error("covers_thorax", "The text does not mention pneumothorax.")
-        required = ["bruis", "sore", "faint", "infection", "nerve"]
+        required = ["bruis", "sore", "faint", "fatigue", "drows", "infection", "nerve"]
         missing = [word for word in required if word not in body]
         if missing:
             self.add_error(
                 "body",
-                "Consent must name the material risks: bruising, soreness, fainting, infection "
-                "and nerve or vessel injury.",
+                "Consent must name the material risks: bruising, soreness, fainting, fatigue, "
+                "drowsiness, infection and nerve or vessel injury.",
             )
         return data
 
@@ -327,6 +387,15 @@ class NeedlingRowForm(forms.ModelForm):
         }
 
     field_order = ["muscle", *Meta.fields]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The ungraded "grasp" exists only on rows charted before grading; new rows are graded.
+        self.fields["response"].choices = [
+            choice
+            for choice in self.fields["response"].choices
+            if choice[0] != NeedlingRow.Response.GRASP
+        ]
 
     def action_values(self) -> dict:
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}

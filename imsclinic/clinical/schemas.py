@@ -31,6 +31,10 @@ class AssessmentOut(Schema):
     gunn_signs: list[dict]
     range_of_motion: list[dict]
     findings: list[dict]
+    level_findings: list[dict]
+    enlarged_nerves: list[dict]
+    temperature_difference_c: Decimal | None
+    temperature_site: str
     suggested_segments: dict
     accepted_segments: list[str]
     signed_at: datetime.datetime | None
@@ -39,6 +43,15 @@ class AssessmentOut(Schema):
     def resolve_findings(obj):
         return [
             {"muscle_id": f.muscle_id, "side": f.side, "grade": f.grade} for f in obj.findings.all()
+        ]
+
+    @staticmethod
+    def resolve_level_findings(obj):
+        """Spinal palpation by level: structure paraspinal|spinous, level C1..S2, side L|R|M
+        (M = midline, spinous only), state tender|taut."""
+        return [
+            {"structure": f.structure, "level": f.level, "side": f.side, "state": f.state}
+            for f in obj.level_findings.all()
         ]
 
 
@@ -68,7 +81,7 @@ class NeedlingRowIn(StrictSchema):
     needle_gauge: str = Field("", max_length=20)
     needle_length_mm: Decimal | None = Field(None, gt=0, le=150)
     lot_number: str = Field("", max_length=40)
-    response: str = Field("", pattern="^(twitch|grasp|none|)$")
+    response: str = Field(pattern="^(none|twitch|grasp_1|grasp_2|grasp_3)$")
     tolerance: str = Field("", pattern="^(good|fair|poor|)$")
     depth_acknowledged: bool = False
 
@@ -76,6 +89,7 @@ class NeedlingRowIn(StrictSchema):
 class NeedlingRowOut(NeedlingRowIn):
     model_config = ConfigDict(extra="ignore")
 
+    response: str  # rows charted before grading may hold the ungraded "grasp"
     order: int
     muscle_name: str = ""
     segments: str = ""

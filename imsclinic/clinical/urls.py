@@ -1,6 +1,6 @@
 from django.urls import path
 
-from imsclinic.clinical.views import assessment, misc, session
+from imsclinic.clinical.views import assessment, gunn, misc, session
 
 app_name = "clinical"
 P = "patients/<uuid:patient_uuid>/"
@@ -12,6 +12,7 @@ urlpatterns = [
     path(A, assessment.assessment_detail, name="assessment"),
     path(A + "findings/", assessment.finding_add, name="finding-add"),
     path(A + "findings/<int:finding_id>/delete/", assessment.finding_delete, name="finding-delete"),
+    path(A + "levels/", gunn.level_grid_save, name="assessment-levels"),
     path(A + "sign/", assessment.assessment_sign, name="assessment-sign"),
     path(A + "addendum/", assessment.assessment_addendum, name="assessment-addendum"),
     path(P + "course/", assessment.course_tab, name="course"),
@@ -33,6 +34,8 @@ urlpatterns = [
     path(S + "adverse-events/", session.adverse_event_add, name="adverse-event-add"),
     path(S + "clearance/", session.session_clearance, name="session-clearance"),
     path(S + "decision/", session.session_decision, name="session-decision"),
+    path(S + "retests/", gunn.retest_add, name="retest-add"),
+    path(S + "retests/<int:retest_id>/delete/", gunn.retest_delete, name="retest-delete"),
     path(S + "sign/", session.session_sign, name="session-sign"),
     path(S + "addendum/", session.session_addendum, name="session-addendum"),
     path("muscles/", misc.muscle_search, name="muscle-search"),

@@ -170,7 +170,7 @@ def intake(request, patient):
     from imsclinic.screening.forms import ScreeningForm
     from imsclinic.screening.models import Source
 
-    form = ScreeningForm(request.POST or None)
+    form = ScreeningForm(request.POST or None, date_of_birth=patient.date_of_birth)
     if request.method == "POST" and form.is_valid():
         create_request(
             clinic=patient.clinic,

@@ -14,10 +14,11 @@ DEFAULTS = {
         "Bring any notes from your doctor or specialist that the clinic asked for."
     ),
     InstructionTemplate.Kind.AFTERCARE: (
-        "Soreness where the needles went in is normal and usually eases within 24 to 72 hours.\n"
-        "Keep moving: gentle walking and your usual activity help more than rest.\n"
+        "Soreness where the needles went in is normal and usually eases within 24 to 36 hours.\n"
+        "Rest from strenuous exercise and heavy work for 24 to 48 hours; gentle walking and "
+        "light movement help.\n"
         "Heat (a warm shower or heat pack for 15 to 20 minutes) can ease the soreness.\n"
-        "Drink water and avoid strenuous exercise for the rest of the day.\n"
+        "Drink water. Some people feel tired or drowsy afterwards; this passes.\n"
         "If you were needled over the chest, upper back or shoulder blades and you develop new "
         "chest pain or shortness of breath, seek urgent care now (call 911 or go to the nearest "
         "emergency department) and say that you had needling over the chest wall."

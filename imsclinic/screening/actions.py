@@ -1,6 +1,8 @@
 """Writes for screening: evaluation requests, their queue status, intake into a patient, and the
 public "book an assessment" flow. Each action is atomic and records one audit event."""
 
+import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,6 +22,10 @@ class ScreeningError(Exception):
         self.field = field
 
 
+def _date(value):
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
 CONTACT_FIELDS = ("given_name", "family_name", "email", "phone", "date_of_birth", "message")
 
 
@@ -30,6 +36,10 @@ def _build_request(*, clinic, contact, screening, source, patient=None, status=N
     clean, _ = validate_answers(screening["answers"])
     if not (contact.get("email") or contact.get("phone")):
         raise ScreeningError("Leave an email address or a phone number.", field="email")
+    if not contact.get("date_of_birth") and screening.get("date_of_birth"):
+        # Asked once, in the screening (it gives the age): it becomes the request's and, on
+        # intake, the patient's date of birth.
+        contact = {**contact, "date_of_birth": _date(screening["date_of_birth"])}
     return EvaluationRequest.objects.create(
         clinic=clinic,
         source=source,

@@ -3,12 +3,20 @@
 import datetime
 
 from django import forms
+from django.utils import timezone
 
 from imsclinic.patients.forms import PatientForm
 from imsclinic.screening.models import TREATMENTS_TRIED, RequestStatus
 from imsclinic.screening.services import body_area_choices, question_groups
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
+AGE_FIELD = "age_years"
+
+
+def age_on(born: datetime.date, day: datetime.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 # Plain-language choices for how long the pain has lasted, mapped to months for the engine.
 DURATION_CHOICES = [
     ("", "Choose one"),
@@ -45,8 +53,10 @@ class ScreeningForm(forms.Form):
         label="Anything else you have tried", max_length=300, required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, date_of_birth: datetime.date | None = None, **kwargs):
+        """`date_of_birth`: already known (a portal patient), so it is not asked again."""
         super().__init__(*args, **kwargs)
+        self.known_date_of_birth = date_of_birth
         self.fields["pain_regions"].choices = body_area_choices()
         self.groups = []
         for key, heading, questions in question_groups():
@@ -54,6 +64,8 @@ class ScreeningForm(forms.Form):
             if key == "pain":
                 names += ["pain_regions"]
             for q in questions:
+                if q["field"] == AGE_FIELD and date_of_birth is not None:
+                    continue
                 self.fields[q["field"]] = self._field_for(q)
                 names.append(q["field"])
             if key == "pain":
@@ -69,6 +81,15 @@ class ScreeningForm(forms.Form):
                 choices=DURATION_CHOICES,
                 help_text="An estimate is fine.",
                 error_messages={"required": "Choose how long you have had the pain."},
+            )
+        if question["field"] == AGE_FIELD:
+            # The age comes from the date of birth: one entry, and it is right next year too.
+            return forms.DateField(
+                label="What is your date of birth?",
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+                help_text="We work out your age from it; young people need a parent or "
+                "guardian involved in the decision.",
             )
         if question["type"] == "boolean":
             return forms.ChoiceField(
@@ -86,6 +107,15 @@ class ScreeningForm(forms.Form):
             max_value=question["maximum"],
         )
 
+    def clean_age_years(self):
+        born = self.cleaned_data.get(AGE_FIELD)
+        if born is None:
+            return None
+        today = timezone.localdate()
+        if born > today or age_on(born, today) > 120:
+            raise forms.ValidationError("Enter your real date of birth.")
+        return born
+
     def bound_groups(self):
         return [
             (key, heading, [self[name] for name in names]) for key, heading, names in self.groups
@@ -100,14 +130,20 @@ class ScreeningForm(forms.Form):
                 if name in ("pain_regions", "treatments_tried", "treatments_other"):
                     continue
                 value = data.get(name)
-                if name == "pain_duration_months":
+                if name == AGE_FIELD:
+                    answers[name] = age_on(value, timezone.localdate()) if value else None
+                elif name == "pain_duration_months":
                     answers[name] = None if value in ("unknown", "", None) else float(value)
                 elif isinstance(self.fields[name], forms.ChoiceField):
                     answers[name] = value == "yes"
                 else:
                     answers[name] = value
+        born = data.get(AGE_FIELD) or self.known_date_of_birth
+        if self.known_date_of_birth is not None:
+            answers[AGE_FIELD] = age_on(self.known_date_of_birth, timezone.localdate())
         return {
             "answers": answers,
+            "date_of_birth": born.isoformat() if born else None,
             "pain_regions": data["pain_regions"],
             "treatments_tried": data.get("treatments_tried", []),
             "treatments_other": data.get("treatments_other", ""),

@@ -97,7 +97,9 @@ def contact(request, clinic_slug):
     screening, result = _result(request, clinic)
     if result is None:
         return redirect("screening:form", clinic_slug=clinic.slug)
-    form = ContactForm(request.POST or None)
+    form = ContactForm(
+        request.POST or None, initial={"date_of_birth": screening.get("date_of_birth")}
+    )
     if request.method == "POST" and form.is_valid():
         actions.create_request(clinic=clinic, contact=form.contact(), screening=screening)
         request.session.pop(SESSION_KEY.format(slug=clinic.slug), None)
@@ -122,7 +124,9 @@ def book(request, clinic_slug):
     slots = online_assessment_slots(clinic, now=timezone.now())
     by_value = {value: slot for value, slot in _slot_choices(slots)}
     form = BookingContactForm(
-        request.POST or None, slot_choices=[(v, str(s)) for v, s in by_value.items()]
+        request.POST or None,
+        slot_choices=[(v, str(s)) for v, s in by_value.items()],
+        initial={"date_of_birth": screening.get("date_of_birth")},
     )
     if request.method == "POST" and form.is_valid():
         slot = by_value[form.cleaned_data["slot"]]

@@ -316,11 +316,19 @@ def test_consent_text_versions_and_default(patient_a, alice, olivia, clinic_a):
     assert v2.version == 2
     with pytest.raises(ClinicalError, match="changed to version 2"):
         actions.record_consent(
-            patient=patient_a, by=alice, signature_name="P N", covers_thorax=False, shown_version=1
+            patient=patient_a,
+            by=alice,
+            signature_name="Patricia Nguyen",
+            covers_thorax=False,
+            shown_version=1,
         )
     with pytest.raises(ClinicalError, match="pneumothorax"):
         actions.record_consent(
-            patient=patient_a, by=alice, signature_name="P N", covers_thorax=True, shown_version=2
+            patient=patient_a,
+            by=alice,
+            signature_name="Patricia Nguyen",
+            covers_thorax=True,
+            shown_version=2,
         )
     with pytest.raises(ClinicalError, match="unchanged"):
         actions.publish_consent_text(

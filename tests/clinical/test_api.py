@@ -65,7 +65,15 @@ def test_create_and_sign_with_refusal(client, alice, patient_a):
         "needles_out": 5,
         "precheck_done": True,
         "clean_technique": {"skin_prep": True, "hand_hygiene": True, "sharps": True},
-        "rows": [{"muscle_id": "gluteus_medius", "side": "R", "depth_mm": "35", "insertions": 3}],
+        "rows": [
+            {
+                "muscle_id": "gluteus_medius",
+                "side": "R",
+                "depth_mm": "35",
+                "insertions": 3,
+                "response": "grasp_1",
+            }
+        ],
     }
     created = client.post(
         f"{BASE}/patients/{patient_a.uuid}/sessions", body, content_type="application/json"
@@ -85,12 +93,14 @@ def test_create_and_sign_with_refusal(client, alice, patient_a):
 
 def test_create_rejects_unknown_muscle_without_saving(client, alice, patient_a):
     login(client, alice)
-    body = {"rows": [{"muscle_id": "nope", "side": "R", "depth_mm": "10"}]}
+    body = {"rows": [{"muscle_id": "nope", "side": "R", "depth_mm": "10", "response": "none"}]}
     response = client.post(
         f"{BASE}/patients/{patient_a.uuid}/sessions", body, content_type="application/json"
     )
     assert response.status_code == 422
-    bad_side = {"rows": [{"muscle_id": "soleus", "side": "X", "depth_mm": "10"}]}
+    bad_side = {
+        "rows": [{"muscle_id": "soleus", "side": "X", "depth_mm": "10", "response": "none"}]
+    }
     response = client.post(
         f"{BASE}/patients/{patient_a.uuid}/sessions", bad_side, content_type="application/json"
     )

@@ -87,7 +87,7 @@ class TreatmentSessionFactory(factory.django.DjangoModelFactory):
     duration_minutes = 30
     precheck = {"checked": True, "items": [], "notes": ""}
     clean_technique = {"skin_prep": True, "hand_hygiene": True, "sharps": True}
-    aftercare_given = "Heat, gentle movement; expect soreness for 24-48 hours."
+    aftercare_given = "Heat, gentle movement; expect soreness for 24-36 hours."
 
 
 class NeedlingRowFactory(factory.django.DjangoModelFactory):

@@ -134,4 +134,9 @@ def test_default_aftercare_mentions_thorax_warning(clinic_a):
     from imsclinic.scheduling.instructions import instruction_text
 
     text = instruction_text(clinic_a, "aftercare").lower()
-    assert "24 to 72 hours" in text and "chest pain" in text and "shortness of breath" in text
+    assert (
+        "24 to 36 hours" in text
+        and "24 to 48 hours" in text
+        and "chest pain" in text
+        and "shortness of breath" in text
+    )

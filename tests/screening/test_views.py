@@ -28,9 +28,43 @@ def screen(client, clinic, **yes):
 def test_form_asks_every_knowledge_base_question_without_login(client, clinic_a):
     body = client.get(reverse("screening:form", args=[clinic_a.slug])).content.decode()
     for q in screening_questions():
-        if q["field"] != "pain_duration_months":
+        if q["field"] not in ("pain_duration_months", "age_years"):
             assert q["question"].replace("'", "&#x27;") in body, q["field"]
     assert "Where is your pain?" in body and "What have you tried" in body
+    # The age is never typed: the date of birth gives it.
+    assert "What is your date of birth?" in body and "How old are you?" not in body
+
+
+def test_date_of_birth_gives_the_age_and_becomes_the_requests(client, clinic_a):
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()  # the day the form computes the age on
+    born = datetime.date(today.year - 15, 1, 1) - datetime.timedelta(days=200)
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    data = answers_post()
+    data["age_years"] = born.isoformat()
+    client.post(reverse("screening:form", args=[clinic_a.slug]), data)
+    contact_page = client.get(reverse("screening:contact", args=[clinic_a.slug])).content.decode()
+    assert f'value="{born.isoformat()}"' in contact_page
+    client.post(
+        reverse("screening:contact", args=[clinic_a.slug]),
+        {"given_name": "Teo", "family_name": "Young", "phone": "403 555 0199", "agree": "on"},
+    )
+    request = EvaluationRequest.objects.get()
+    assert request.answers["age_years"] == age
+    assert request.date_of_birth == born
+    assert request.outcome == "needs_clearance"
+
+
+def test_a_future_date_of_birth_is_refused(client, clinic_a):
+    import datetime
+
+    data = answers_post()
+    data["age_years"] = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    page = client.post(reverse("screening:form", args=[clinic_a.slug]), data)
+    assert "Enter your real date of birth." in page.content.decode()
 
 
 def test_unanswered_safety_question_is_an_error_not_a_silent_no(client, clinic_a):
@@ -137,3 +171,15 @@ def test_today_panel_counts_new_requests(client, bob, clinic_a):
     client.force_login(bob)
     body = client.get(reverse("today")).content.decode()
     assert "<strong>3</strong> new requests" in body
+
+
+def test_portal_intake_takes_the_age_from_the_patients_record(client, pat, patient_a):
+    from django.utils import timezone
+
+    client.force_login(pat)
+    page = client.get(reverse("portal:intake")).content.decode()
+    assert "What is your date of birth?" not in page
+    client.post(reverse("portal:intake"), answers_post())
+    request = EvaluationRequest.objects.get(patient=patient_a)
+    assert request.answers["age_years"] == patient_a.age_on(timezone.localdate())
+    assert request.date_of_birth == patient_a.date_of_birth

@@ -17,6 +17,12 @@ from imsclinic.clinical.actions.consent import (  # noqa: F401
     withdraw_consent,
 )
 from imsclinic.clinical.actions.errors import ClinicalError  # noqa: F401
+from imsclinic.clinical.actions.gunn import (  # noqa: F401
+    add_retest,
+    remove_retest,
+    retest_candidates,
+    set_level_findings,
+)
 from imsclinic.clinical.actions.precautions import (  # noqa: F401
     record_clearance,
     record_decision,

@@ -14,7 +14,7 @@ from imsclinic.clinical.actions.precautions import (
 from imsclinic.clinical.actions.signing import SigningRefused, assessment_refusals
 from imsclinic.clinical.models import Assessment, AssessmentFinding, CourseOfCare
 from imsclinic.core.db import write_transaction
-from imsclinic.knowledge import load_knowledge
+from imsclinic.knowledge import load_knowledge, validate_answers
 
 ASSESSMENT_FIELDS = (
     "assessed_on",
@@ -28,6 +28,9 @@ ASSESSMENT_FIELDS = (
     "body_chart",
     "gunn_signs",
     "range_of_motion",
+    "enlarged_nerves",
+    "temperature_difference_c",
+    "temperature_site",
     "working_diagnosis",
     "icd10_codes",
     "condition_id",
@@ -41,17 +44,76 @@ def _lock(model, obj):
     return locked
 
 
+def screening_age(patient, on) -> int:
+    """The screening's age answer always comes from the date of birth (never typed twice)."""
+    return patient.age_on(on)
+
+
+def carried_over_intake(patient, on) -> dict:
+    """Assessment fields pre-filled from the patient's latest self-screening / evaluation
+    request, for the first assessment. {} when the patient has none."""
+    from imsclinic.screening.models import TREATMENTS_TRIED, EvaluationRequest
+
+    request = (
+        EvaluationRequest.objects.filter(patient=patient, clinic=patient.clinic)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if request is None:
+        return {}
+    answers, _errors = validate_answers(request.answers or {})
+    answers["age_years"] = screening_age(patient, on)
+    fields = {
+        "screening_answers": answers,
+        "screening_source": {
+            "kind": "self_screening",
+            "date": timezone.localtime(request.created_at, patient.clinic.tz).date().isoformat(),
+            "request": str(request.uuid),
+        },
+    }
+    months = answers.get("pain_duration_months")
+    if months is not None:
+        fields["duration_months"] = max(0, round(months))
+    labels = dict(TREATMENTS_TRIED)
+    tried = [labels.get(key, key) for key in request.treatments_tried or [] if key != "nothing"]
+    if request.treatments_other:
+        tried.append(request.treatments_other)
+    if tried:
+        fields["treatments_tried"] = "; ".join(tried)
+    return fields
+
+
 @transaction.atomic
 def start_assessment(*, patient, by, assessed_on=None, appointment=None) -> Assessment:
-    """Open a draft assessment for the patient, dated today in the clinic's time zone."""
+    """Open a draft assessment for the patient, dated today in the clinic's time zone.
+
+    The patient's first assessment starts from their self-screening (evaluation request): the
+    screening re-check is pre-ticked with their answers, marked with its date, and waits for
+    the practitioner to confirm it with the patient. "Takes blood thinners" therefore reaches
+    the assessment without being re-typed.
+    """
+    assessed_on = assessed_on or patient.clinic.today()
+    first = not Assessment.objects.filter(patient=patient).exists()
+    carried = carried_over_intake(patient, assessed_on) if first else {}
     assessment = Assessment.objects.create(
         patient=patient,
         clinic=patient.clinic,
         practitioner=by,
-        assessed_on=assessed_on or patient.clinic.today(),
+        assessed_on=assessed_on,
+        **carried,
         **({"appointment": appointment} if appointment is not None else {}),
     )
-    record(by=by, action="assessment.start", target=assessment, patient=patient, summary="Started")
+    if carried:
+        _refresh_suggestion(assessment)
+        assessment.save(update_fields=["suggested_segments", "updated_at"])
+    record(
+        by=by,
+        action="assessment.start",
+        target=assessment,
+        patient=patient,
+        summary="Started" + (" from the self-screening" if carried else ""),
+        details={"carried_over": sorted(carried)},
+    )
     return assessment
 
 
@@ -69,9 +131,27 @@ def update_assessment(*, assessment, by, fields: dict) -> list[str]:
     unknown = set(fields) - set(ASSESSMENT_FIELDS)
     if unknown:
         raise ClinicalError(f"Unknown assessment fields: {', '.join(sorted(unknown))}")
+    if "screening_answers" in fields:
+        # Age is never typed: it comes from the date of birth.
+        fields = {
+            **fields,
+            "screening_answers": {
+                **fields["screening_answers"],
+                "age_years": screening_age(locked.patient, locked.assessed_on),
+            },
+        }
+    if (
+        fields.get("temperature_difference_c") is not None
+        and not (fields.get("temperature_site", locked.temperature_site) or "").strip()
+    ):
+        raise ClinicalError("Say where the temperature difference was measured.")
     changed = [name for name, value in fields.items() if getattr(locked, name) != value]
     for name in changed:
         setattr(locked, name, fields[name])
+    if "screening_answers" in fields and not locked.screening_confirmed:
+        # Saving the re-check is the practitioner confirming it with the patient.
+        locked.screening_confirmed = True
+        changed.append("screening_confirmed")
     _refresh_suggestion(locked)
     locked.save()
     record(

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from imsclinic.audit.services import record
 from imsclinic.clinical.actions.errors import ClinicalError
+from imsclinic.clinical.consent_rules import signer_problems
 from imsclinic.clinical.models import (
     DEFAULT_CONSENT_BODY,
     DEFAULT_CONSENT_TITLE,
@@ -68,17 +69,38 @@ def current_text_or_default(clinic) -> ConsentTextVersion:
 
 @transaction.atomic
 def record_consent(
-    *, patient, by, signature_name: str, covers_thorax: bool, shown_version: int
+    *,
+    patient,
+    by,
+    signature_name: str,
+    covers_thorax: bool,
+    shown_version: int,
+    signer_relationship: str = "",
+    mature_minor_assessment: str = "",
 ) -> Consent:
     """Record the patient's consent to the text version they were shown (`shown_version`).
 
     Refused when the clinic's text changed since the page was shown (the patient must read the
     current words) or when thorax cover is asked on a text that does not name pneumothorax.
+    Refused when the signer may not consent (consent_rules.signer_problems): a name that is not
+    the patient's without a substitute decision-maker's relationship, or a patient under the
+    clinic's consent age signing alone without a documented mature-minor assessment.
     A clinic without any text gets the default text as version 1 here.
     """
     signature_name = " ".join((signature_name or "").split())
+    signer_relationship = " ".join((signer_relationship or "").split())
+    mature_minor_assessment = (mature_minor_assessment or "").strip()
     if not signature_name:
-        raise ClinicalError("The patient must type their full name to sign.")
+        raise ClinicalError("The person signing must type their full name.")
+    problems = signer_problems(
+        patient=patient,
+        signature_name=signature_name,
+        signer_relationship=signer_relationship,
+        mature_minor_assessment=mature_minor_assessment,
+        on=patient.clinic.today(),
+    )
+    if problems:
+        raise ClinicalError(" ".join(problems))
     text = ConsentTextVersion.current_for(patient.clinic_id)
     created_default = False
     if text is None:
@@ -106,6 +128,8 @@ def record_consent(
         text_version=text,
         explained_by=by,
         signature_name=signature_name,
+        signer_relationship=signer_relationship,
+        mature_minor_assessment=mature_minor_assessment,
         signed_at=timezone.now(),
         covers_thorax=covers_thorax,
     )
@@ -119,6 +143,8 @@ def record_consent(
         details={
             "version": text.version,
             "covers_thorax": covers_thorax,
+            "signed_by_substitute": bool(signer_relationship),
+            "mature_minor_assessment": bool(mature_minor_assessment),
             "created_default_text": created_default,
         },
     )

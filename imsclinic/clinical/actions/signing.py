@@ -168,8 +168,20 @@ def session_refusals(session, *, by) -> list[str]:
     reasons += actor_problems(by, on=session.local_date, clinic=session.clinic)
     for row in rows:
         if safety.muscle_or_none(row.muscle_id) is None:
-            reasons.append(f"Row {row.order}: {row.muscle_id!r} is not a known muscle.")
-        elif safety.is_over_depth(row.muscle_id, row.depth_mm) and not row.depth_acknowledged:
+            reasons.append(f"Row {row.order}: the muscle is not one the knowledge base knows.")
+            continue
+        if not row.response or not row.tolerance:
+            # Gunn judges each site by what the needle met today; never a default or a copy.
+            missing = " and ".join(
+                word
+                for word, value in (("response", row.response), ("tolerance", row.tolerance))
+                if not value
+            )
+            facts = safety.muscle_facts(row.muscle_id)
+            reasons.append(
+                f"{facts['name']} ({row.get_side_display()}): record the {missing} seen today."
+            )
+        if safety.is_over_depth(row.muscle_id, row.depth_mm) and not row.depth_acknowledged:
             facts = safety.muscle_facts(row.muscle_id)
             reasons.append(
                 f"{facts['name']} ({row.get_side_display()}): depth {row.depth_mm} mm is beyond "

@@ -1,9 +1,11 @@
 """Models of the clinical area: consent, assessment, course of care, sessions and addenda."""
 
 from imsclinic.clinical.models.assessment import (  # noqa: F401
+    SPINAL_LEVELS,
     Assessment,
     AssessmentFinding,
     CourseOfCare,
+    SpinalLevelFinding,
 )
 from imsclinic.clinical.models.base import RecordLocked  # noqa: F401
 from imsclinic.clinical.models.consent import (  # noqa: F401
@@ -22,5 +24,6 @@ from imsclinic.clinical.models.session import (  # noqa: F401
     Addendum,
     AdverseEvent,
     NeedlingRow,
+    SignRetest,
     TreatmentSession,
 )

@@ -1,5 +1,7 @@
 """The initial (or follow-up) Gunn assessment and the course of care planned from it."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -13,6 +15,15 @@ from imsclinic.clinical.models.base import (
 from imsclinic.core.models import PublicIdModel, TimestampedModel
 
 SIDES_LR = [("L", "Left"), ("R", "Right")]
+# Levels the spinal palpation grid offers, craniocaudal (the segments with paraspinal and
+# supraspinous-ligament palpation in Gunn's examination).
+SPINAL_LEVELS = (
+    *(f"C{n}" for n in range(1, 9)),
+    *(f"T{n}" for n in range(1, 13)),
+    *(f"L{n}" for n in range(1, 6)),
+    "S1",
+    "S2",
+)
 
 
 class Assessment(PublicIdModel, TimestampedModel, SignableModel):
@@ -26,6 +37,12 @@ class Assessment(PublicIdModel, TimestampedModel, SignableModel):
     - suggested_segments: the segment engine's output at the time (SegmentInference.to_dict())
       plus the plan suggestion under "plan"
     - accepted_segments: ["L5-R", "S1-R"]
+    - enlarged_nerves: [{"nerve": "Ulnar nerve at the elbow", "side": "L"}]
+    - screening_source: where the screening re-check was pre-filled from, e.g.
+      {"kind": "self_screening", "date": "2026-11-20", "request": "<uuid>"}; empty when the
+      practitioner entered it from scratch. `screening_confirmed` is set when the practitioner
+      saves the re-check.
+    Paraspinal and spinous-process tenderness by spinal level are SpinalLevelFinding rows.
     """
 
     patient = models.ForeignKey(
@@ -50,9 +67,25 @@ class Assessment(PublicIdModel, TimestampedModel, SignableModel):
     medications = models.TextField(blank=True)
     comorbidities = models.TextField(blank=True)
     screening_answers = models.JSONField(default=dict, blank=True)
+    screening_source = models.JSONField(default=dict, blank=True)
+    screening_confirmed = models.BooleanField(default=False)
     body_chart = models.JSONField(default=list, blank=True)
     gunn_signs = models.JSONField(default=list, blank=True)
     range_of_motion = models.JSONField(default=list, blank=True)
+    enlarged_nerves = models.JSONField(default=list, blank=True)
+    temperature_difference_c = models.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="Measured skin-temperature difference between the sides, in degrees C.",
+    )
+    temperature_site = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Where it was measured and which side was colder, e.g. 'lateral calf, right "
+        "colder'.",
+    )
     working_diagnosis = models.CharField(max_length=300, blank=True)
     icd10_codes = models.JSONField(default=list, blank=True)
     condition_id = models.CharField(max_length=80, blank=True)
@@ -66,7 +99,20 @@ class Assessment(PublicIdModel, TimestampedModel, SignableModel):
 
     class Meta:
         ordering = ["-assessed_on", "-id"]
-        constraints = [signed_pair_constraint("clinical_assessment")]
+        constraints = [
+            signed_pair_constraint("clinical_assessment"),
+            models.CheckConstraint(
+                condition=models.Q(temperature_difference_c__isnull=True)
+                | (
+                    models.Q(temperature_difference_c__gte=Decimal("0"))
+                    & models.Q(temperature_difference_c__lte=Decimal("10"))
+                    & ~models.Q(temperature_site="")
+                ),
+                name="clinical_assessment_temperature_with_site",
+                violation_error_message="A temperature difference is 0 to 10 °C and needs where "
+                "it was measured.",
+            ),
+        ]
         indexes = [models.Index(fields=["patient", "-assessed_on"])]
 
     def __str__(self) -> str:
@@ -100,6 +146,64 @@ class AssessmentFinding(ChildOfSigned):
                 violation_error_message="That finding is already recorded.",
             )
         ]
+
+    @property
+    def locked_parent(self):
+        return self.assessment
+
+
+class SpinalLevelFinding(ChildOfSigned):
+    """Tenderness found by spinal level in Gunn's segmental examination: the paraspinal muscles
+    (left or right) or the spinous process / supraspinous ligament (left, right or midline),
+    tender or taut. Recorded by level, not by skin region, and fed to the segment engine."""
+
+    class Structure(models.TextChoices):
+        PARASPINAL = "paraspinal", "Paraspinal muscles"
+        SPINOUS = "spinous", "Spinous process (supraspinous ligament)"
+
+    class Side(models.TextChoices):
+        LEFT = "L", "Left"
+        RIGHT = "R", "Right"
+        MIDLINE = "M", "Midline"
+
+    class State(models.TextChoices):
+        TENDER = "tender", "Tender"
+        TAUT = "taut", "Taut"
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="level_findings"
+    )
+    structure = models.CharField(max_length=12, choices=Structure.choices)
+    level = models.CharField(max_length=3, choices=[(level, level) for level in SPINAL_LEVELS])
+    side = models.CharField(max_length=1, choices=Side.choices)
+    state = models.CharField(max_length=8, choices=State.choices)
+
+    class Meta:
+        ordering = ["structure", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "structure", "level", "side", "state"],
+                name="clinical_level_finding_unique",
+                violation_error_message="That level finding is already recorded.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(structure="paraspinal", side="M"),
+                name="clinical_level_finding_paraspinal_sided",
+                violation_error_message="Paraspinal muscles are left or right, not midline.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """e.g. 'T4 left paraspinal tender' or 'L5 midline spinous process tender'."""
+        where = "paraspinal" if self.structure == self.Structure.PARASPINAL else "spinous process"
+        return (
+            f"{self.level} {self.get_side_display().lower()} {where} "
+            f"{self.get_state_display().lower()}"
+        )
 
     @property
     def locked_parent(self):

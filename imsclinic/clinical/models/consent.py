@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from imsclinic.clinical.consent_rules import signer_problems
 from imsclinic.core.models import PublicIdModel
 
 DEFAULT_CONSENT_TITLE = "Consent to IMS and dry needling"
@@ -14,7 +15,9 @@ the treatment, what to expect, and other options, including not being treated.
 
 Material risks. Most reactions are mild and pass within one or two days:
 - Bruising or minor bleeding where a needle went in (common).
-- Soreness or aching in the treated muscles, usually for 24 to 48 hours (common).
+- Soreness or aching in the treated muscles, usually for 24 to 36 hours (common). Rest from \
+strenuous activity for 24 to 48 hours after treatment.
+- Tiredness (fatigue) or drowsiness after treatment (uncommon).
 - Feeling faint or fainting during or after treatment (uncommon). Tell us at once if you feel \
 light-headed.
 - Infection at a needle site (rare). Needles are sterile and single-use and the skin is cleaned.
@@ -92,7 +95,20 @@ class Consent(PublicIdModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     signature_name = models.CharField(
-        max_length=200, help_text="The patient's full name, typed by the patient as a signature."
+        max_length=200,
+        help_text="The full name of the person signing, typed by them as a signature: the "
+        "patient, or the substitute decision-maker (e.g. a parent) named with a relationship.",
+    )
+    signer_relationship = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="Empty when the patient signed; otherwise the signer's relationship to the "
+        "patient (parent, legal guardian, power of attorney, ...).",
+    )
+    mature_minor_assessment = models.TextField(
+        blank=True,
+        help_text="The practitioner's documented assessment that a patient under the clinic's "
+        "consent age understands the treatment, its risks and options and can consent.",
     )
     signed_at = models.DateTimeField(default=timezone.now)
     covers_thorax = models.BooleanField(
@@ -129,9 +145,23 @@ class Consent(PublicIdModel):
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
 
+    @property
+    def signed_by_substitute(self) -> bool:
+        return bool(self.signer_relationship)
+
     def problems(self, *, thorax: bool = False, current_version=None) -> list[str]:
-        """Why this consent does not cover needling (empty list: it does)."""
-        reasons = []
+        """Why this consent does not cover needling (empty list: it does).
+
+        The signer rules are checked again here (not only when consent was recorded), so a
+        consent recorded before the rules existed, or a patient who is still a minor, cannot
+        slip through at signing."""
+        reasons = signer_problems(
+            patient=self.patient,
+            signature_name=self.signature_name,
+            signer_relationship=self.signer_relationship,
+            mature_minor_assessment=self.mature_minor_assessment,
+            on=self.patient.clinic.today(),
+        )
         if self.is_withdrawn:
             reasons.append(
                 f"Consent was withdrawn on {timezone.localdate(self.withdrawn_at):%Y-%m-%d}."
@@ -162,7 +192,7 @@ def latest_consent(patient) -> Consent | None:
     """The patient's most recent consent (withdrawn or not)."""
     return (
         Consent.objects.filter(patient=patient)
-        .select_related("text_version", "explained_by")
+        .select_related("text_version", "explained_by", "patient__clinic")
         .order_by("-signed_at", "-id")
         .first()
     )

@@ -157,9 +157,16 @@ class NeedlingRow(ChildOfSigned):
         BOTH = "B", "Both"
 
     class Response(models.TextChoices):
-        TWITCH = "twitch", "Twitch"
-        GRASP = "grasp", "Grasp / cramp"
+        """The muscle's response to the needle, graded as Gunn-trained practitioners do: no
+        response, a local twitch, or the needle grasped (cramp) in three grades of strength.
+        "grasp" without a grade is kept only for rows charted before grading existed."""
+
         NONE = "none", "None"
+        TWITCH = "twitch", "Twitch"
+        GRASP_1 = "grasp_1", "Grasp 1 (mild)"
+        GRASP_2 = "grasp_2", "Grasp 2 (moderate)"
+        GRASP_3 = "grasp_3", "Grasp 3 (strong)"
+        GRASP = "grasp", "Grasp (grade not recorded)"
 
     class Tolerance(models.TextChoices):
         GOOD = "good", "Good"
@@ -178,7 +185,8 @@ class NeedlingRow(ChildOfSigned):
     needle_gauge = models.CharField(max_length=20, blank=True, help_text="e.g. 0.25 mm or 32G")
     needle_length_mm = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     lot_number = models.CharField(max_length=40, blank=True)
-    # Blank until observed today: "repeat last session" never copies them as if seen again.
+    # Blank until observed today (no default, never pre-filled): "repeat last session" leaves them
+    # empty, and signing refuses a row whose response or tolerance is not recorded.
     response = models.CharField(max_length=10, choices=Response.choices, blank=True)
     tolerance = models.CharField(max_length=10, choices=Tolerance.choices, blank=True)
     depth_acknowledged = models.BooleanField(
@@ -208,6 +216,33 @@ class NeedlingRow(ChildOfSigned):
         return self.session
 
 
+class SignRetest(ChildOfSigned):
+    """A sign or range of motion that was abnormal, re-tested after needling: what, before,
+    after (Gunn judges progress by the physical signs). Locked with its session."""
+
+    session = models.ForeignKey(TreatmentSession, on_delete=models.CASCADE, related_name="retests")
+    what = models.CharField(max_length=200, help_text="e.g. Lumbar flexion, T4 paraspinal left")
+    before = models.CharField(max_length=100)
+    after = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(what="") & ~models.Q(before="") & ~models.Q(after=""),
+                name="clinical_retest_complete",
+                violation_error_message="A re-test needs what was tested, before and after.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.before} → {self.after}"
+
+    @property
+    def locked_parent(self):
+        return self.session
+
+
 class AdverseEvent(PublicIdModel, TimestampedModel):
     """An adverse event during or after a session. Events reported after the session was signed
     are still recorded here (a late report is not an edit of the signed record)."""
@@ -217,6 +252,8 @@ class AdverseEvent(PublicIdModel, TimestampedModel):
         BLEEDING = "bleeding", "Bleeding"
         SORENESS = "soreness_severe", "Severe post-needling soreness"
         VASOVAGAL = "vasovagal", "Vasovagal reaction (fainting)"
+        FATIGUE = "fatigue", "Fatigue"
+        DROWSINESS = "drowsiness", "Drowsiness"
         PNEUMOTHORAX = "pneumothorax", "Pneumothorax"
         NERVE = "nerve_injury", "Nerve injury"
         INFECTION = "infection", "Infection"

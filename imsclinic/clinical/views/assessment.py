@@ -11,6 +11,7 @@ from imsclinic.accounts.models import Role
 from imsclinic.clinical import actions, bodychart, engine, safety
 from imsclinic.clinical.actions import ClinicalError, RecordLocked, SigningRefused
 from imsclinic.clinical.actions.precautions import cleared_today
+from imsclinic.clinical.consent_rules import ConsentPolicyError, consent_min_age
 from imsclinic.clinical.forms import (
     AddendumForm,
     ConsentForm,
@@ -23,6 +24,7 @@ from imsclinic.clinical.forms import (
 )
 from imsclinic.clinical.models import Assessment, Consent, ConsentTextVersion, CourseOfCare
 from imsclinic.clinical.views.common import appointment_from_post, refuse_to
+from imsclinic.clinical.views.gunn import level_grid
 from imsclinic.core.access import role_required
 from imsclinic.gateway.records import chart_view, record_view
 from imsclinic.knowledge import load_knowledge, screening_questions, validate_answers
@@ -80,6 +82,17 @@ def _signs_from_post(post) -> list[dict]:
     return signs
 
 
+# Signs recorded by level on the palpation grid, not per body-chart region.
+LEVEL_GRID_SIGNS = frozenset({engine.SPINOUS_SIGN})
+
+
+def _source_date(assessment):
+    import datetime
+
+    raw = (assessment.screening_source or {}).get("date")
+    return datetime.date.fromisoformat(raw) if raw else None
+
+
 def assessment_context(request, assessment, **extra) -> dict:
     kb = load_knowledge()
     findings = list(assessment.findings.all())
@@ -104,6 +117,11 @@ def assessment_context(request, assessment, **extra) -> dict:
             f"{r['movement']}: {r['value']}{', painful' if r.get('painful') else ''}"
             for r in assessment.range_of_motion or []
         ),
+        "enlarged_nerves": "\n".join(
+            f"{n['nerve']}, {n['side']}" for n in assessment.enlarged_nerves or []
+        ),
+        "temperature_difference_c": assessment.temperature_difference_c,
+        "temperature_site": assessment.temperature_site,
     }
     signs_marked = {(s["sign"], s.get("region")) for s in assessment.gunn_signs or []}
     context = chart_context(
@@ -116,7 +134,9 @@ def assessment_context(request, assessment, **extra) -> dict:
         views=bodychart.chart_views(assessment.body_chart),
         pain_types=bodychart.PAIN_TYPES,
         regions=bodychart.regions(),
-        gunn_signs=list(kb.gunn_signs.values()),
+        gunn_signs=[s for s in kb.gunn_signs.values() if s.id not in LEVEL_GRID_SIGNS],
+        level_grid=level_grid(assessment),
+        screening_source_date=_source_date(assessment),
         signs_marked=[f"{sign}|{region}" for sign, region in signs_marked],
         screening=_screening_rows(assessment.screening_answers or {}),
         precautions=precautions,
@@ -326,6 +346,14 @@ def course_status(request, course):
 # ---- consent ----
 
 
+def consent_min_age_or_none(clinic) -> int | None:
+    """For the page's hint only; the action reports a broken policy as the refusal reason."""
+    try:
+        return consent_min_age(clinic)
+    except ConsentPolicyError:
+        return None
+
+
 @chart_view("chart.consent", clinical=True)
 @require_http_methods(["GET", "POST"])
 def consent_record(request, patient):
@@ -339,6 +367,8 @@ def consent_record(request, patient):
                 signature_name=form.cleaned_data["signature_name"],
                 covers_thorax=form.cleaned_data["covers_thorax"],
                 shown_version=form.cleaned_data["shown_version"],
+                signer_relationship=form.cleaned_data["signer_relationship"],
+                mature_minor_assessment=form.cleaned_data["mature_minor_assessment"],
             )
         except ClinicalError as error:
             return refuse_to(request, error, request.path)
@@ -351,6 +381,8 @@ def consent_record(request, patient):
         request,
         patient,
         "sessions",
+        consent_age=consent_min_age_or_none(patient.clinic),
+        patient_age=patient.age_on(patient.clinic.today()),
         text=text,
         form=form,
         consents=consents,

@@ -155,6 +155,7 @@ def session_context(request, session, **extra) -> dict:
         refusals=[] if session.is_signed else actions.session_refusals(session, by=request.user),
         muscle_choices=safety.muscle_choices(),
         precaution_status=safety.precaution_status(session, precautions),
+        retest_candidates=[] if session.is_signed else actions.retest_candidates(session),
     )
     context.setdefault(
         "clearance_form",

@@ -5,6 +5,7 @@ is only valid under the same secret key). Idempotent: it reuses the bench user a
 Not for production databases: it creates a signed-in session and an API token for a bench user.
 """
 
+import datetime
 import json
 
 from django.apps import apps
@@ -166,7 +167,7 @@ def _session_writer(fixture: Fixture, clinic, user) -> None:
         defaults={
             "given_name": "Wendy",
             "family_name": "Benchwriter",
-            "date_of_birth": "1970-05-05",
+            "date_of_birth": datetime.date(1970, 5, 5),
         },
     )
     if consent_problems(writer):

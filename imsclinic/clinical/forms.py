@@ -396,6 +396,11 @@ class NeedlingRowForm(forms.ModelForm):
             for choice in self.fields["response"].choices
             if choice[0] != NeedlingRow.Response.GRASP
         ]
+        # A row is charted after the site is needled: what the needle met and how the patient
+        # tolerated it are observed now, so the form asks for both (blank only on repeated rows,
+        # which signing refuses until they are recorded).
+        self.fields["response"].required = True
+        self.fields["tolerance"].required = True
 
     def action_values(self) -> dict:
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}

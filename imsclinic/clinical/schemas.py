@@ -82,7 +82,7 @@ class NeedlingRowIn(StrictSchema):
     needle_length_mm: Decimal | None = Field(None, gt=0, le=150)
     lot_number: str = Field("", max_length=40)
     response: str = Field(pattern="^(none|twitch|grasp_1|grasp_2|grasp_3)$")
-    tolerance: str = Field("", pattern="^(good|fair|poor|)$")
+    tolerance: str = Field(pattern="^(good|fair|poor)$")
     depth_acknowledged: bool = False
 
 

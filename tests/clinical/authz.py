@@ -31,6 +31,12 @@ def _finding(w, patient):
     return {"assessment_uuid": assessment.uuid, "finding_id": finding.pk}
 
 
+def _retest(w, patient):
+    session = TreatmentSessionFactory(patient=patient, practitioner=w.alice)
+    retest = session.retests.create(what="Lumbar flexion", before="30 degrees", after="45 degrees")
+    return {"session_uuid": session.uuid, "retest_id": retest.pk}
+
+
 def _course(w, patient):
     return {"course_uuid": CourseOfCareFactory(patient=patient, practitioner=w.alice).uuid}
 
@@ -65,6 +71,7 @@ AUTHZ = [
     Route(A, _assessment, clinical=True),
     Route(A + "findings/", _assessment, clinical=True, status=405),
     Route(A + "findings/<int:finding_id>/delete/", _finding, clinical=True, status=405),
+    Route(A + "levels/", _assessment, clinical=True, status=405),
     Route(A + "sign/", _assessment, clinical=True, status=405),
     Route(A + "addendum/", _assessment, clinical=True, status=405),
     Route(P + "course/", _patient, clinical=True),
@@ -80,6 +87,8 @@ AUTHZ = [
     Route(S + "repeat/", _session, clinical=True, status=405),
     Route(S + "adverse-events/", _session, clinical=True, status=405),
     Route(S + "clearance/", _session, clinical=True, status=405),
+    Route(S + "retests/", _session, clinical=True, status=405),
+    Route(S + "retests/<int:retest_id>/delete/", _retest, clinical=True, status=405),
     Route(S + "decision/", _session, clinical=True, status=405),
     Route(S + "sign/", _session, clinical=True, status=405),
     Route(S + "addendum/", _session, clinical=True, status=405),

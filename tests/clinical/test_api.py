@@ -72,6 +72,7 @@ def test_create_and_sign_with_refusal(client, alice, patient_a):
                 "depth_mm": "35",
                 "insertions": 3,
                 "response": "grasp_1",
+                "tolerance": "good",
             }
         ],
     }
@@ -93,13 +94,31 @@ def test_create_and_sign_with_refusal(client, alice, patient_a):
 
 def test_create_rejects_unknown_muscle_without_saving(client, alice, patient_a):
     login(client, alice)
-    body = {"rows": [{"muscle_id": "nope", "side": "R", "depth_mm": "10", "response": "none"}]}
+    body = {
+        "rows": [
+            {
+                "muscle_id": "nope",
+                "side": "R",
+                "depth_mm": "10",
+                "response": "none",
+                "tolerance": "good",
+            }
+        ]
+    }
     response = client.post(
         f"{BASE}/patients/{patient_a.uuid}/sessions", body, content_type="application/json"
     )
     assert response.status_code == 422
     bad_side = {
-        "rows": [{"muscle_id": "soleus", "side": "X", "depth_mm": "10", "response": "none"}]
+        "rows": [
+            {
+                "muscle_id": "soleus",
+                "side": "X",
+                "depth_mm": "10",
+                "response": "none",
+                "tolerance": "good",
+            }
+        ]
     }
     response = client.post(
         f"{BASE}/patients/{patient_a.uuid}/sessions", bad_side, content_type="application/json"

@@ -15,7 +15,16 @@ BODY = {
     "needles_out": 6,
     "precheck_done": True,
     "clean_technique": {"skin_prep": True, "hand_hygiene": True, "sharps": True},
-    "rows": [{"muscle_id": "gluteus_medius", "side": "R", "depth_mm": "35", "insertions": 3}],
+    "rows": [
+        {
+            "muscle_id": "gluteus_medius",
+            "side": "R",
+            "depth_mm": "35",
+            "insertions": 3,
+            "response": "twitch",
+            "tolerance": "good",
+        }
+    ],
 }
 
 
@@ -82,6 +91,14 @@ def test_counts_are_not_defaulted(client, alice, patient_a):
 
 def test_more_than_60_rows_is_a_422(client, alice, patient_a):
     login(client, alice)
-    rows = [{"muscle_id": "deltoid", "side": "R", "depth_mm": "20"}] * 61
+    rows = [
+        {
+            "muscle_id": "deltoid",
+            "side": "R",
+            "depth_mm": "20",
+            "response": "none",
+            "tolerance": "good",
+        }
+    ] * 61
     assert post(client, patient_a, {**BODY, "rows": rows}).status_code == 422
     assert not TreatmentSession.objects.exists()

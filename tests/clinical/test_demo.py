@@ -29,6 +29,11 @@ def test_demo_builds_signed_records_and_work_for_today():
     assert consent_problems(patient, thorax=True) == [] or consent_problems(patient) == []
     session = actions.start_session(patient=patient, by=practitioner)
     assert actions.repeat_last_session(session=session, by=practitioner) >= 1
+    # Repeated rows copy the sites only; today's response and tolerance are charted as observed.
+    for row in session.needling_rows.all():
+        actions.update_needling_row(
+            row=row, by=practitioner, values={"response": "twitch", "tolerance": "good"}
+        )
     actions.update_session(
         session=session,
         by=practitioner,

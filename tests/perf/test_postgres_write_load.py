@@ -76,6 +76,7 @@ SESSION_BODY = {
             "needle_gauge": "0.30",
             "needle_length_mm": "50",
             "response": "twitch",
+            "tolerance": "good",
         }
     ],
 }

@@ -183,6 +183,7 @@ def build_knowledge(data_dir: Path) -> KnowledgeBase:
     for label, instrument in instrument_rows + clinic_rows:
         check.cites(label, instrument.id, "sources", instrument.sources)
         check.cites(label, instrument.id, "mcid_source", [instrument.mcid_source])
+        check.cites(label, instrument.id, "mdc_source", [getattr(instrument, "mdc_source", None)])
 
     knowledge = KnowledgeBase(
         sources=sources,

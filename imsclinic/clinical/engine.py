@@ -43,7 +43,8 @@ def parse_segment_label(label: str) -> tuple[str, str | None]:
 
 
 def suggest(assessment, findings=None) -> dict:
-    """{"segments": [...], "levels": [...], "suggested": ["L5-R", ...], "plan": {...}, "error"}."""
+    """{"segments", "levels", "cranial", "warnings" (tie, does_not_localise), "suggested":
+    ["L5-R", ...], "plan", "error"}."""
     rows = findings_for_engine(assessment, findings)
     if not rows:
         return {"segments": [], "levels": [], "suggested": [], "plan": None}
@@ -51,8 +52,11 @@ def suggest(assessment, findings=None) -> dict:
         inference = infer_segments(rows)
     except ValueError as error:  # an unknown muscle/sign slipped in: show, don't crash
         return {"segments": [], "levels": [], "suggested": [], "plan": None, "error": str(error)}
+    # A side whose findings do not localise suggests no level (its warning says why).
     suggested = [
-        segment_label(level, group.side) for group in inference.levels for level in group.levels
+        segment_label(level, group.side)
+        for group in inference.localising_levels
+        for level in group.levels
     ]
     precautions = [
         p.id for p in safety.screening_precautions(assessment.screening_answers, source="screening")
@@ -63,6 +67,7 @@ def suggest(assessment, findings=None) -> dict:
         "segments": data["segments"][:TOP_SEGMENTS],
         "levels": data["levels"],
         "cranial": data["cranial"],
+        "warnings": data["warnings"],
         "suggested": suggested,
         "plan": plan,
     }

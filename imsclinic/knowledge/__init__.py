@@ -23,6 +23,7 @@ from .engines.candidacy import (
     clear_answers,
     screen,
     screening_questions,
+    triggered_reasons,
     validate_answers,
     validate_policy,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "screen",
     "screening_questions",
     "suggest_plan",
+    "triggered_reasons",
     "validate_answers",
     "validate_policy",
 ]

@@ -70,6 +70,15 @@ class ScreeningForm(forms.Form):
                 help_text="An estimate is fine.",
                 error_messages={"required": "Choose how long you have had the pain."},
             )
+        if question["type"] == "choices":
+            # Ticking nothing is an answer ("none"), so the field is always present.
+            return forms.MultipleChoiceField(
+                label=label,
+                help_text=help_text,
+                choices=list(question["choices"].items()),
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
         if question["type"] == "boolean":
             return forms.ChoiceField(
                 label=label,
@@ -102,6 +111,8 @@ class ScreeningForm(forms.Form):
                 value = data.get(name)
                 if name == "pain_duration_months":
                     answers[name] = None if value in ("unknown", "", None) else float(value)
+                elif isinstance(self.fields[name], forms.MultipleChoiceField):
+                    answers[name] = list(value or [])
                 elif isinstance(self.fields[name], forms.ChoiceField):
                     answers[name] = value == "yes"
                 else:

@@ -280,13 +280,43 @@ def screen(
     policy_errors = validate_policy(policy, kb=kb)
     if policy_errors:
         raise PolicyError(policy_errors)
-    policy = dict(policy or {})
+    reasons = _reasons(kb, clean, dict(policy or {}))
+    outcome = max(
+        (r.outcome for r in reasons), key=OUTCOME_ORDER.__getitem__, default="likely_candidate"
+    )
+    ordered = sorted(reasons, key=lambda r: -OUTCOME_ORDER[r.outcome])
+    return ScreeningResult(outcome, tuple(ordered))
+
+
+def triggered_reasons(
+    answers: Mapping[str, Any], *, kb: KnowledgeBase | None = None
+) -> tuple[Reason, ...]:
+    """The reasons triggered by the answers that were given, with no outcome.
+
+    For answers already stored on a chart, where a question added to the form later was simply
+    never asked: every answered item still counts (a stored "takes blood thinners" is never
+    dropped because a newer question is missing). It decides nothing about candidacy, so an
+    unanswered question can never read as "likely candidate"; use `screen` for that. Raises
+    InvalidAnswersError for malformed or unknown answers.
+    """
+    kb = kb or load_knowledge()
+    clean, errors = validate_answers(answers, kb=kb)
+    errors = {field: message for field, message in errors.items() if message != MISSING_ANSWER}
+    if errors:
+        raise InvalidAnswersError(errors)
+    return tuple(_reasons(kb, clean, {}))
+
+
+def _reasons(kb: KnowledgeBase, clean: Mapping[str, Any], policy: dict[str, Any]) -> list[Reason]:
+    """Reasons for every answered item in `clean` (unanswered items are skipped)."""
     windows = _window_settings(kb)
     windows.update({key: value for key, value in policy.items() if key in windows})
     reasons: list[Reason] = []
 
     for item in kb.contraindications.values():
         if item.answer is None or item.trigger is None or item.screening_outcome is None:
+            continue
+        if item.answer.field not in clean:
             continue
         value = clean[item.answer.field]
         if item.trigger.below_window:
@@ -307,22 +337,18 @@ def screen(
             )
 
     for flag in kb.screening.red_flags:
-        if clean[flag.answer.field] is True:
+        if clean.get(flag.answer.field) is True:
             outcome = policy.get(flag.id, flag.outcome)
             consequence = "block" if outcome == "not_suitable" else "require_clearance"
             reasons.append(
                 Reason(flag.id, flag.message, consequence, flag.advice, outcome, "red_flag")
             )
 
-    duration_reason = _pain_duration_reason(clean, windows, policy)
-    if duration_reason is not None:
-        reasons.append(duration_reason)
-
-    outcome = max(
-        (r.outcome for r in reasons), key=OUTCOME_ORDER.__getitem__, default="likely_candidate"
-    )
-    ordered = sorted(reasons, key=lambda r: -OUTCOME_ORDER[r.outcome])
-    return ScreeningResult(outcome, tuple(ordered))
+    if "pain_duration_months" in clean:
+        duration_reason = _pain_duration_reason(clean, windows, policy)
+        if duration_reason is not None:
+            reasons.append(duration_reason)
+    return reasons
 
 
 def _pain_duration_reason(

@@ -56,9 +56,7 @@ def test_result_page_per_outcome(client, clinic_a, yes, heading, cta):
     assert heading in body and cta in body
 
 
-def test_lymphoedema_ticked_in_a_limb_away_from_the_pain_stays_a_likely_candidate(
-    client, clinic_a
-):
+def test_lymphoedema_ticked_in_a_limb_away_from_the_pain_stays_a_likely_candidate(client, clinic_a):
     data = answers_post()
     data["lymphoedema_limbs"] = ["arm_left"]
     response = client.post(reverse("screening:form", args=[clinic_a.slug]), data)

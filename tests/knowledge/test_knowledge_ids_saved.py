@@ -116,3 +116,11 @@ def test_the_benchmark_network_writes_only_known_knowledge_ids():
     assert _unknown_ids() == []
     # The benchmark's muscles are spread over real knowledge rows, paraspinals included.
     assert NeedlingRow.objects.filter(muscle_id="lumbar_multifidus_l5").exists()
+
+
+@pytest.mark.django_db
+def test_questionnaire_clean_refuses_an_instrument_the_clinic_does_not_have(clinic_a):
+    with pytest.raises(ValidationError) as caught:
+        QuestionnaireResponse(clinic=clinic_a, instrument_id="odi_v9").clean()
+    assert "instrument_id" in caught.value.message_dict
+    QuestionnaireResponse(clinic=clinic_a, instrument_id="psfs").clean()

@@ -5,7 +5,7 @@ shows what the engine said at the time, even after the knowledge base changes.
 """
 
 from imsclinic.clinical import safety
-from imsclinic.knowledge import infer_segments, suggest_plan
+from imsclinic.knowledge import infer_segments, located_precautions, suggest_plan
 
 TOP_SEGMENTS = 8
 
@@ -61,6 +61,8 @@ def suggest(assessment, findings=None) -> dict:
     precautions = [
         p.id for p in safety.screening_precautions(assessment.screening_answers, source="screening")
     ]
+    # Lymphoedema recorded by limb keeps that limb out of the plan.
+    precautions += located_precautions(assessment.screening_answers or {})
     plan = plan_for(suggested, precautions)
     data = inference.to_dict()
     return {
@@ -73,7 +75,7 @@ def suggest(assessment, findings=None) -> dict:
     }
 
 
-def plan_for(segment_labels: list[str], precautions: list[str]) -> dict | None:
+def plan_for(segment_labels: list[str], precautions: list) -> dict | None:
     if not segment_labels:
         return None
     targets = [parse_segment_label(label) for label in segment_labels]

@@ -297,15 +297,11 @@ class Trigger(Row):
 
     equals: bool | None = Field(None, description="boolean answer equal to this value")
     below_window: bool = Field(False, description="number below the clinic's window setting")
-    any_selected: bool = Field(False, description="choices answer with at least one option")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Trigger:
-        if (self.equals is not None) + self.below_window + self.any_selected != 1:
-            raise ValueError(
-                "a trigger is one of `equals: true|false`, `below_window: true` or "
-                "`any_selected: true`"
-            )
+        if (self.equals is None) == (not self.below_window):
+            raise ValueError("a trigger is either `equals: true|false` or `below_window: true`")
         return self
 
 
@@ -470,11 +466,39 @@ class ClinicScoringRule(Row):
     confidence: Confidence
 
 
+LIMB_LOCATIONS: dict[str, tuple[str, Side]] = {
+    "arm_left": ("upper", "L"),
+    "arm_right": ("upper", "R"),
+    "leg_left": ("lower", "L"),
+    "leg_right": ("lower", "R"),
+}
+"""Limb choice id -> (body-region limb, patient side), as the plan engine locates a precaution."""
+
+
+class LimbNote(Row):
+    """A precaution recorded by limb on the screening form (lymphoedema away from the pain)."""
+
+    answer: AnswerSpec
+    precaution: Slug = Field(description="the contraindication it locates in the plan")
+    message: str
+    advice: str
+    sources: list[Slug]
+    confidence: Confidence
+
+    @model_validator(mode="after")
+    def _limbs(self) -> LimbNote:
+        if self.answer.type != "choices" or set(self.answer.choices or {}) != set(LIMB_LOCATIONS):
+            raise ValueError(f"a limb answer offers exactly the choices {sorted(LIMB_LOCATIONS)}")
+        return self
+
+
 class ScreeningConfig(Row):
-    """Non-contraindication parts of the screening form: pain duration and red flags."""
+    """Non-contraindication parts of the screening form: pain duration, lymphoedema by limb and
+    red flags."""
 
     typical_min_pain_duration_months: float
     pain_duration: AnswerSpec
+    lymphoedema_limbs: LimbNote
     red_flags: list[RedFlag]
 
 

@@ -44,3 +44,21 @@ def test_findings_that_point_nowhere_say_so_and_suggest_no_level(client, alice, 
     body = client.get(reverse("clinical:assessment", args=[assessment.uuid])).content.decode()
     assert "do not point to one spinal level" in body
     assert "does_not_localise" not in body.replace('data-warning="does_not_localise"', "")
+
+
+def test_lymphoedema_ticked_on_the_screening_keeps_that_arm_out_of_the_plan(alice, patient_a):
+    from imsclinic.knowledge import clear_answers
+
+    assessment = actions.start_assessment(patient=patient_a, by=alice)
+    answers = clear_answers({"pain_duration_months": 6, "lymphoedema_limbs": ["arm_right"]})
+    actions.update_assessment(
+        assessment=assessment, by=alice, fields={"screening_answers": answers}
+    )
+    for muscle in ("deltoid", "infraspinatus", "teres_minor"):
+        actions.add_finding(
+            assessment=assessment, by=alice, muscle_id=muscle, side="R", grade="tender"
+        )
+    assessment.refresh_from_db()
+    plan = assessment.suggested_segments["plan"]
+    assert "deltoid" not in {item["muscle"] for item in plan["items"]}
+    assert ("deltoid", "lymphoedema") in {(e["muscle_id"], e["code"]) for e in plan["excluded"]}

@@ -16,9 +16,11 @@ from imsclinic.knowledge import (
     PolicyError,
     clear_answers,
     load_knowledge,
+    located_precautions,
     run_screen_cli,
     screen,
     screening_questions,
+    suggest_plan,
     triggered_reasons,
     validate_policy,
 )
@@ -187,6 +189,16 @@ def test_lymphoedema_away_from_the_pain_is_recorded_by_limb_and_allowed():
     (reason,) = result.reasons
     assert reason.code == "lymphoedema_elsewhere"
     assert "right arm, left leg" in reason.message
+
+
+def test_a_limb_with_lymphoedema_is_kept_out_of_the_plan():
+    """ISCP 2012 / ASAP 2018: never needle a limb with lymphoedema; elsewhere is fine."""
+    precautions = located_precautions({"lymphoedema_limbs": ["arm_right"]})
+    assert precautions == [{"id": "lymphoedema", "limb": "upper", "side": "R"}]
+    plan = suggest_plan([("C5", "R"), ("C5", "L")], precautions, max_per_segment=20)
+    kept = {(item.muscle_id, item.side) for item in plan.items}
+    assert ("deltoid", "L") in kept and ("deltoid", "R") not in kept
+    assert ("deltoid", "R", "lymphoedema") in {(e.muscle_id, e.side, e.code) for e in plan.excluded}
 
 
 def test_lymphoedema_at_the_pain_site_stays_not_suitable():

@@ -37,7 +37,7 @@ from typing import Any
 from ..errors import InvalidAnswersError, PolicyError
 from ..knowledge_base import KnowledgeBase
 from ..loader import load_knowledge
-from ..models import OUTCOME_ORDER, AnswerSpec
+from ..models import LIMB_LOCATIONS, OUTCOME_ORDER, AnswerSpec
 
 OUTCOMES = tuple(OUTCOME_ORDER)
 PAIN_DURATION_SETTING = "min_pain_duration_months"
@@ -307,6 +307,25 @@ def triggered_reasons(
     return tuple(_reasons(kb, clean, {}))
 
 
+def located_precautions(
+    answers: Mapping[str, Any], *, kb: KnowledgeBase | None = None
+) -> list[dict[str, Any]]:
+    """Precautions with their place, for the plan engine: one `lymphoedema` precaution per limb
+    ticked on the form, e.g. {"id": "lymphoedema", "limb": "upper", "side": "R"}, so that limb
+    is never in a plan. Unanswered or malformed limb answers give none (`screen` refuses them)."""
+    kb = kb or load_knowledge()
+    limbs = kb.screening.lymphoedema_limbs
+    clean, errors = validate_answers(
+        {limbs.answer.field: answers.get(limbs.answer.field, [])}, kb=kb
+    )
+    if limbs.answer.field in errors:
+        return []
+    return [
+        {"id": limbs.precaution, "limb": LIMB_LOCATIONS[v][0], "side": LIMB_LOCATIONS[v][1]}
+        for v in clean[limbs.answer.field]
+    ]
+
+
 def _reasons(kb: KnowledgeBase, clean: Mapping[str, Any], policy: dict[str, Any]) -> list[Reason]:
     """Reasons for every answered item in `clean` (unanswered items are skipped)."""
     windows = _window_settings(kb)
@@ -322,19 +341,28 @@ def _reasons(kb: KnowledgeBase, clean: Mapping[str, Any], policy: dict[str, Any]
         if item.trigger.below_window:
             assert item.window_setting is not None  # noqa: S101 - model invariant
             triggered = value is not None and value < windows[item.window_setting]
-        elif item.trigger.any_selected:
-            triggered = bool(value)
         else:
             triggered = value is item.trigger.equals
         if triggered:
             outcome = policy.get(item.id, item.screening_outcome)
-            message = item.message
-            if item.answer.type == "choices" and item.answer.choices:
-                ticked = ", ".join(item.answer.choices[v].lower() for v in value)
-                message = f"{message} Recorded: {ticked}."
             reasons.append(
-                Reason(item.id, message, item.consequence, item.advice, outcome, item.kind)
+                Reason(item.id, item.message, item.consequence, item.advice, outcome, item.kind)
             )
+
+    limbs = kb.screening.lymphoedema_limbs
+    if clean.get(limbs.answer.field):
+        labels = limbs.answer.choices or {}
+        ticked = ", ".join(labels[v].lower() for v in clean[limbs.answer.field])
+        reasons.append(
+            Reason(
+                "lymphoedema_elsewhere",
+                f"{limbs.message} Recorded: {ticked}.",
+                "restrict_region",
+                limbs.advice,
+                "likely_candidate",
+                "located_precaution",
+            )
+        )
 
     for flag in kb.screening.red_flags:
         if clean.get(flag.answer.field) is True:

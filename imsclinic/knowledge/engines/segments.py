@@ -483,8 +483,8 @@ def _level_groups(
                     side,
                     ordered,
                     f"The findings ({side_word}) do not point to one spinal level: the evidence is "
-                    "spread over several separate levels. Re-examine, or judge clinically; do "
-                    "not plan from this ranking alone.",
+                    "spread over too many or separate levels. Re-examine, or judge clinically; "
+                    "do not plan from this ranking alone.",
                 )
             )
         groups.append(

@@ -10,12 +10,14 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+# Ids come from the knowledge base and are checked against it when the module loads, so the
+# benchmark can never write a muscle or condition the app would refuse ("multifidus").
 MUSCLES = [
     "gluteus_medius",
     "gluteus_maximus",
     "piriformis",
     "quadratus_lumborum",
-    "multifidus",
+    "lumbar_multifidus_l5",
     "tensor_fasciae_latae",
     "vastus_lateralis",
     "gastrocnemius",
@@ -26,13 +28,35 @@ MUSCLES = [
     "splenius_capitis",
     "extensor_carpi_radialis_longus",
 ]
-CONDITIONS = [
-    ("chronic_low_back_pain", ["M54.5"], ["L4-R", "L5-R", "S1-R"]),
-    ("chronic_neck_pain", ["M54.2"], ["C5-R", "C6-R"]),
-    ("lateral_epicondylalgia", ["M77.1"], ["C6-R", "C7-R"]),
-    ("subacromial_pain", ["M75.4"], ["C5-L", "C6-L"]),
-    ("knee_pain", ["M25.56"], ["L3-L", "L4-L"]),
+# (knowledge condition id, side of its segments)
+CONDITION_SIDES = [
+    ("low_back_pain", "R"),
+    ("neck_pain", "R"),
+    ("lateral_epicondylitis", "R"),
+    ("shoulder_pain_rotator_cuff", "L"),
+    ("knee_osteoarthritis", "L"),
 ]
+
+
+def _conditions() -> list[tuple[str, list[str], list[str]]]:
+    """(condition id, its ICD-10-CA codes, sided target segments) from the knowledge base."""
+    from imsclinic.knowledge import is_known_id, load_knowledge
+
+    kb = load_knowledge()
+    unknown = [m for m in MUSCLES if not is_known_id("muscle", m)]
+    if unknown:
+        raise ValueError(f"bench muscles not in the knowledge base: {', '.join(unknown)}")
+    rows = []
+    for condition_id, side in CONDITION_SIDES:
+        condition = kb.conditions[condition_id]  # KeyError names an unknown id
+        codes = [code.code for code in condition.icd10 if code.system == "ca"]
+        rows.append(
+            (condition_id, codes, [f"{segment}-{side}" for segment in condition.segments[:3]])
+        )
+    return rows
+
+
+CONDITIONS = _conditions()
 
 
 def outcome_table() -> dict[str, list[tuple[dict, object]]]:

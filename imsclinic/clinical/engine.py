@@ -5,7 +5,7 @@ shows what the engine said at the time, even after the knowledge base changes.
 """
 
 from imsclinic.clinical import safety
-from imsclinic.knowledge import infer_segments, load_knowledge, suggest_plan
+from imsclinic.knowledge import infer_segments, load_knowledge, located_precautions, suggest_plan
 
 TOP_SEGMENTS = 8
 # Knowledge Gunn signs the spinal palpation grid feeds to the engine, located on a segment.
@@ -93,7 +93,8 @@ def parse_segment_label(label: str) -> tuple[str, str | None]:
 
 
 def suggest(assessment, findings=None) -> dict:
-    """{"segments": [...], "levels": [...], "suggested": ["L5-R", ...], "plan": {...}, "error"}."""
+    """{"segments", "levels", "cranial", "warnings" (tie, does_not_localise), "suggested":
+    ["L5-R", ...], "plan", "error"}."""
     rows = findings_for_engine(assessment, findings)
     if not rows:
         return {"segments": [], "levels": [], "suggested": [], "plan": None}
@@ -101,18 +102,24 @@ def suggest(assessment, findings=None) -> dict:
         inference = infer_segments(rows)
     except ValueError as error:  # an unknown muscle/sign slipped in: show, don't crash
         return {"segments": [], "levels": [], "suggested": [], "plan": None, "error": str(error)}
+    # A side whose findings do not localise suggests no level (its warning says why).
     suggested = [
-        segment_label(level, group.side) for group in inference.levels for level in group.levels
+        segment_label(level, group.side)
+        for group in inference.localising_levels
+        for level in group.levels
     ]
     precautions = [
         p.id for p in safety.screening_precautions(assessment.screening_answers, source="screening")
     ]
+    # Lymphoedema recorded by limb keeps that limb out of the plan.
+    precautions += located_precautions(assessment.screening_answers or {})
     plan = plan_for(suggested, precautions)
     data = inference.to_dict()
     return {
         "segments": data["segments"][:TOP_SEGMENTS],
         "levels": data["levels"],
         "cranial": data["cranial"],
+        "warnings": data["warnings"],
         "suggested": suggested,
         "plan": plan,
     }

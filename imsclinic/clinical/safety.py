@@ -133,18 +133,19 @@ def contraindication_choices() -> list:
 
 
 def screening_precautions(answers: dict, *, source: str) -> list[Precaution]:
-    """Contraindications triggered by screening answers (knowledge `screen`)."""
-    from imsclinic.knowledge import InvalidAnswersError, screen
+    """Contraindications triggered by screening answers (knowledge `triggered_reasons`: stored
+    answers count even when a question added later was never asked)."""
+    from imsclinic.knowledge import InvalidAnswersError, triggered_reasons
 
     if not answers:
         return []
     try:
-        result = screen(answers)
+        reasons = triggered_reasons(answers)
     except InvalidAnswersError:
         return []
     base = kb()
     found = []
-    for reason in result.reasons:
+    for reason in reasons:
         item = base.contraindications.get(reason.code)
         if item is not None:
             found.append(

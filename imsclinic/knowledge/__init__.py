@@ -8,6 +8,7 @@ Data lives in reviewable YAML under data/ and is validated on load. Public API:
     suggest_plan(targets, precautions) -> Plan
     screen(answers, policy=None) -> ScreeningResult
     screening_questions() / answers_json_schema() / validate_answers(answers)
+    clear_answers(overrides) -> complete all-clear answers (demo data and tests only)
     score_instrument(instrument, responses) -> Score
     is_meaningful_change(instrument, baseline, current) -> bool
     instrument_from_fhir_questionnaire(questionnaire, scoring) -> Instrument
@@ -19,8 +20,11 @@ from .engines.candidacy import (
     Reason,
     ScreeningResult,
     answers_json_schema,
+    clear_answers,
+    located_precautions,
     screen,
     screening_questions,
+    triggered_reasons,
     validate_answers,
     validate_policy,
 )
@@ -46,6 +50,7 @@ from .fhir_questionnaire import instrument_from_fhir_questionnaire
 from .knowledge_base import KnowledgeBase
 from .loader import load_knowledge
 from .models import Instrument, Muscle
+from .validation import KNOWLEDGE_ID_KINDS, is_known_id, known_ids
 
 
 def find_muscle(query: str) -> Muscle:
@@ -80,17 +85,23 @@ __all__ = [
     "UnknownMuscleError",
     "answers_json_schema",
     "change_category",
+    "clear_answers",
     "find_muscle",
     "infer_segments",
+    "is_known_id",
+    "known_ids",
+    "KNOWLEDGE_ID_KINDS",
     "instrument_from_fhir_questionnaire",
     "is_meaningful_change",
     "load_knowledge",
+    "located_precautions",
     "run_screen_cli",
     "run_segments_cli",
     "score_instrument",
     "screen",
     "screening_questions",
     "suggest_plan",
+    "triggered_reasons",
     "validate_answers",
     "validate_policy",
 ]

@@ -22,8 +22,11 @@ from .errors import InvalidAnswersError, MuscleLookupError, PolicyError
 SEGMENTS_USAGE = """usage: imsclinic segments FINDING... [--json]
 
 FINDING is name[:side[:grade+grade]], e.g. deltoid:R "biceps brachii:R" infraspinatus:R:taut
-side is L or R; grades are tender (default), taut, shortened.
-Ranks the likely affected spinal segments per side and suggests needling sites.
+side is L or R; grades are tender (default), taut, shortened, or normal for a muscle examined and
+found spared (it counts against its roots). A finding listed twice counts once.
+Ranks the likely affected spinal segments per side and suggests needling sites. Ties and
+findings that do not point to one level are reported under "warnings" (codes `tie` and
+`does_not_localise`); no sites are suggested for a side that does not localise.
 """
 
 SCREEN_USAGE = """usage: imsclinic screen ANSWERS.json [--policy POLICY.json]
@@ -57,7 +60,11 @@ def parse_finding(token: str) -> MuscleFinding:
 
 def _segments_payload(findings: list[MuscleFinding]) -> dict[str, Any]:
     inference = infer_segments(findings)
-    targets = [(level, group.side) for group in inference.levels for level in group.levels]
+    # Only a side whose findings localise gets sites: planning from a spread-out ranking would
+    # turn "no answer" into a confident-looking plan.
+    targets = [
+        (level, group.side) for group in inference.localising_levels for level in group.levels
+    ]
     plan = suggest_plan(targets) if targets else None
     payload = inference.to_dict()
     payload["findings"] = [
@@ -82,9 +89,15 @@ def _format_table(payload: dict[str, Any]) -> str:
     lines.append("")
     for group in payload["levels"]:
         kind = "multi-level" if group["multi_level"] else "single level"
+        if group["tied"]:
+            kind = "tie: " + " and ".join(group["tied"]) + " score the same"
+        if not group["localises"]:
+            kind = "does not localise"
         lines.append(
             f"Involvement {group['side'] or 'side not recorded'}: {group['label']} ({kind})"
         )
+    for warning in payload["warnings"]:
+        lines.append(f"Warning: {warning['message']}")
     for cranial in payload["cranial"]:
         lines.append(
             f"Cranial nerve {cranial['nerve']} ({cranial['side'] or '-'}): {', '.join(cranial['muscles'])}"

@@ -148,6 +148,7 @@ class KnowledgeBase:
         """Every answer field of the public screening form, in form order."""
         specs = [self.screening.pain_duration]
         specs += [c.answer for c in self.contraindications.values() if c.answer is not None]
+        specs += [self.screening.lymphoedema_limbs.answer]
         specs += [flag.answer for flag in self.screening.red_flags]
         return specs
 

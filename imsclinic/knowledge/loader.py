@@ -174,6 +174,9 @@ def build_knowledge(data_dir: Path) -> KnowledgeBase:
     screening = _validate(ScreeningConfig, screening_doc, label, "(file)")
     for flag in screening.red_flags:
         check.cites(label, flag.id, "sources", flag.sources)
+    limbs = screening.lymphoedema_limbs
+    check.cites(label, "lymphoedema_limbs", "sources", limbs.sources)
+    check.known(label, "lymphoedema_limbs", "precaution", [limbs.precaution], _by_id(ci_rows))
 
     sign_rows = _rows(data_dir / "gunn_signs.yaml", data_dir, "gunn_signs", GunnSign)
     for label, sign in sign_rows:
@@ -183,6 +186,7 @@ def build_knowledge(data_dir: Path) -> KnowledgeBase:
     for label, instrument in instrument_rows + clinic_rows:
         check.cites(label, instrument.id, "sources", instrument.sources)
         check.cites(label, instrument.id, "mcid_source", [instrument.mcid_source])
+        check.cites(label, instrument.id, "mdc_source", [getattr(instrument, "mdc_source", None)])
 
     knowledge = KnowledgeBase(
         sources=sources,

@@ -114,8 +114,17 @@ class Hazard(Row):
     caution: str
     thorax: bool = Field(False, description="pleura/lung beneath: pneumothorax risk")
     vascular: bool = Field(False, description="large vessel at risk: matters with bleeding risk")
+    severity: Literal["high", "moderate", "low"] = Field(
+        description="how grave a slip is; orders safer sites first at equal evidence"
+    )
     sources: list[Slug]
     confidence: Confidence
+
+    @model_validator(mode="after")
+    def _thorax_is_high(self) -> Hazard:
+        if self.thorax and self.severity != "high":
+            raise ValueError("a thorax hazard (pleura/lung) is always severity high")
+        return self
 
 
 class Roots(Row):
@@ -179,6 +188,11 @@ class Muscle(Row):
     cranial_nerves: list[Literal["V", "VII", "XI"]] = Field(default_factory=list)
     roots: Roots = Field(default_factory=Roots)
     alternatives: list[RootAlternative] = Field(default_factory=list)
+    key_segments: list[str] = Field(
+        default_factory=list,
+        description="segments for which this is a standard test muscle (ASIA key muscle or an "
+        "EMG root-screening muscle, cited in sources); plans list these first",
+    )
     paraspinal: bool = False
     level: str | None = Field(None, description="spinal level of a segmental paraspinal row")
     depth_mm: tuple[int, int]
@@ -205,6 +219,9 @@ class Muscle(Row):
                 raise ValueError("a paraspinal row's primary root must be its level")
         elif self.level is not None:
             raise ValueError("only paraspinal rows carry a level")
+        _check_segments(self.key_segments)
+        if not set(self.key_segments) <= set(self.roots.primary):
+            raise ValueError("key_segments must be primary roots of the muscle")
         low, high = self.depth_mm
         if not 0 < low <= high <= 120:
             raise ValueError("depth_mm must be [min, max] with 0 < min <= max <= 120")
@@ -250,15 +267,29 @@ OUTCOME_ORDER: dict[str, int] = {"likely_candidate": 0, "needs_clearance": 1, "n
 
 
 class AnswerSpec(Row):
-    """One answer field of the public screening form (drives the Django form and JSON schema)."""
+    """One answer field of the public screening form (drives the Django form and JSON schema).
+
+    Every field must be answered; `default` is only the all-clear value used to build demo and
+    test answers (`clear_answers`), never a value assumed for a missing answer. A `choices`
+    answer is a list of ticked option ids (empty when none applies).
+    """
 
     field: Slug
-    type: Literal["boolean", "number", "number_or_null"]
-    default: bool | float | int | None
+    type: Literal["boolean", "number", "number_or_null", "choices"]
+    default: bool | float | int | list[str] | None
     question: str
     help: str = ""
     minimum: float | None = None
     maximum: float | None = None
+    choices: dict[str, str] | None = Field(None, description="option id -> plain label")
+
+    @model_validator(mode="after")
+    def _choices_consistent(self) -> AnswerSpec:
+        if (self.type == "choices") != (self.choices is not None):
+            raise ValueError("a choices answer needs `choices`, and only it may have them")
+        if self.type == "choices" and self.default != []:
+            raise ValueError("a choices answer's all-clear value is []")
+        return self
 
 
 class Trigger(Row):
@@ -379,6 +410,11 @@ class Instrument(Row):
     mcid: float | None = None
     mcid_source: Slug | None = None
     mcid_note: str | None = None
+    mdc: float | None = Field(
+        None, description="minimal detectable change: measurement error, never an MCID"
+    )
+    mdc_source: Slug | None = None
+    mdc_note: str | None = None
     recall_period: str | None = None
     licence: Literal["free", "clinic_supplied"]
     licence_note: str
@@ -396,6 +432,8 @@ class Instrument(Row):
                 raise ValueError(f"subscale {name!r} names unknown items {sorted(unknown)}")
         if (self.mcid is None) != (self.mcid_source is None):
             raise ValueError("an MCID needs its source (mcid_source)")
+        if (self.mdc is None) != (self.mdc_source is None):
+            raise ValueError("an MDC needs its source (mdc_source)")
         return self
 
     def item(self, item_id: str) -> InstrumentItem:
@@ -428,11 +466,39 @@ class ClinicScoringRule(Row):
     confidence: Confidence
 
 
+LIMB_LOCATIONS: dict[str, tuple[str, Side]] = {
+    "arm_left": ("upper", "L"),
+    "arm_right": ("upper", "R"),
+    "leg_left": ("lower", "L"),
+    "leg_right": ("lower", "R"),
+}
+"""Limb choice id -> (body-region limb, patient side), as the plan engine locates a precaution."""
+
+
+class LimbNote(Row):
+    """A precaution recorded by limb on the screening form (lymphoedema away from the pain)."""
+
+    answer: AnswerSpec
+    precaution: Slug = Field(description="the contraindication it locates in the plan")
+    message: str
+    advice: str
+    sources: list[Slug]
+    confidence: Confidence
+
+    @model_validator(mode="after")
+    def _limbs(self) -> LimbNote:
+        if self.answer.type != "choices" or set(self.answer.choices or {}) != set(LIMB_LOCATIONS):
+            raise ValueError(f"a limb answer offers exactly the choices {sorted(LIMB_LOCATIONS)}")
+        return self
+
+
 class ScreeningConfig(Row):
-    """Non-contraindication parts of the screening form: pain duration and red flags."""
+    """Non-contraindication parts of the screening form: pain duration, lymphoedema by limb and
+    red flags."""
 
     typical_min_pain_duration_months: float
     pain_duration: AnswerSpec
+    lymphoedema_limbs: LimbNote
     red_flags: list[RedFlag]
 
 

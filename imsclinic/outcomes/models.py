@@ -7,6 +7,7 @@ entry is superseded by a new one.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -98,6 +99,16 @@ class QuestionnaireResponse(PublicIdModel, TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.instrument_id} {self.total:g} ({self.get_timepoint_display()})"
+
+    def clean(self) -> None:
+        """The instrument must be a knowledge instrument or one the clinic supplied."""
+        super().clean()
+        from imsclinic.outcomes.instruments import UnknownInstrument, get_instrument
+
+        try:
+            get_instrument(self.clinic, self.instrument_id)
+        except UnknownInstrument as exc:
+            raise ValidationError({"instrument_id": str(exc)}) from None
 
 
 class ClinicInstrument(PublicIdModel, TimestampedModel):

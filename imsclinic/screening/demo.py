@@ -1,6 +1,6 @@
 """Demo step: a few evaluation requests waiting in the queue (deterministic from ctx.rng)."""
 
-from imsclinic.knowledge import validate_answers
+from imsclinic.knowledge import clear_answers
 from imsclinic.screening.models import EvaluationRequest, RequestStatus, Source
 from imsclinic.screening.services import screen_for_clinic
 
@@ -25,7 +25,7 @@ def build(ctx) -> None:
     rows = []
     for clinic, cases in [(ctx.clinic, CASES), (ctx.other_clinic, CASES[:2])]:
         for raw, regions, tried, status in cases:
-            answers, _ = validate_answers(raw)
+            answers = clear_answers(raw)
             result = screen_for_clinic(answers, clinic)
             given, family = ctx.person_name()
             rows.append(

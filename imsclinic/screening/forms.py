@@ -91,6 +91,15 @@ class ScreeningForm(forms.Form):
                 help_text="We work out your age from it; young people need a parent or "
                 "guardian involved in the decision.",
             )
+        if question["type"] == "choices":
+            # Ticking nothing is an answer ("none"), so the field is always present.
+            return forms.MultipleChoiceField(
+                label=label,
+                help_text=help_text,
+                choices=list(question["choices"].items()),
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
         if question["type"] == "boolean":
             return forms.ChoiceField(
                 label=label,
@@ -134,6 +143,8 @@ class ScreeningForm(forms.Form):
                     answers[name] = age_on(value, timezone.localdate()) if value else None
                 elif name == "pain_duration_months":
                     answers[name] = None if value in ("unknown", "", None) else float(value)
+                elif isinstance(self.fields[name], forms.MultipleChoiceField):
+                    answers[name] = list(value or [])
                 elif isinstance(self.fields[name], forms.ChoiceField):
                     answers[name] = value == "yes"
                 else:

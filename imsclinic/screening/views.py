@@ -249,6 +249,9 @@ def _answered_yes(evaluation):
             continue
         if q["type"] == "boolean" and value is not q["default"]:
             rows.append((q["question"], "Yes" if value else "No"))
+        elif q["type"] == "choices":
+            if value:
+                rows.append((q["question"], ", ".join(q["choices"].get(v, v) for v in value)))
         elif q["type"] != "boolean" and value is not None:
             rows.append((q["question"], f"{value:g}"))
     return rows

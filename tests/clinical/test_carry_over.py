@@ -7,16 +7,14 @@ import pytest
 from django.urls import reverse
 
 from imsclinic.clinical import actions
-from imsclinic.knowledge import validate_answers
+from imsclinic.knowledge import clear_answers
 from imsclinic.screening.actions import create_patient_from_request, create_request
 
 pytestmark = pytest.mark.django_db
 
 
 def full_answers(**overrides):
-    answers, _errors = validate_answers({})
-    answers.update(pain_duration_months=9, **overrides)
-    return answers
+    return clear_answers({"pain_duration_months": 9, **overrides})
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 import factory
 
-from imsclinic.knowledge import validate_answers
+from imsclinic.knowledge import clear_answers
 from imsclinic.screening.models import EvaluationRequest
 from tests.factories.accounts import ClinicFactory
 
@@ -14,7 +14,7 @@ class EvaluationRequestFactory(factory.django.DjangoModelFactory):
     family_name = factory.Faker("last_name")
     email = factory.LazyAttribute(lambda o: f"{o.given_name}.{o.family_name}@example.org".lower())
     phone = "(403) 555-0101"
-    answers = factory.LazyFunction(lambda: validate_answers({"pain_duration_months": 8})[0])
+    answers = factory.LazyFunction(lambda: clear_answers({"pain_duration_months": 8}))
     outcome = "likely_candidate"
     reasons = factory.LazyFunction(list)
     pain_regions = factory.LazyFunction(lambda: ["low_back"])

@@ -3,7 +3,7 @@
 import io
 import json
 
-from imsclinic.knowledge import run_screen_cli, run_segments_cli
+from imsclinic.knowledge import clear_answers, run_screen_cli, run_segments_cli
 
 
 def _run(func, argv):
@@ -77,7 +77,9 @@ def test_segments_usage_errors():
 
 def test_screen_prints_outcome_json(tmp_path):
     answers = tmp_path / "answers.json"
-    answers.write_text(json.dumps({"pain_duration_months": 8, "anticoagulants": True}))
+    answers.write_text(
+        json.dumps(clear_answers({"pain_duration_months": 8, "anticoagulants": True}))
+    )
     code, out, err = _run(run_screen_cli, [str(answers)])
     assert code == 0, err
     payload = json.loads(out)
@@ -87,7 +89,7 @@ def test_screen_prints_outcome_json(tmp_path):
 
 def test_screen_applies_a_policy_file(tmp_path):
     answers = tmp_path / "answers.json"
-    answers.write_text(json.dumps({"pain_duration_months": 8, "pregnant": True}))
+    answers.write_text(json.dumps(clear_answers({"pain_duration_months": 8, "pregnant": True})))
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"pregnancy": "not_suitable"}))
     code, out, _ = _run(run_screen_cli, [str(answers), "--policy", str(policy)])
@@ -97,7 +99,7 @@ def test_screen_applies_a_policy_file(tmp_path):
 
 def test_screen_field_errors_exit_non_zero(tmp_path):
     answers = tmp_path / "answers.json"
-    answers.write_text(json.dumps({"pain_duration_months": -3, "pregnant": "no"}))
+    answers.write_text(json.dumps(clear_answers({"pain_duration_months": -3, "pregnant": "no"})))
     code, out, err = _run(run_screen_cli, [str(answers)])
     assert code == 1
     assert out == ""

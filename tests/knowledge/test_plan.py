@@ -21,7 +21,7 @@ def test_plan_lists_the_paraspinal_first_then_the_myotome():
 
 
 def test_plan_items_carry_depth_position_and_hazard_cautions():
-    plan = suggest_plan([("C5", "R")])
+    plan = suggest_plan([("C5", "R")], max_per_segment=20)
     rhomboid = next(i for i in plan.items if i.muscle_id == "rhomboid_major")
     assert rhomboid.depth_mm == (10, 19)
     assert rhomboid.thorax is True

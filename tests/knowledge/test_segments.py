@@ -12,10 +12,22 @@ TEXTBOOK_PATTERNS = {
     "C5": ["deltoid", "biceps brachii", "infraspinatus", "supraspinatus", "rhomboid major"],
     "C6": ["biceps brachii", "brachioradialis", "ECRL", "pronator teres", "supinator"],
     "C7": ["triceps", "flexor carpi radialis", "ECRB", "latissimus dorsi", "extensor digitorum"],
-    "C8": ["FDP", "FCU", "thenar muscles", "hypothenar muscles", "first dorsal interosseous"],
-    "L4": ["tibialis anterior", "vastus medialis", "vastus lateralis", "tibialis posterior"],
-    "L5": ["EHL", "gluteus medius", "fibularis longus", "tensor fasciae latae", "EDL"],
-    "S1": ["gastrocnemius", "soleus", "gluteus maximus", "biceps femoris long head"],
+    "C8": ["FDP", "FCU", "flexor pollicis longus", "extensor indicis", "first dorsal interosseous"],
+    # T1: APB and ADM are T1 predominant (Wilbourn & Aminoff 1998; ADM is the ASIA T1 key muscle).
+    "T1": ["thenar muscles", "hypothenar muscles", "first dorsal interosseous", "hand interossei"],
+    # L4 has no muscle of its own (tibialis anterior is L4 = L5, the vasti L3-L4); Gunn's
+    # paraspinal finding at the level is what separates it.
+    "L4": ["tibialis anterior", "vastus medialis", "vastus lateralis", "L4 paraspinals"],
+    # Tibialis posterior is L5 predominant (Tsao 2003: 23/25 L5 lesions).
+    "L5": [
+        "EHL",
+        "gluteus medius",
+        "fibularis longus",
+        "tensor fasciae latae",
+        "tibialis posterior",
+    ],
+    # Biceps femoris short head is S1 predominant (Tsao 2003: abnormal in 8/9 S1 lesions).
+    "S1": ["gastrocnemius", "soleus", "gluteus maximus", "biceps femoris short head"],
 }
 
 
@@ -131,7 +143,9 @@ def test_cranial_only_muscles_are_reported_as_cranial_nerves():
     result = infer_segments(_findings(["masseter", "temporalis", "upper trapezius"]))
     nerves = {c.nerve for c in result.cranial}
     assert nerves == {"V", "XI"}
+    # Trapezius's C3-C4 rami are mainly proprioceptive: a minor share only (Gray's/Standring).
     assert {s.segment for s in result.segments} >= {"C3", "C4"}
+    assert all(e.role == "minor" for s in result.segments for e in s.evidence)
 
 
 def test_muscle_located_sign_counts_as_a_taut_muscle():
@@ -185,7 +199,9 @@ def test_adding_a_myotome_finding_never_lowers_that_segment(base, data):
     muscle = data.draw(st.sampled_from([m.id for m in in_myotome]))
     before = infer_segments(base).score_of(segment, side)
     after = infer_segments([*base, {"muscle": muscle, "side": side}]).score_of(segment, side)
-    assert after > before
+    already_listed = any(f["muscle"] == muscle and f["side"] == side for f in base)
+    # A repeated finding counts once, so it adds nothing; a new one always adds.
+    assert after >= before if already_listed else after > before
 
 
 @settings(max_examples=100, deadline=None)
@@ -207,8 +223,8 @@ def test_scores_are_positive_and_sorted(findings):
     assert all(score > 0 for score in scores)
     assert scores == sorted(scores, reverse=True)
     for group in result.levels:
-        positions = [KB.segment_position(level) for level in group.levels]
-        assert positions == list(range(positions[0], positions[0] + len(positions)))
+        if not group.tied:  # only a tie between separate levels leaves a gap
+            assert group.contiguous
 
 
 def _far_from(level, muscle_id):

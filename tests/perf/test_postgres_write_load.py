@@ -32,7 +32,7 @@ from django.db import connection
 from imsclinic.accounts.models import Role
 from imsclinic.audit.models import AuditEvent
 from imsclinic.clinical.models import TreatmentSession
-from imsclinic.interop.actions import create_personal_token
+from imsclinic.gateway.actions import create_personal_token
 from imsclinic.patients.models import Patient
 from imsclinic.scheduling.availability import local_datetime
 from imsclinic.scheduling.models import Appointment

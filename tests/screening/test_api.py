@@ -4,11 +4,12 @@ import json
 
 import pytest
 
-from imsclinic.knowledge import load_knowledge
+from imsclinic.knowledge import clear_answers, load_knowledge, screening_questions
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/screening"
-CHRONIC = {"pain_duration_months": 8}
+CHRONIC = clear_answers({"pain_duration_months": 8})
+FIELDS = [q["field"] for q in screening_questions()]
 
 
 def post(client, body, **params):
@@ -93,3 +94,56 @@ def test_schema_documents_the_answers(client):
     schema = client.get("/api/v1/openapi.json").json()
     body = schema["paths"]["/api/v1/screening"]["post"]["requestBody"]
     assert "pain_duration_months" in body["content"]["application/json"]["schema"]["properties"]
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_a_missing_safety_answer_is_422_never_likely_candidate(client, field):
+    body = {k: v for k, v in CHRONIC.items() if k != field}
+    response = post(client, body)
+    assert response.status_code == 422
+    assert response.json()["errors"] == {field: "must be answered"}
+
+
+def test_an_empty_answer_object_is_422_listing_every_question(client):
+    response = post(client, {})
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == set(FIELDS)
+
+
+@pytest.mark.parametrize(
+    ("key", "answers"),
+    [
+        ("anticoagulants", {"anticoagulants": True}),
+        ("bleeding_disorder", {"bleeding_disorder": True}),
+        ("fever", {"fever": True}),
+        ("myelopathy", {"myelopathy_signs": True}),
+    ],
+)
+def test_a_clinic_policy_cannot_make_a_precaution_or_red_flag_likely(
+    client, clinic_a, key, answers
+):
+    clinic_a.policies = {"screening": {key: "likely_candidate"}}
+    clinic_a.save()
+    result = post(client, {**CHRONIC, **answers}, clinic=clinic_a.slug).json()
+    assert result["outcome"] == "needs_clearance"
+
+
+def test_a_clinic_policy_cannot_shorten_the_surgery_window(client, clinic_a):
+    clinic_a.policies = {"screening": {"recent_surgery_weeks": 4}}
+    clinic_a.save()
+    result = post(client, {**CHRONIC, "weeks_since_surgery": 8}, clinic=clinic_a.slug).json()
+    assert result["outcome"] == "needs_clearance"
+
+
+def test_lymphoedema_in_another_limb_is_recorded_and_allowed(client):
+    result = post(client, {**CHRONIC, "lymphoedema_limbs": ["arm_right"]}).json()
+    assert result["outcome"] == "likely_candidate"
+    (reason,) = result["reasons"]
+    assert reason["code"] == "lymphoedema_elsewhere"
+    assert "right arm" in reason["message"]
+
+
+def test_unknown_limb_is_422(client):
+    response = post(client, {**CHRONIC, "lymphoedema_limbs": ["tail"]})
+    assert response.status_code == 422
+    assert "lymphoedema_limbs" in response.json()["errors"]

@@ -90,6 +90,15 @@ def test_result_page_per_outcome(client, clinic_a, yes, heading, cta):
     assert heading in body and cta in body
 
 
+def test_lymphoedema_ticked_in_a_limb_away_from_the_pain_stays_a_likely_candidate(client, clinic_a):
+    data = answers_post()
+    data["lymphoedema_limbs"] = ["arm_left"]
+    response = client.post(reverse("screening:form", args=[clinic_a.slug]), data)
+    assert response.status_code == 302
+    body = client.get(response["Location"]).content.decode()
+    assert "You may be a good candidate for IMS" in body
+
+
 def test_not_suitable_cannot_reach_booking(client, clinic_a):
     screen(client, clinic_a, lymphoedema_at_pain_site=True)
     response = client.get(reverse("screening:book", args=[clinic_a.slug]))

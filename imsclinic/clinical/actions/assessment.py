@@ -1,5 +1,6 @@
 """Assessment and course-of-care actions."""
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -14,7 +15,8 @@ from imsclinic.clinical.actions.precautions import (
 from imsclinic.clinical.actions.signing import SigningRefused, assessment_refusals
 from imsclinic.clinical.models import Assessment, AssessmentFinding, CourseOfCare
 from imsclinic.core.db import write_transaction
-from imsclinic.knowledge import load_knowledge, validate_answers
+from imsclinic.knowledge import is_known_id, load_knowledge, validate_answers
+from imsclinic.knowledge.fields import validate_knowledge_ids
 
 ASSESSMENT_FIELDS = (
     "assessed_on",
@@ -36,6 +38,25 @@ ASSESSMENT_FIELDS = (
     "condition_id",
     "accepted_segments",
 )
+
+
+def _check_knowledge_ids(instance) -> None:
+    """Refuse an id the knowledge base does not know (a condition, a muscle ...) before saving."""
+    try:
+        validate_knowledge_ids(instance)
+    except ValidationError as error:
+        raise ClinicalError(" ".join(error.messages)) from None
+
+
+def _check_course_targets(fields: dict) -> None:
+    for target in fields.get("target_muscles") or []:
+        muscle_id = target.get("muscle_id") if isinstance(target, dict) else None
+        if not is_known_id("muscle", muscle_id):
+            raise ClinicalError(f"{muscle_id} is not a known muscle.")
+    for segment in fields.get("target_segments") or []:
+        name = segment.partition("-")[0] if isinstance(segment, str) else segment
+        if not is_known_id("segment", name):
+            raise ClinicalError(f"{segment} is not a spinal segment.")
 
 
 def _lock(model, obj):
@@ -152,6 +173,7 @@ def update_assessment(*, assessment, by, fields: dict) -> list[str]:
         # Saving the re-check is the practitioner confirming it with the patient.
         locked.screening_confirmed = True
         changed.append("screening_confirmed")
+    _check_knowledge_ids(locked)
     _refresh_suggestion(locked)
     locked.save()
     record(
@@ -250,16 +272,19 @@ def create_course(*, patient, by, fields: dict, assessment=None) -> CourseOfCare
             )
             + ". Leave them out of the plan."
         )
+    _check_course_targets(fields)
+    course = CourseOfCare(
+        patient=patient,
+        clinic=patient.clinic,
+        practitioner=by,
+        assessment=assessment,
+        started_on=fields.pop("started_on", None) or patient.clinic.today(),
+        **fields,
+    )
+    _check_knowledge_ids(course)
     try:
         with transaction.atomic():
-            course = CourseOfCare.objects.create(
-                patient=patient,
-                clinic=patient.clinic,
-                practitioner=by,
-                assessment=assessment,
-                started_on=fields.pop("started_on", None) or patient.clinic.today(),
-                **fields,
-            )
+            course.save(force_insert=True)
     except IntegrityError as error:
         raise ClinicalError("This patient already has an active course of care.") from error
     review_course_plan(course, precautions, force=True)

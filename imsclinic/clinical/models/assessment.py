@@ -13,6 +13,7 @@ from imsclinic.clinical.models.base import (
     signed_pair_constraint,
 )
 from imsclinic.core.models import PublicIdModel, TimestampedModel
+from imsclinic.knowledge.fields import KnowledgeIdField
 
 SIDES_LR = [("L", "Left"), ("R", "Right")]
 # Levels the spinal palpation grid offers, craniocaudal (the segments with paraspinal and
@@ -88,7 +89,7 @@ class Assessment(PublicIdModel, TimestampedModel, SignableModel):
     )
     working_diagnosis = models.CharField(max_length=300, blank=True)
     icd10_codes = models.JSONField(default=list, blank=True)
-    condition_id = models.CharField(max_length=80, blank=True)
+    condition_id = KnowledgeIdField(kind="condition", blank=True)
     suggested_segments = models.JSONField(default=dict, blank=True)
     accepted_segments = models.JSONField(default=list, blank=True)
     # The precautions in force when signed (screening re-check), stored so sessions and the
@@ -133,7 +134,7 @@ class AssessmentFinding(ChildOfSigned):
         SHORTENED = "shortened", "Shortened"
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="findings")
-    muscle_id = models.CharField(max_length=80)
+    muscle_id = KnowledgeIdField(kind="muscle")
     side = models.CharField(max_length=1, choices=SIDES_LR)
     grade = models.CharField(max_length=10, choices=Grade.choices, default=Grade.TENDER)
 
@@ -237,7 +238,7 @@ class CourseOfCare(PublicIdModel, TimestampedModel):
     assessment = models.ForeignKey(
         Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="courses"
     )
-    condition_id = models.CharField(max_length=80, blank=True)
+    condition_id = KnowledgeIdField(kind="condition", blank=True)
     icd10_codes = models.JSONField(default=list, blank=True)
     target_segments = models.JSONField(default=list, blank=True)
     target_muscles = models.JSONField(default=list, blank=True)

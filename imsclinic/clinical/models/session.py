@@ -14,6 +14,7 @@ from imsclinic.clinical.models.base import (
     signed_pair_constraint,
 )
 from imsclinic.core.models import PublicIdModel, TimestampedModel
+from imsclinic.knowledge.fields import KnowledgeIdField
 
 PAIN_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
 
@@ -177,7 +178,7 @@ class NeedlingRow(ChildOfSigned):
         TreatmentSession, on_delete=models.CASCADE, related_name="needling_rows"
     )
     order = models.PositiveIntegerField(default=0)
-    muscle_id = models.CharField(max_length=80)
+    muscle_id = KnowledgeIdField(kind="muscle")
     side = models.CharField(max_length=1, choices=Side.choices)
     paraspinal_level = models.CharField(max_length=10, blank=True)
     insertions = models.PositiveIntegerField(default=1)

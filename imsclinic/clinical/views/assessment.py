@@ -66,6 +66,8 @@ def _screening_from_post(post) -> tuple[dict, dict]:
         field = question["field"]
         if question["type"] == "boolean":
             raw[field] = post.get(f"sc-{field}") == "on"
+        elif question["type"] == "choices":
+            raw[field] = post.getlist(f"sc-{field}")
         else:
             value = (post.get(f"sc-{field}") or "").strip()
             raw[field] = float(value) if value.replace(".", "", 1).isdigit() else None

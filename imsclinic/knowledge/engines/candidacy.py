@@ -11,15 +11,20 @@ the worst outcome of any triggered item:
   with what to bring.
 * precautions the clinician just needs to know about (diabetes, epilepsy, ...) are reported as
   reasons but leave the outcome at likely_candidate.
-* red flags -> needs_clearance (see a doctor first); new bladder/bowel change -> not_suitable
-  with "go to an emergency department".
+* red flags -> needs_clearance (see a doctor first); new bladder/bowel change and symptoms of
+  cervical arterial dysfunction -> not_suitable with "go to an emergency department".
+* lymphoedema in the painful area is absolute; lymphoedema recorded by limb away from the pain
+  is a reason (that limb is never needled) that leaves the outcome alone.
 * pain for less than the typical duration (3 months) -> needs_clearance with the wording
   "a clinician will assess whether needling fits now": IMS is aimed at chronic pain, but recent
   pain is not unsafe to assess, so "not suitable" would be too strong. Unknown duration is
   noted without changing the outcome.
 
-Validation choice: unknown answer fields are reported as errors rather than ignored, because a
-misspelt safety answer ("anticoagulant") silently defaulting to "no" would be unsafe.
+Validation: every answer field must be present and unknown fields are errors. A missing safety
+answer, or a misspelt one ("anticoagulant"), silently read as "no" would turn an unknown into
+"likely candidate", so `screen` refuses it (InvalidAnswersError) in the engine, the CLI, the API
+and the public form alike. A clinic policy may only make an outcome stricter (never laxer), so red
+flags, bleeding disorders and absolute contraindications can never become "likely candidate".
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from typing import Any
 from ..errors import InvalidAnswersError, PolicyError
 from ..knowledge_base import KnowledgeBase
 from ..loader import load_knowledge
-from ..models import OUTCOME_ORDER, AnswerSpec
+from ..models import LIMB_LOCATIONS, OUTCOME_ORDER, AnswerSpec
 
 OUTCOMES = tuple(OUTCOME_ORDER)
 PAIN_DURATION_SETTING = "min_pain_duration_months"
@@ -73,7 +78,8 @@ def _spec_dict(spec: AnswerSpec) -> dict[str, Any]:
 
 def screening_questions(*, kb: KnowledgeBase | None = None) -> list[dict[str, Any]]:
     """The answer spec as data: one dict per field with field, type ("boolean", "number",
-    "number_or_null"), default, question, help, minimum, maximum. Drives the Django form."""
+    "number_or_null", "choices"), default (the all-clear value), question, help, minimum,
+    maximum and choices. Drives the Django form."""
     kb = kb or load_knowledge()
     return [_spec_dict(spec) for spec in kb.screening_answer_specs()]
 
@@ -84,20 +90,25 @@ def answers_json_schema(*, kb: KnowledgeBase | None = None) -> dict[str, Any]:
     for question in screening_questions(kb=kb):
         if question["type"] == "boolean":
             schema: dict[str, Any] = {"type": "boolean"}
+        elif question["type"] == "choices":
+            schema = {
+                "type": "array",
+                "items": {"enum": list(question["choices"])},
+                "uniqueItems": True,
+            }
         else:
             schema = {"type": "number" if question["type"] == "number" else ["number", "null"]}
             if question["minimum"] is not None:
                 schema["minimum"] = question["minimum"]
             if question["maximum"] is not None:
                 schema["maximum"] = question["maximum"]
-        schema.update(
-            title=question["question"], description=question["help"], default=question["default"]
-        )
+        schema.update(title=question["question"], description=question["help"])
         properties[question["field"]] = schema
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
         "properties": properties,
+        "required": list(properties),
         "additionalProperties": False,
     }
 
@@ -107,6 +118,16 @@ def _clean_value(spec: AnswerSpec, value: Any) -> tuple[Any, str | None]:
         if isinstance(value, bool):
             return value, None
         return None, "must be true or false"
+    if spec.type == "choices":
+        options = spec.choices or {}
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return None, "must be a list of choices"
+        unknown = [v for v in value if v not in options]
+        if unknown:
+            return None, f"unknown choice {unknown[0]!r}; choose from {', '.join(options)}"
+        if len(set(value)) != len(value):
+            return None, "lists a choice twice"
+        return sorted(value, key=list(options).index), None
     if value is None:
         if spec.type == "number_or_null":
             return None, None
@@ -122,21 +143,25 @@ def _clean_value(spec: AnswerSpec, value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
+MISSING_ANSWER = "must be answered"
+
+
 def validate_answers(
     answers: Any, *, kb: KnowledgeBase | None = None
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Check raw answers against the spec. Never raises.
 
-    Returns (clean, errors): clean has every known field (defaults filled in for missing ones);
-    errors maps field name to a plain message (wrong type, negative or out-of-range number,
-    unknown field). The key "__all__" is used when the answers are not an object at all.
+    Returns (clean, errors): clean has every valid answer given; errors maps field name to a
+    plain message: "must be answered" for a missing field (no answer is ever assumed), a wrong
+    type, a negative or out-of-range number, or an unknown field. The key "__all__" is used
+    when the answers are not an object at all. Answers are complete when errors is empty.
     """
     kb = kb or load_knowledge()
     specs = {spec.field: spec for spec in kb.screening_answer_specs()}
-    clean = {name: spec.default for name, spec in specs.items()}
-    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
     if not isinstance(answers, Mapping):
         return clean, {"__all__": "answers must be a JSON object of field: value"}
+    errors: dict[str, str] = {name: MISSING_ANSWER for name in specs if name not in answers}
     for key, value in answers.items():
         name = str(key)
         spec = specs.get(name)
@@ -149,6 +174,25 @@ def validate_answers(
         else:
             clean[name] = cleaned
     return clean, errors
+
+
+def clear_answers(
+    overrides: Mapping[str, Any] | None = None, *, kb: KnowledgeBase | None = None
+) -> dict[str, Any]:
+    """A complete answer set with every question at its all-clear value, then `overrides`.
+
+    For demo data, benchmarks and tests that build answers on purpose. Never use it to fill in
+    a real person's missing answers: those must stay errors.
+    """
+    kb = kb or load_knowledge()
+    answers: dict[str, Any] = {}
+    for spec in kb.screening_answer_specs():
+        answers[spec.field] = list(spec.default) if isinstance(spec.default, list) else spec.default
+    unknown = set(overrides or {}) - set(answers)
+    if unknown:
+        raise ValueError(f"unknown answer fields: {', '.join(sorted(unknown))}")
+    answers.update(overrides or {})
+    return answers
 
 
 def _default_outcomes(kb: KnowledgeBase) -> dict[str, str]:
@@ -176,10 +220,11 @@ def validate_policy(policy: Any, *, kb: KnowledgeBase | None = None) -> dict[str
     """Errors in a clinic screening policy ({} when valid).
 
     A policy is a flat dict. Keys that are contraindication or red-flag ids (and
-    "short_pain_outcome") map to an outcome; a clinic may make any item stricter and may relax
-    precautions, but an item whose default is not_suitable (absolute contraindications, the
-    urgent red flag) cannot be relaxed. Window keys ("recent_surgery_weeks", "adult_age_years",
-    "min_pain_duration_months") map to non-negative numbers.
+    "short_pain_outcome") map to an outcome at least as strict as the knowledge base's default:
+    a clinic may make an outcome stricter, never laxer, so a red flag, a bleeding disorder or an
+    absolute contraindication can never become likely_candidate. Window keys
+    ("recent_surgery_weeks", "adult_age_years", "min_pain_duration_months") map to numbers at
+    least as large as the default, because a shorter window lets more people through.
     """
     kb = kb or load_knowledge()
     if policy is None:
@@ -195,11 +240,23 @@ def validate_policy(policy: Any, *, kb: KnowledgeBase | None = None) -> dict[str
         if code in defaults:
             if value not in OUTCOME_ORDER:
                 errors[name] = f"must be one of {', '.join(OUTCOMES)}"
-            elif defaults[code] == "not_suitable" and value != "not_suitable":
-                errors[name] = "an absolute contraindication cannot be relaxed"
+            elif OUTCOME_ORDER[value] < OUTCOME_ORDER[defaults[code]]:
+                errors[name] = (
+                    f"a clinic policy may only make this stricter than {defaults[code]}, "
+                    "never laxer"
+                )
         elif name in windows:
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                errors[name] = "must be a non-negative number"
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
+                errors[name] = "must be a number"
+            elif value < windows[name]:
+                errors[name] = (
+                    f"must be at least {windows[name]:g}: a shorter window would be laxer "
+                    "than the default"
+                )
         else:
             errors[name] = "unknown policy key"
     return errors
@@ -223,13 +280,62 @@ def screen(
     policy_errors = validate_policy(policy, kb=kb)
     if policy_errors:
         raise PolicyError(policy_errors)
-    policy = dict(policy or {})
+    reasons = _reasons(kb, clean, dict(policy or {}))
+    outcome = max(
+        (r.outcome for r in reasons), key=OUTCOME_ORDER.__getitem__, default="likely_candidate"
+    )
+    ordered = sorted(reasons, key=lambda r: -OUTCOME_ORDER[r.outcome])
+    return ScreeningResult(outcome, tuple(ordered))
+
+
+def triggered_reasons(
+    answers: Mapping[str, Any], *, kb: KnowledgeBase | None = None
+) -> tuple[Reason, ...]:
+    """The reasons triggered by the answers that were given, with no outcome.
+
+    For answers already stored on a chart, where a question added to the form later was simply
+    never asked: every answered item still counts (a stored "takes blood thinners" is never
+    dropped because a newer question is missing). It decides nothing about candidacy, so an
+    unanswered question can never read as "likely candidate"; use `screen` for that. Raises
+    InvalidAnswersError for malformed or unknown answers.
+    """
+    kb = kb or load_knowledge()
+    clean, errors = validate_answers(answers, kb=kb)
+    errors = {field: message for field, message in errors.items() if message != MISSING_ANSWER}
+    if errors:
+        raise InvalidAnswersError(errors)
+    return tuple(_reasons(kb, clean, {}))
+
+
+def located_precautions(
+    answers: Mapping[str, Any], *, kb: KnowledgeBase | None = None
+) -> list[dict[str, Any]]:
+    """Precautions with their place, for the plan engine: one `lymphoedema` precaution per limb
+    ticked on the form, e.g. {"id": "lymphoedema", "limb": "upper", "side": "R"}, so that limb
+    is never in a plan. Unanswered or malformed limb answers give none (`screen` refuses them)."""
+    kb = kb or load_knowledge()
+    limbs = kb.screening.lymphoedema_limbs
+    clean, errors = validate_answers(
+        {limbs.answer.field: answers.get(limbs.answer.field, [])}, kb=kb
+    )
+    if limbs.answer.field in errors:
+        return []
+    return [
+        {"id": limbs.precaution, "limb": LIMB_LOCATIONS[v][0], "side": LIMB_LOCATIONS[v][1]}
+        for v in clean[limbs.answer.field]
+    ]
+
+
+def _reasons(kb: KnowledgeBase, clean: Mapping[str, Any], policy: dict[str, Any]) -> list[Reason]:
+    """Reasons for every answered item in `clean` (unanswered items are skipped)."""
     windows = _window_settings(kb)
     windows.update({key: value for key, value in policy.items() if key in windows})
     reasons: list[Reason] = []
 
     for item in kb.contraindications.values():
         if item.answer is None or item.trigger is None or item.screening_outcome is None:
+            continue
+        if item.answer.field not in clean:
             continue
         value = clean[item.answer.field]
         if item.trigger.below_window:
@@ -243,23 +349,34 @@ def screen(
                 Reason(item.id, item.message, item.consequence, item.advice, outcome, item.kind)
             )
 
+    limbs = kb.screening.lymphoedema_limbs
+    if clean.get(limbs.answer.field):
+        labels = limbs.answer.choices or {}
+        ticked = ", ".join(labels[v].lower() for v in clean[limbs.answer.field])
+        reasons.append(
+            Reason(
+                "lymphoedema_elsewhere",
+                f"{limbs.message} Recorded: {ticked}.",
+                "restrict_region",
+                limbs.advice,
+                "likely_candidate",
+                "located_precaution",
+            )
+        )
+
     for flag in kb.screening.red_flags:
-        if clean[flag.answer.field] is True:
+        if clean.get(flag.answer.field) is True:
             outcome = policy.get(flag.id, flag.outcome)
             consequence = "block" if outcome == "not_suitable" else "require_clearance"
             reasons.append(
                 Reason(flag.id, flag.message, consequence, flag.advice, outcome, "red_flag")
             )
 
-    duration_reason = _pain_duration_reason(clean, windows, policy)
-    if duration_reason is not None:
-        reasons.append(duration_reason)
-
-    outcome = max(
-        (r.outcome for r in reasons), key=OUTCOME_ORDER.__getitem__, default="likely_candidate"
-    )
-    ordered = sorted(reasons, key=lambda r: -OUTCOME_ORDER[r.outcome])
-    return ScreeningResult(outcome, tuple(ordered))
+    if "pain_duration_months" in clean:
+        duration_reason = _pain_duration_reason(clean, windows, policy)
+        if duration_reason is not None:
+            reasons.append(duration_reason)
+    return reasons
 
 
 def _pain_duration_reason(

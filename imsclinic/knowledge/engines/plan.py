@@ -2,7 +2,14 @@
 
 Gunn needles both branches of the segment: the paraspinal muscles at the level (dorsal ramus)
 and the peripheral muscles of the myotome (ventral ramus). For each target (segment, side) the
-plan lists the paraspinal row first, then the most specific peripheral muscles.
+plan lists the paraspinal row first, then the peripheral muscles in this order (`site_order`):
+
+1. evidence class: muscles with the segment as a primary root, and among them the standard test
+   muscles of the segment (`key_segments`: ASIA key muscles, EMG root-screening muscles) first;
+2. within a class, safer sites first: no hazard, then low, moderate and high hazard severity
+   (hazards.yaml), so a femoral-triangle site never comes before the vasti and a thorax site
+   comes after a safe one;
+3. then the more specific muscle (fewer primary roots), the shallower one, and the name.
 
 Then the patient's precautions are applied (see contraindications.yaml for the sources):
 
@@ -33,6 +40,7 @@ from .site_rules import Precaution, load_limits, site_exclusions
 
 BLEEDING_RISK = ("anticoagulants", "bleeding_disorder")
 BLEEDING_NOTE = "Bleeding risk: superficial needling, few insertions, firm pressure afterwards."
+SEVERITY_RANK = {"low": 1, "moderate": 2, "high": 3}
 
 
 @dataclass(frozen=True)
@@ -148,14 +156,34 @@ def _coerce_precaution(raw: str | Precaution | Mapping[str, Any]) -> Precaution:
     )
 
 
+def hazard_rank(kb: KnowledgeBase, muscle: Muscle) -> int:
+    """0 for a site with no listed hazard, else the rank of its gravest hazard (1 low .. 3 high)."""
+    return max((SEVERITY_RANK[kb.hazards[h].severity] for h in muscle.hazards), default=0)
+
+
+def site_order(kb: KnowledgeBase, segment: str, muscle: Muscle) -> tuple:
+    """Sort key of a peripheral muscle in a segment's plan (see the module docstring)."""
+    return (
+        segment not in muscle.roots.primary,
+        segment not in muscle.key_segments,
+        hazard_rank(kb, muscle),
+        len(muscle.roots.primary),
+        muscle.depth_mm[1],
+        muscle.name,
+    )
+
+
 def _candidate_sites(
     kb: KnowledgeBase, targets: list[tuple[str, str | None]]
 ) -> list[tuple[Muscle, str | None, list[str]]]:
     """Every candidate site in priority order: per target, its paraspinal row, then the
-    myotome's muscles most specific first. A muscle serving two targets appears once."""
+    myotome's muscles in `site_order`. A muscle serving two targets appears once."""
     sites: dict[tuple[str, str | None], tuple[Muscle, str | None, list[str]]] = {}
     for segment, side in targets:
-        for muscle in kb.paraspinals_at(segment) + kb.muscles_for_segment(segment):
+        peripheral = sorted(
+            kb.muscles_for_segment(segment), key=lambda m, seg=segment: site_order(kb, seg, m)
+        )
+        for muscle in kb.paraspinals_at(segment) + peripheral:
             key = (muscle.id, side)
             if key in sites:
                 sites[key][2].append(segment)

@@ -13,10 +13,25 @@ evidence per (segment, side):
 * A Gunn sign recorded on a body-chart region spreads its weight over that region's dermatomes;
   recorded on a segment, it goes to that segment.
 
-Scores are plain sums of positive weights, so one wrong finding shifts a score by at most one
-finding's weight: a consistent pattern of several muscles still wins. Adding a finding never
-lowers any score. Adjacent segments scoring within LEVEL_RATIO of the side's top segment are
-reported together as a multi-level involvement (e.g. C5-C6).
+* A spared muscle (examined and normal, grade "normal") counts against its roots: it subtracts
+  SPARED_FACTOR of the share a tender finding would add. A normal biceps femoris short head
+  argues against S1 the way EMG uses spared muscles to exclude a root.
+
+The same muscle on the same side counts once, however often it is listed (grades are merged),
+and so does the same sign at the same place. One wrong finding shifts a score by at most one
+finding's weight, so a consistent pattern of several muscles still wins. Adding an abnormal
+finding never lowers any score.
+
+Reporting is honest about uncertainty:
+
+* Adjacent segments scoring within LEVEL_RATIO of the side's top segment are reported together
+  as a multi-level involvement (e.g. C5-C6).
+* Segments tied for the top score are all reported (`tied`), never resolved silently toward the
+  upper level; the result carries a `tie` warning.
+* When nothing stands out (another, separate site scores close to the top, the involvement
+  spreads over more than MAX_LOCALISED_LEVELS levels, or the top group holds less than
+  MIN_CONCENTRATION of the side's evidence) the side gets a `does_not_localise` warning and
+  its group is marked `localises = False`: the findings do not point to a segment.
 """
 
 from __future__ import annotations
@@ -35,13 +50,19 @@ MINOR_ROOT_FACTOR = 0.35
 ALTERNATIVE_ROOT_FACTOR = 0.1
 PARASPINAL_FACTOR = 2.0
 PARASPINAL_NEIGHBOUR_FACTOR = 0.3
+SPARED_FACTOR = 0.5
+SPARED_GRADE = "normal"
 LEVEL_RATIO = 0.7
+MAX_LOCALISED_LEVELS = 3
+MIN_CONCENTRATION = 0.4
 SIDES = ("L", "R")
+SIDE_WORDS = {"L": "left", "R": "right", None: "side not recorded"}
 
 
 @dataclass(frozen=True)
 class MuscleFinding:
-    """A muscle examined as abnormal on one side (side None = not recorded)."""
+    """A muscle examined on one side (side None = not recorded): abnormal with its grades, or
+    spared with grades ("normal",)."""
 
     muscle: str
     side: str | None = None
@@ -105,16 +126,29 @@ class LevelGroup:
     side: str | None
     levels: tuple[str, ...]
     score: float
+    tied: tuple[str, ...] = ()
+    localises: bool = True
 
     @property
     def multi_level(self) -> bool:
-        """True when more than one adjacent level is involved."""
+        """True when more than one level is involved."""
         return len(self.levels) > 1
 
     @property
     def label(self) -> str:
-        """Human label such as 'C5' or 'C5-C6'."""
-        return self.levels[0] if len(self.levels) == 1 else f"{self.levels[0]}-{self.levels[-1]}"
+        """Human label such as 'C5', 'C5-C6' (adjacent) or 'C5 / C7' (separate, tied)."""
+        if len(self.levels) == 1:
+            return self.levels[0]
+        if self.contiguous:
+            return f"{self.levels[0]}-{self.levels[-1]}"
+        return " / ".join(self.levels)
+
+    @property
+    def contiguous(self) -> bool:
+        """True when the levels follow each other without a gap."""
+        kb = load_knowledge()
+        positions = [kb.segment_position(level) for level in self.levels]
+        return positions == list(range(positions[0], positions[0] + len(positions)))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -123,7 +157,28 @@ class LevelGroup:
             "levels": list(self.levels),
             "label": self.label,
             "multi_level": self.multi_level,
+            "tied": list(self.tied),
+            "localises": self.localises,
             "score": round(self.score, 3),
+        }
+
+
+@dataclass(frozen=True)
+class InferenceWarning:
+    """Why the result should not be read as a confident level: `tie` or `does_not_localise`."""
+
+    code: str
+    side: str | None
+    levels: tuple[str, ...]
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "code": self.code,
+            "side": self.side,
+            "levels": list(self.levels),
+            "message": self.message,
         }
 
 
@@ -147,6 +202,12 @@ class SegmentInference:
     segments: tuple[SegmentScore, ...]
     levels: tuple[LevelGroup, ...]
     cranial: tuple[CranialFinding, ...] = field(default_factory=tuple)
+    warnings: tuple[InferenceWarning, ...] = field(default_factory=tuple)
+
+    @property
+    def localising_levels(self) -> tuple[LevelGroup, ...]:
+        """The level groups that do point to a segment (safe to plan from)."""
+        return tuple(group for group in self.levels if group.localises)
 
     def top(self, side: str | None) -> SegmentScore | None:
         """Best segment on a side, or None when that side has no evidence."""
@@ -165,6 +226,7 @@ class SegmentInference:
             "segments": [s.to_dict() for s in self.segments],
             "levels": [g.to_dict() for g in self.levels],
             "cranial": [c.to_dict() for c in self.cranial],
+            "warnings": [w.to_dict() for w in self.warnings],
         }
 
 
@@ -192,6 +254,8 @@ def coerce_finding(
     if "muscle" in raw and "sign" not in raw:
         grades = raw.get("grades", raw.get("grade", ("tender",)))
         grades = (grades,) if isinstance(grades, str) else tuple(grades)
+        if raw.get("normal") is True:
+            grades = (SPARED_GRADE,)
         return MuscleFinding(muscle=str(raw["muscle"]), side=side, grades=grades)
     if "sign" in raw:
         if raw.get("muscle"):
@@ -205,14 +269,46 @@ def coerce_finding(
 
 
 def grade_weight(grades: Iterable[str]) -> float:
-    """Weight of one muscle finding from its grades (tender, taut, shortened)."""
+    """Weight of one muscle finding from its grades: tender, taut, shortened add evidence;
+    "normal" (a spared muscle) gives a negative weight."""
     distinct = sorted(set(grades))
     if not distinct:
         distinct = ["tender"]
+    if SPARED_GRADE in distinct:
+        if len(distinct) > 1:
+            raise ValueError("a muscle cannot be both normal and abnormal on the same side")
+        return -SPARED_FACTOR * GRADE_WEIGHTS["tender"]
     unknown = [g for g in distinct if g not in GRADE_WEIGHTS]
     if unknown:
-        raise ValueError(f"unknown grade {unknown[0]!r}; use one of {', '.join(GRADE_WEIGHTS)}")
+        known = ", ".join([*GRADE_WEIGHTS, SPARED_GRADE])
+        raise ValueError(f"unknown grade {unknown[0]!r}; use one of {known}")
     return max(GRADE_WEIGHTS[g] for g in distinct) + EXTRA_GRADE_BONUS * (len(distinct) - 1)
+
+
+def _deduplicate(
+    kb: KnowledgeBase, findings: Iterable[MuscleFinding | SignFinding]
+) -> list[MuscleFinding | SignFinding]:
+    """One finding per muscle and side (grades merged) and per sign and place, so repeating a
+    finding never inflates a score. Normal and abnormal for the same muscle and side conflict."""
+    muscles: dict[tuple[str, str | None], set[str]] = {}
+    signs: dict[SignFinding, None] = {}
+    for finding in findings:
+        if isinstance(finding, MuscleFinding):
+            muscle_id = kb.find_muscle(finding.muscle).id
+            muscles.setdefault((muscle_id, finding.side), set()).update(
+                finding.grades or ("tender",)
+            )
+        else:
+            signs[finding] = None
+    merged: list[MuscleFinding | SignFinding] = []
+    for (muscle_id, side), grades in muscles.items():
+        if SPARED_GRADE in grades and len(grades) > 1:
+            name = kb.muscles[muscle_id].name
+            raise ValueError(
+                f"{name} ({SIDE_WORDS[side]}) is recorded both as normal and as abnormal"
+            )
+        merged.append(MuscleFinding(muscle_id, side, tuple(sorted(grades))))
+    return [*merged, *signs]
 
 
 class _Tally:
@@ -256,11 +352,14 @@ def _add_muscle(kb: KnowledgeBase, tally: _Tally, finding: MuscleFinding, crania
                     ),
                 )
         return
-    for nerve in muscle.cranial_nerves:
-        cranial.setdefault((nerve, side), []).append(muscle.id)
-    if not muscle.roots.primary:
+    if weight > 0:  # a spared muscle is no evidence for its cranial nerve
+        for nerve in muscle.cranial_nerves:
+            cranial.setdefault((nerve, side), []).append(muscle.id)
+    if not muscle.all_roots:
         return
-    share = weight / math.sqrt(len(muscle.roots.primary))
+    # A muscle whose cervical rami are only a minor share (trapezius, SCM: motor supply CN XI)
+    # is divided as if by one primary root, so its minor share stays minor.
+    share = weight / math.sqrt(max(1, len(muscle.roots.primary)))
     detail = f"{muscle.name} {grades}"
     for root in muscle.roots.primary:
         tally.add(root, side, Evidence("muscle", muscle.id, "primary", share, detail))
@@ -320,26 +419,79 @@ def _add_sign(kb: KnowledgeBase, tally: _Tally, finding: SignFinding) -> None:
         )
 
 
-def _level_groups(kb: KnowledgeBase, ranked: list[SegmentScore]) -> list[LevelGroup]:
-    groups = []
-    for side in sorted({s.side for s in ranked}, key=lambda v: (v is None, v or "")):
-        on_side = {s.segment: s.score for s in ranked if s.side == side}
-        top = next(s for s in ranked if s.side == side)
-        threshold = top.score * LEVEL_RATIO
-        levels = [top.segment]
-        position = kb.segment_position(top.segment)
-        for step in (-1, 1):
-            cursor = position + step
-            while 0 <= cursor < len(kb.segment_order):
-                segment = kb.segment_order[cursor]
-                if on_side.get(segment, 0.0) < threshold:
-                    break
-                levels.append(segment)
-                cursor += step
-        levels.sort(key=kb.segment_position)
-        groups.append(LevelGroup(side, tuple(levels), sum(on_side[s] for s in levels)))
+def _grow(kb: KnowledgeBase, seed: str, on_side: dict[str, float], threshold: float) -> set[str]:
+    """The seed plus the adjacent levels (walking outward) that reach the threshold."""
+    levels = {seed}
+    position = kb.segment_position(seed)
+    for step in (-1, 1):
+        cursor = position + step
+        while 0 <= cursor < len(kb.segment_order):
+            segment = kb.segment_order[cursor]
+            if on_side.get(segment, 0.0) < threshold:
+                break
+            levels.add(segment)
+            cursor += step
+    return levels
+
+
+def _level_groups(
+    kb: KnowledgeBase, ranked: list[SegmentScore]
+) -> tuple[list[LevelGroup], list[InferenceWarning]]:
+    groups: list[LevelGroup] = []
+    warnings: list[InferenceWarning] = []
+    positive = [s for s in ranked if s.score > 0]
+    for side in sorted({s.side for s in positive}, key=lambda v: (v is None, v or "")):
+        on_side = {s.segment: s.score for s in positive if s.side == side}
+        top_score = max(on_side.values())
+        tied = sorted(
+            (seg for seg, score in on_side.items() if score == top_score), key=kb.segment_position
+        )
+        threshold = top_score * LEVEL_RATIO
+        levels: set[str] = set()
+        for seed in tied:
+            levels |= _grow(kb, seed, on_side, threshold)
+        ordered = tuple(sorted(levels, key=kb.segment_position))
+        group_score = sum(on_side[s] for s in ordered)
+        total = sum(on_side.values())
+        outside = [
+            seg
+            for seg, score in on_side.items()
+            if seg not in levels
+            and score >= threshold
+            and all(not kb.are_adjacent(seg, level) for level in levels)
+        ]
+        localises = (
+            not outside
+            and len(ordered) <= MAX_LOCALISED_LEVELS
+            and group_score >= MIN_CONCENTRATION * total
+        )
+        side_word = SIDE_WORDS[side]
+        if len(tied) > 1:
+            warnings.append(
+                InferenceWarning(
+                    "tie",
+                    side,
+                    tuple(tied),
+                    f"{' and '.join(tied)} score the same ({side_word}): the findings cannot "
+                    "tell these levels apart, so both are reported.",
+                )
+            )
+        if not localises:
+            warnings.append(
+                InferenceWarning(
+                    "does_not_localise",
+                    side,
+                    ordered,
+                    f"The findings ({side_word}) do not point to one spinal level: the evidence is "
+                    "spread over too many or separate levels. Re-examine, or judge clinically; "
+                    "do not plan from this ranking alone.",
+                )
+            )
+        groups.append(
+            LevelGroup(side, ordered, group_score, tuple(tied) if len(tied) > 1 else (), localises)
+        )
     groups.sort(key=lambda g: -g.score)
-    return groups
+    return groups, warnings
 
 
 def infer_segments(
@@ -358,16 +510,17 @@ def infer_segments(
     kb = kb or load_knowledge()
     tally = _Tally()
     cranial: dict[tuple[str, str | None], list[str]] = {}
-    for raw in findings:
-        finding = coerce_finding(raw)
+    for finding in _deduplicate(kb, (coerce_finding(raw) for raw in findings)):
         if isinstance(finding, MuscleFinding):
             _add_muscle(kb, tally, finding, cranial)
         else:
             _add_sign(kb, tally, finding)
     # Rounded so that summation order (finding order) cannot change ties or the ranking.
+    # Segments with only negative (spared) evidence are not candidates and are left out.
     ranked = [
         SegmentScore(segment, side, round(score, 6), tuple(tally.evidence[(segment, side)]))
         for (segment, side), score in tally.scores.items()
+        if any(item.weight > 0 for item in tally.evidence[(segment, side)])
     ]
     ranked.sort(key=lambda s: (-s.score, kb.segment_position(s.segment), s.side or ""))
     cranial_findings = tuple(
@@ -376,4 +529,5 @@ def infer_segments(
             cranial.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
         )
     )
-    return SegmentInference(tuple(ranked), tuple(_level_groups(kb, ranked)), cranial_findings)
+    groups, warnings = _level_groups(kb, ranked)
+    return SegmentInference(tuple(ranked), tuple(groups), cranial_findings, tuple(warnings))

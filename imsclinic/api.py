@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 
 from imsclinic.bench.api import router as bench_router
 from imsclinic.clinical.api import router as clinical_router
+from imsclinic.core.ratelimits import ApiRateThrottle
 from imsclinic.interop.api import router as interop_router
 from imsclinic.interop.rest import exports_router, practitioners_router
 from imsclinic.outcomes.api import router as outcomes_router
@@ -22,6 +23,8 @@ api = NinjaAPI(
     description="Patients, scheduling, assessments, needling sessions, outcomes and FHIR R4 for "
     "IMS and dry-needling clinics. Staff authenticate with `Authorization: Bearer <token>`.",
     urls_namespace="api-v1",
+    # One request budget per token (settings.RATE_LIMITS["api"]); past it, 429 JSON.
+    throttle=[ApiRateThrottle()],
 )
 api.add_router("/screening", screening_router)
 api.add_router("/patients", patients_router)

@@ -21,6 +21,11 @@ from imsclinic.core.access import staff_required
 from imsclinic.core.security import needs_second_factor
 
 
+def reset_email_key(group, request) -> str:
+    """The rate-limit key of a password-reset request: the address asked for, normalised."""
+    return request.POST.get("email", "").strip().lower()[:254]
+
+
 def _safe_next(request, default: str = "/") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(

@@ -23,7 +23,10 @@ def record_export_section(request, patient):
 
 
 def readable_record(patient) -> dict:
-    """What the printable record shows, gathered per area (areas not built yet are empty)."""
+    """What the printable record shows, gathered per area (areas not built yet are empty).
+
+    The patient sees only signed assessments and sessions: a draft is the practitioner's work in
+    progress and may still change."""
     from imsclinic.knowledge import load_knowledge
 
     instruments = load_knowledge().instruments
@@ -36,7 +39,11 @@ def readable_record(patient) -> dict:
     )
     Assessment = model("clinical.Assessment")
     data["assessments"] = (
-        list(Assessment.objects.filter(patient=patient).select_related("practitioner"))
+        list(
+            Assessment.objects.filter(patient=patient, signed_at__isnull=False).select_related(
+                "practitioner"
+            )
+        )
         if Assessment
         else []
     )
@@ -46,7 +53,7 @@ def readable_record(patient) -> dict:
     sessions = []
     if Session:
         for session in (
-            Session.objects.filter(patient=patient)
+            Session.objects.filter(patient=patient, signed_at__isnull=False)
             .select_related("practitioner", "clinic")
             .prefetch_related("needling_rows", "adverse_events")
             .order_by("started_at")

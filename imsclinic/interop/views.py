@@ -62,7 +62,9 @@ def portal_record_pdf(request, patient):
 @portal_patient_required
 @require_GET
 def portal_record_fhir(request, patient):
-    bundle = everything_bundle(patient, base_url=request.build_absolute_uri("/api/v1/fhir"))
+    bundle = everything_bundle(
+        patient, base_url=request.build_absolute_uri("/api/v1/fhir"), signed_only=True
+    )
     actions.record_export(
         clinic=patient.clinic, by=request.user, kind="portal_fhir", patient=patient
     )

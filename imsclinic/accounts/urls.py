@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("2fa/", views.two_factor_status, name="two_factor_status"),
+    path("2fa/confirm/", views.two_factor_confirm, name="two_factor_confirm"),
     path("2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("2fa/verify/", views.two_factor_verify, name="two_factor_verify"),
     path("password-reset/", password_reset_view, name="password_reset"),

@@ -21,6 +21,7 @@ from imsclinic.accounts.models import Clinic, Membership, User
 from imsclinic.audit.services import log_chart_access
 from imsclinic.core.access import get_patient_for_user
 from imsclinic.core.api_auth import api_auth, require_scope, require_staff
+from imsclinic.core.downloads import attachment
 from imsclinic.interop import bulk
 from imsclinic.interop.fhir import importer
 from imsclinic.interop.fhir.collect import everything_bundle
@@ -263,6 +264,4 @@ def bulk_export(
         lines = bulk.ndjson_lines(target, request.user, resource_type)
         return StreamingHttpResponse(lines, content_type=FHIR_NDJSON)
     data = bulk.ndjson_zip(target, request.user)
-    response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{target.slug}-fhir.zip"'
-    return response
+    return attachment(HttpResponse(data, content_type="application/zip"), f"{target.slug}-fhir.zip")

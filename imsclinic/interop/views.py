@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from imsclinic.accounts.models import Role
 from imsclinic.core.access import role_required
+from imsclinic.core.downloads import attachment
 from imsclinic.interop import actions
 from imsclinic.interop.bulk import ndjson_zip
 from imsclinic.interop.csv_export import csv_zip
@@ -21,8 +22,7 @@ from imsclinic.portal.access import portal_patient_required
 
 
 def _download(content, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = attachment(HttpResponse(content, content_type=content_type), filename)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -1,8 +1,6 @@
 """Outcome pages: the chart's Outcomes tab, questionnaire entry, discharge, the clinic's own
 instruments, and clinic analytics (with CSV export)."""
 
-import csv
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from imsclinic.accounts.models import Role
 from imsclinic.core.access import chart_view, role_required
+from imsclinic.core.downloads import attachment, csv_writer
 from imsclinic.knowledge import load_knowledge
 from imsclinic.outcomes import actions, analytics
 from imsclinic.outcomes.course import course_charts, load_course_data
@@ -224,9 +223,10 @@ def analytics_csv(request):
         },
         rows=len(rows),
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="clinic-analytics.csv"'
-    writer = csv.writer(response)
+    response = attachment(
+        HttpResponse(content_type="text/csv; charset=utf-8"), "clinic-analytics.csv"
+    )
+    writer = csv_writer(response)
     writer.writerow(["section", "group", "measure", "value"])
     writer.writerows(rows)
     return response

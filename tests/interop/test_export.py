@@ -19,8 +19,8 @@ from imsclinic.clinical.models import (
     TreatmentSession,
 )
 from imsclinic.core.demo import build_demo
+from imsclinic.core.downloads import safe_cell
 from imsclinic.interop import actions
-from imsclinic.interop.csv_export import safe_cell
 from imsclinic.interop.fhir.collect import everything_bundle
 from imsclinic.interop.fhir.common import fhir_class, to_dict
 from imsclinic.outcomes.models import QuestionnaireResponse

@@ -365,7 +365,13 @@ def feed(request, token):
         .filter(token_hash=hash_feed_token(token))
         .first()
     )
-    if row is None or not row.practitioner.is_active:
+    # An offboarded practitioner (account deactivated, or no longer a practitioner at this
+    # clinic) has no feed: the URL may live on in a calendar app they still control.
+    if (
+        row is None
+        or not row.practitioner.is_active
+        or not row.practitioner.has_role(row.clinic_id, Role.PRACTITIONER)
+    ):
         raise Http404
     now = timezone.now()
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 300:

@@ -4,6 +4,7 @@ Each clinical area owns a `router` in its api.py; this module only mounts them. 
 permission rules, audit and clinic scoping are the same as in the UI.
 """
 
+from django.core.exceptions import PermissionDenied
 from ninja import NinjaAPI
 
 from imsclinic.bench.api import router as bench_router
@@ -36,3 +37,11 @@ api.add_router("/fhir", interop_router)
 api.add_router("/practitioners", practitioners_router)
 api.add_router("/exports", exports_router)
 api.add_router("/bench", bench_router)
+
+
+@api.exception_handler(PermissionDenied)
+def _permission_denied(request, exc):
+    """A role refused (front desk on clinical records) is a JSON 403 with its reason."""
+    return api.create_response(
+        request, {"detail": str(exc) or "Your role does not allow this."}, status=403
+    )

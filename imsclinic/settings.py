@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "imsclinic.bench.middleware.QueryCountMiddleware",  # unused unless IMSCLINIC_BENCH_QUERY_COUNT=1
     "django.middleware.security.SecurityMiddleware",
     "imsclinic.core.security.RequestSizeLimitMiddleware",
+    "imsclinic.core.validation.RejectUnsafeInputMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

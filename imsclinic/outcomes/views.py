@@ -194,6 +194,8 @@ def _condition_names():
 def analytics_page(request):
     form, filters = _analytics_filters(request)
     context = {"form": form, "filters": filters, "conditions": _condition_names()}
+    if filters is None:  # the form shows what is wrong with the filters
+        return render(request, "outcomes/analytics.html", context, status=400)
     if filters is not None:
         report = analytics.summary(filters)
         names = _condition_names()

@@ -17,6 +17,7 @@ from ninja.errors import HttpError, ValidationError
 from imsclinic.accounts.models import Clinic, User
 from imsclinic.core.access import get_for_user, get_patient_for_user
 from imsclinic.core.api_auth import api_auth, require_scope, require_staff
+from imsclinic.core.validation import ApiDate, ApiDateTime
 from imsclinic.scheduling import actions
 from imsclinic.scheduling.availability import free_slots
 from imsclinic.scheduling.errors import BookingError, SeriesConflict
@@ -61,7 +62,7 @@ class AppointmentCreate(Schema):
     practitioner: uuid.UUID
     kind: Kind
     mode: Mode = Mode.IN_CLINIC
-    starts_at: datetime.datetime
+    starts_at: ApiDateTime
     notes: str = ""
     count: int = 1
     interval_days: int = 7
@@ -120,7 +121,7 @@ def _refusal(exc: BookingError):
 @router.get("/appointments", response=list[AppointmentPublic])
 def list_appointments(
     request,
-    date: datetime.date | None = None,
+    date: ApiDate | None = None,
     practitioner: uuid.UUID | None = None,
     patient: uuid.UUID | None = None,
 ):
@@ -244,7 +245,7 @@ for _action in ("status", "cancel"):
 def slots(
     request,
     practitioner: uuid.UUID,
-    date: datetime.date,
+    date: ApiDate,
     kind: Kind = Kind.IMS_TREATMENT,
 ):
     """Free start times (aware, clinic time) for a practitioner on a clinic-local date."""

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from imsclinic.accounts.models import Role, User
 from imsclinic.core.access import get_for_user, get_patient_for_user, role_required, staff_required
+from imsclinic.core.validation import parse_query_date, refuse
 from imsclinic.patients.models import Patient
 from imsclinic.scheduling import actions
 from imsclinic.scheduling.availability import free_slots, windows_on
@@ -46,10 +47,9 @@ def clinic_practitioners(clinic):
 
 
 def _day(request, clinic) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return clinic.today()
+    """The day asked for (YYYY-MM-DD, within the calendar's range) or today; ValueError with a
+    message for anything else."""
+    return parse_query_date(request.GET.get("date")) or clinic.today()
 
 
 def _back(request, fallback):
@@ -63,7 +63,10 @@ def _back(request, fallback):
 @require_GET
 def day_view(request):
     clinic = request.clinic
-    day = _day(request, clinic)
+    try:
+        day = _day(request, clinic)
+    except ValueError as exc:
+        return refuse(request, str(exc))
     practitioners = list(clinic_practitioners(clinic))
     wanted = request.GET.get("practitioner")
     if wanted:

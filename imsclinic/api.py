@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 
 from imsclinic.bench.api import router as bench_router
 from imsclinic.clinical.api import router as clinical_router
+from imsclinic.core.openapi import document_shared_behaviour
 from imsclinic.core.ratelimits import ApiRateThrottle
 from imsclinic.interop.api import router as interop_router
 from imsclinic.interop.rest import exports_router, practitioners_router
@@ -18,7 +19,14 @@ from imsclinic.reports.api import router as reports_router
 from imsclinic.scheduling.api import router as scheduling_router
 from imsclinic.screening.api import router as screening_router
 
-api = NinjaAPI(
+
+class ClinicAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        # Errors from the shared layers and the control-character rule (core/openapi.py).
+        return document_shared_behaviour(super().get_openapi_schema(**kwargs))
+
+
+api = ClinicAPI(
     title="IMS Clinic API",
     version="1.0.0",
     description="Patients, scheduling, assessments, needling sessions, outcomes and FHIR R4 for "

@@ -22,7 +22,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import JsonResponse
 from django.shortcuts import render
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, StringConstraints, WithJsonSchema
 
 EARLIEST_DATE = datetime.date(1900, 1, 1)
 LATEST_DATE = datetime.date(2199, 12, 31)
@@ -31,9 +31,15 @@ MAX_JSON_DEPTH = 32
 # C0 controls except tab, LF and CR; DEL; C1 controls.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 CONTROL_MESSAGE = "Text may not contain control characters (such as NUL)."
+NUL_MESSAGE = "Text may not contain the NUL character (\\u0000)."
 DATE_RANGE_MESSAGE = (
     f"Use a date between {EARLIEST_DATE:%Y-%m-%d} and {LATEST_DATE:%Y-%m-%d}, written YYYY-MM-DD."
 )
+
+
+# The same rule as a JSON Schema / pydantic pattern, for text fields of API schemas.
+NO_CONTROL_CHARACTERS_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+SafeText = Annotated[str, StringConstraints(pattern=NO_CONTROL_CHARACTERS_PATTERN)]
 
 
 def has_control_characters(text: str) -> bool:
@@ -57,10 +63,21 @@ def _written_as_iso_date(value):
     raise ValueError(DATE_RANGE_MESSAGE)
 
 
+# The OpenAPI schema states the range as a pattern on the year (19xx, 20xx, 21xx).
+YEAR_PATTERN = "^(19|20|21)[0-9]{2}-"
 ApiDate = Annotated[
-    datetime.date, BeforeValidator(_written_as_iso_date), AfterValidator(date_in_range)
+    datetime.date,
+    BeforeValidator(_written_as_iso_date),
+    AfterValidator(date_in_range),
+    WithJsonSchema(
+        {"type": "string", "format": "date", "pattern": YEAR_PATTERN + "[0-9]{2}-[0-9]{2}$"}
+    ),
 ]
-ApiDateTime = Annotated[datetime.datetime, AfterValidator(date_in_range)]
+ApiDateTime = Annotated[
+    datetime.datetime,
+    AfterValidator(date_in_range),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": YEAR_PATTERN}),
+]
 
 
 def parse_query_date(text: str | None) -> datetime.date | None:
@@ -83,6 +100,19 @@ class BoundedDateField(forms.DateField):
             MinValueValidator(EARLIEST_DATE, message=DATE_RANGE_MESSAGE),
             MaxValueValidator(LATEST_DATE, message=DATE_RANGE_MESSAGE),
         ]
+
+
+class NoControlCharactersMixin:
+    """For a form: every text field is refused if it holds a control character (tab, CR and LF
+    excepted). Forms that also serve the API and the FHIR importer (PatientForm) use it, so a
+    JSON body is held to the same rule as a page."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            if isinstance(value, str) and has_control_characters(value):
+                self.add_error(name, CONTROL_MESSAGE)
+        return cleaned
 
 
 def refuse(request, message: str, status: int = 400):
@@ -125,8 +155,16 @@ class RejectUnsafeInputMiddleware:
         return None
 
 
+def has_nul(text: str) -> bool:
+    return "\x00" in text
+
+
 def json_problem(data, *, limit: int = MAX_JSON_DEPTH) -> str | None:
-    """Why a decoded JSON value is refused (too deep, control characters), or None."""
+    """Why a decoded JSON value is refused (too deep, a NUL anywhere), or None.
+
+    A JSON body is refused for NUL only (PostgreSQL cannot store it, in text or in jsonb): the
+    other control characters are refused by the schemas of the fields that store text (and by the
+    FHIR importer), since an API body may carry fields the server ignores."""
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
@@ -135,9 +173,9 @@ def json_problem(data, *, limit: int = MAX_JSON_DEPTH) -> str | None:
                 return f"The JSON body is nested more than {limit} levels deep."
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
-                if isinstance(key, str) and has_control_characters(key):
-                    return CONTROL_MESSAGE
+                if isinstance(key, str) and has_nul(key):
+                    return NUL_MESSAGE
                 stack.append((item, depth + 1))
-        elif isinstance(value, str) and has_control_characters(value):
-            return CONTROL_MESSAGE
+        elif isinstance(value, str) and has_nul(value):
+            return NUL_MESSAGE
     return None

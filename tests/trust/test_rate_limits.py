@@ -73,3 +73,34 @@ def test_api_is_limited_per_token(client, alice, tight_limits):
     assert refused.json()["detail"]
     assert int(refused["Retry-After"]) > 0
     assert client.get("/api/v1/patients", HTTP_AUTHORIZATION=f"Bearer {second}").status_code == 200
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The production cache: Redis (every worker shares the counts)."""
+    import os
+
+    import redis
+
+    url = os.environ.get("IMSCLINIC_TEST_REDIS_URL", "redis://127.0.0.1:6379/4")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        pytest.skip(f"no Redis at {url} (set IMSCLINIC_TEST_REDIS_URL)")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_limits_work_on_the_shared_redis_cache(client, alice, tight_limits, redis_cache):
+    _, token = create_personal_token(user=alice, by=alice, name="one")
+    statuses = [
+        client.get("/api/v1/patients", HTTP_AUTHORIZATION=f"Bearer {token}").status_code
+        for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]

@@ -198,3 +198,45 @@ def enrolment_proved(request) -> bool:
 def enrolment_code_sent(request) -> bool:
     state = request.session.get(ENROL_SESSION_KEY)
     return bool(state and state.get("user") == request.user.pk and state.get("code"))
+
+
+# --- Setting up a clinic (production has no Django admin) -------------------------------------
+class SetupError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@transaction.atomic
+def create_clinic_with_admin(
+    *, name: str, slug: str, time_zone: str, region: str, username: str, email: str, password: str
+):
+    """A new clinic and its first clinic admin (who then invites everyone else in the app)."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from imsclinic.accounts.models import Clinic, Membership, Role, User
+
+    if Clinic.objects.filter(slug=slug).exists():
+        raise SetupError(f"A clinic with the short name {slug!r} already exists.")
+    if User.objects.filter(username__iexact=username).exists():
+        raise SetupError(f"The username {username!r} is taken.")
+    clinic = Clinic(name=name, slug=slug, time_zone=time_zone, region=region)
+    user = User(username=username, email=email, is_demo_account=False)
+    try:
+        clinic.full_clean()
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise SetupError(" ".join(exc.messages)) from exc
+    clinic.save()
+    user.set_password(password)
+    user.save()
+    Membership.objects.create(user=user, clinic=clinic, role=Role.CLINIC_ADMIN)
+    record(
+        by=None,
+        action="clinic.create",
+        target=clinic,
+        clinic=clinic,
+        summary=f"Clinic set up with {username} as its clinic admin",
+    )
+    return clinic, user

@@ -38,7 +38,7 @@ class Command(BaseCommand):
             if not Clinic.objects.exists():
                 self.stdout.write(
                     "Production: the database has no clinic yet, and no demo data is created. "
-                    "Create the first account with `imsclinic createsuperuser`."
+                    "Set one up with `imsclinic create_clinic --help`."
                 )
         elif not no_demo and not Clinic.objects.exists():
             self.stdout.write("Empty database: creating the demo clinic network…")

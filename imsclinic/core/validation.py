@@ -1,9 +1,13 @@
 """Input that cannot be stored or computed with is refused up front with a clear 4xx.
 
-- Control characters: NUL cannot be stored by PostgreSQL at all, and no field of ours has a use
-  for the other C0/C1 control characters (tab, CR and LF excepted). `RejectUnsafeInputMiddleware`
-  refuses them (400, a page or JSON) in the path, query values, form fields and in any string or
-  key of a JSON body, before any form, schema or importer sees the request.
+- Control characters: NUL cannot be stored by PostgreSQL at all, and pages have no use for the
+  other C0/C1 control characters (tab, CR and LF excepted). `RejectUnsafeInputMiddleware` refuses
+  them (400, a page or JSON) in the path, query values and form fields, and refuses NUL anywhere
+  in a JSON body (strings and keys), before any form, schema or importer sees the request.
+  In JSON bodies the other control characters are refused where demographics and identifiers
+  are stored: `SafeText` schema fields and `NoControlCharactersMixin` forms (422); the FHIR
+  importer checks the chart-number identifier. Other free-text API fields (appointment and
+  session notes) store them as sent.
 - JSON nesting: no body of ours is deeper than a few levels; the same middleware refuses one
   nested deeper than MAX_JSON_DEPTH (400) before a schema or the FHIR importer walks it.
 - Dates: a calendar between EARLIEST_DATE and LATEST_DATE. Year 9999 overflows as soon as a day
@@ -124,7 +128,7 @@ def refuse(request, message: str, status: int = 400):
 
 class RejectUnsafeInputMiddleware:
     """400 for a control character in the path, a query value or a form field, or for a JSON
-    body that is nested too deep or holds a control character in any string."""
+    body that is nested too deep or holds NUL in any string or key."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -162,9 +166,9 @@ def has_nul(text: str) -> bool:
 def json_problem(data, *, limit: int = MAX_JSON_DEPTH) -> str | None:
     """Why a decoded JSON value is refused (too deep, a NUL anywhere), or None.
 
-    A JSON body is refused for NUL only (PostgreSQL cannot store it, in text or in jsonb): the
-    other control characters are refused by the schemas of the fields that store text (and by the
-    FHIR importer), since an API body may carry fields the server ignores."""
+    A JSON body is refused for NUL only (PostgreSQL cannot store it, in text or in jsonb): an
+    API body may carry fields the server ignores, so the other control characters are left to
+    the schemas and forms of the fields that store text (see the module docstring)."""
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()

@@ -14,6 +14,8 @@ from imsclinic.bench.api import router as bench_router
 from imsclinic.clinical.api import router as clinical_router
 from imsclinic.core.api_errors import database_busy
 from imsclinic.core.db import DatabaseBusy
+from imsclinic.core.openapi import document_shared_behaviour
+from imsclinic.core.ratelimits import ApiRateThrottle
 from imsclinic.interop.api import router as interop_router
 from imsclinic.interop.rest import exports_router, practitioners_router
 from imsclinic.outcomes.api import router as outcomes_router
@@ -22,12 +24,21 @@ from imsclinic.reports.api import router as reports_router
 from imsclinic.scheduling.api import router as scheduling_router
 from imsclinic.screening.api import router as screening_router
 
-api = NinjaAPI(
+
+class ClinicAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        # Errors from the shared layers and the control-character rule (core/openapi.py).
+        return document_shared_behaviour(super().get_openapi_schema(**kwargs))
+
+
+api = ClinicAPI(
     title="IMS Clinic API",
     version="1.0.0",
     description="Patients, scheduling, assessments, needling sessions, outcomes and FHIR R4 for "
     "IMS and dry-needling clinics. Staff authenticate with `Authorization: Bearer <token>`.",
     urls_namespace="api-v1",
+    # One request budget per token (settings.RATE_LIMITS["api"]); past it, 429 JSON.
+    throttle=[ApiRateThrottle()],
 )
 api.add_router("/screening", screening_router)
 api.add_router("/patients", patients_router)
@@ -53,3 +64,10 @@ def permission_denied(request, exc):
 # Contention is a 503 "try again", never a 500 (core.db.write_transaction retries first).
 api.add_exception_handler(DatabaseBusy, functools.partial(database_busy, api=api))
 api.add_exception_handler(DatabaseError, functools.partial(database_busy, api=api))
+
+
+def _permission_denied(request, exc):
+    """A role refused (front desk on clinical records) is a JSON 403 with its reason."""
+    return api.create_response(
+        request, {"detail": str(exc) or "Your role does not allow this."}, status=403
+    )

@@ -82,6 +82,10 @@ ALLOWED_HOSTS = env_list(
     "IMSCLINIC_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env_list("IMSCLINIC_CSRF_TRUSTED_ORIGINS", [])
+# Behind one reverse proxy that appends the client's address to X-Forwarded-For, turn this on:
+# audit rows, lockout and rate-limit keys then use the address the proxy saw (the last entry;
+# anything before it was written by the client and is not trusted). Off, REMOTE_ADDR is used.
+TRUST_X_FORWARDED_FOR = env_bool("IMSCLINIC_TRUST_X_FORWARDED_FOR", False)
 SITE_URL = env_str("IMSCLINIC_SITE_URL", "http://127.0.0.1:8000")
 
 # --- Applications ---------------------------------------------------------------------------
@@ -122,6 +126,7 @@ MIDDLEWARE = [
     "imsclinic.bench.middleware.QueryCountMiddleware",  # unused unless IMSCLINIC_BENCH_QUERY_COUNT=1
     "django.middleware.security.SecurityMiddleware",
     "imsclinic.core.security.RequestSizeLimitMiddleware",
+    "imsclinic.core.validation.RejectUnsafeInputMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -225,14 +230,16 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour: a reset link is a credential
 
 # Lockout of repeated failed sign-ins (django-axes; see docs/security.md). Counted per username
-# (whether or not it exists, so the lockout reveals nothing; rotating IPs does not help), and per
-# browser (IP + user agent) against password spraying, without locking a whole clinic behind one
-# NAT address. A correct password resets the count.
+# AND client address together (axes' combination parameters), so an attacker guessing a
+# clinician's password locks only their own address: the clinician still signs in from their own
+# device. Email and username share one counter (the identifier is resolved to the account's
+# username first). A second counter per browser (IP + user agent) stops password spraying without
+# locking a whole clinic behind one NAT address. A correct password resets the count.
 AXES_FAILURE_LIMIT = env_int("IMSCLINIC_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("IMSCLINIC_LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
-AXES_USERNAME_CALLABLE = "imsclinic.core.security.lockout_username"
-AXES_CLIENT_IP_CALLABLE = "imsclinic.core.security.lockout_client_ip"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], ["ip_address", "user_agent"]]
+AXES_USERNAME_CALLABLE = "imsclinic.accounts.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "imsclinic.accounts.lockout.lockout_client_ip"
 AXES_LOCKOUT_CALLABLE = "imsclinic.core.security.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -311,6 +318,28 @@ if not PRODUCTION:
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("IMSCLINIC_MAX_REQUEST_BYTES", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# --- Cache and rate limits (django-ratelimit; core/ratelimits.py, docs/security.md) ----------
+# Redis shares the counts between every worker; without it each worker process counts alone.
+REDIS_URL = env_str("IMSCLINIC_REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "imsclinic.core.request_context.client_ip"
+# Submissions per client address (or per email address, or per API token), per period.
+RATE_LIMITS = {
+    "public-screening": env_str("IMSCLINIC_RATE_PUBLIC_SCREENING", "20/h"),
+    "public-booking": env_str("IMSCLINIC_RATE_PUBLIC_BOOKING", "10/h"),
+    "public-contact": env_str("IMSCLINIC_RATE_PUBLIC_CONTACT", "10/h"),
+    "password-reset": env_str("IMSCLINIC_RATE_PASSWORD_RESET", "5/h"),
+    "password-reset-email": env_str("IMSCLINIC_RATE_PASSWORD_RESET_EMAIL", "3/h"),
+    "portal-join": env_str("IMSCLINIC_RATE_PORTAL_JOIN", "10/h"),
+    "api": env_str("IMSCLINIC_RATE_API", "600/m"),
+}
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_HOST = env_str("IMSCLINIC_EMAIL_HOST")

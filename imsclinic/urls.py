@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -17,9 +18,13 @@ urlpatterns = [
     path("api-tokens/", include("imsclinic.gateway.urls")),
     path("bench/", include("imsclinic.bench.urls")),
     path("api/v1/", api.urls),
-    # Platform operators only (superusers); clinics work in the app itself.
-    path("django-admin/", admin.site.urls),
 ]
+
+# Django admin is for developers only: it edits rows directly, around the actions' safety rules.
+# Production does not route it at all; in development every admin change is audited
+# (accounts/admin_audit.py). Clinics work in the app itself.
+if not settings.PRODUCTION:
+    urlpatterns.append(path("django-admin/", admin.site.urls))
 
 handler400 = "imsclinic.core.errors.bad_request"
 handler403 = "imsclinic.core.errors.permission_denied"

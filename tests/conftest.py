@@ -69,6 +69,15 @@ def _audit_triggers_survive_flush(request, django_db_blocker):
             triggers.drop_locks(connection)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counts live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def password():
     return TEST_PASSWORD

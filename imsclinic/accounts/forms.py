@@ -39,3 +39,27 @@ class OTPTokenForm(forms.Form):
         if not 6 <= len(value) <= 16:
             raise forms.ValidationError("Enter the 6-digit code or a backup code.")
         return value
+
+
+class EnrolmentPasswordForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+
+class EmailCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from the email",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_code(self):
+        value = "".join(ch for ch in self.cleaned_data["code"] if ch.isdigit())
+        if len(value) != 6:
+            raise forms.ValidationError("Enter the 6-digit code from the email.")
+        return value

@@ -3,6 +3,15 @@ from django.urls import path
 
 from imsclinic.accounts import views
 from imsclinic.accounts.forms import LoginForm
+from imsclinic.core.ratelimits import rate_limited
+
+# Reset emails are limited per client address and per address asked for, so nobody can flood an
+# inbox or probe the form at speed.
+password_reset_view = rate_limited("password-reset")(
+    rate_limited("password-reset-email", key=views.reset_email_key)(
+        auth_views.PasswordResetView.as_view()
+    )
+)
 
 urlpatterns = [
     path(
@@ -14,9 +23,10 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("2fa/", views.two_factor_status, name="two_factor_status"),
+    path("2fa/confirm/", views.two_factor_confirm, name="two_factor_confirm"),
     path("2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("2fa/verify/", views.two_factor_verify, name="two_factor_verify"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/", password_reset_view, name="password_reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -1,6 +1,6 @@
 """A clinic network at scale: `imsclinic demo --clinics 50 --patients 100000 --sessions 1000000`.
 
-The ordinary demo (core/demo.py) builds two realistic clinics through every area's demo step. This
+The ordinary demo (web/demo.py) builds two realistic clinics through every area's demo step. This
 module grows that into a network by bulk inserts (bench/bulk.py): more clinics and staff, patients
 spread over them, and for patients in care an assessment, courses of care, signed needling
 sessions with needling rows, outcome questionnaires and upcoming appointments. One patient at the

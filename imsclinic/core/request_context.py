@@ -32,11 +32,15 @@ def reset(token) -> None:
 
 
 def client_ip(request) -> str | None:
-    """The client address. Behind a trusted proxy, set IMSCLINIC_TRUST_X_FORWARDED_FOR."""
+    """The client address: REMOTE_ADDR, or behind a trusted proxy (IMSCLINIC_TRUST_X_FORWARDED_FOR)
+    the last X-Forwarded-For entry, the one that proxy appended. Earlier entries come from the
+    client and could be anything, so they are never used."""
     from django.conf import settings
 
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    if settings.TRUST_X_FORWARDED_FOR:
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        if forwarded[-1]:
+            return forwarded[-1]
     return request.META.get("REMOTE_ADDR")

@@ -83,6 +83,7 @@ PROTECTED_ROUTES: set[str] = {
     "patients/<uuid:patient_uuid>/access-log/",
     "portal/",
     "accounts/2fa/",
+    "accounts/2fa/confirm/",
     "accounts/2fa/setup/",
     "accounts/2fa/verify/",
     "api/v1/patients",

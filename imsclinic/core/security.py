@@ -44,21 +44,6 @@ class LockoutBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
-def lockout_username(request, credentials) -> str:
-    """The name lockout counts against: case and surrounding spaces do not make a new account."""
-    if credentials and credentials.get("username"):
-        value = credentials["username"]
-    else:
-        value = request.POST.get("username", "") if request is not None else ""
-    return str(value).strip().lower()[:254]
-
-
-def lockout_client_ip(request) -> str:
-    from imsclinic.core.request_context import client_ip
-
-    return client_ip(request) or ""
-
-
 def lockout_response(request, original_response=None, credentials=None, *args, **kwargs):
     """The "too many attempts" page. It says the same whether or not the account exists."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)

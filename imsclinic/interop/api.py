@@ -18,6 +18,7 @@ from ninja import Path, Query, Router
 from ninja.errors import HttpError
 
 from imsclinic.accounts.models import Clinic, Membership, User
+from imsclinic.core.downloads import attachment
 from imsclinic.gateway.api_auth import api_auth, require_scope, require_staff
 from imsclinic.gateway.records import api_loads
 from imsclinic.interop import bulk
@@ -271,6 +272,4 @@ def bulk_export(
         lines = bulk.ndjson_lines(target, request.user, resource_type)
         return StreamingHttpResponse(lines, content_type=FHIR_NDJSON)
     data = bulk.ndjson_zip(target, request.user)
-    response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{target.slug}-fhir.zip"'
-    return response
+    return attachment(HttpResponse(data, content_type="application/zip"), f"{target.slug}-fhir.zip")

@@ -1,15 +1,13 @@
 """Whole-clinic CSV export: one file per table (patients, appointments, assessments, courses,
 sessions, needling rows, adverse events, outcome responses).
 
-Cells that a spreadsheet would run as a formula (starting with = + - @, tab or CR) get a leading
-apostrophe, so exported free text cannot execute in Excel or LibreOffice (CSV injection).
+Every cell goes through core.downloads.csv_writer, whose formula guard keeps exported free text
+from executing in Excel or LibreOffice (CSV injection).
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 import tempfile
 import zipfile
 from pathlib import Path
@@ -21,31 +19,11 @@ from imsclinic.clinical.models import (
     NeedlingRow,
     TreatmentSession,
 )
+from imsclinic.core.downloads import csv_writer
 from imsclinic.interop import actions
 from imsclinic.outcomes.models import QuestionnaireResponse
 from imsclinic.patients.models import Patient
 from imsclinic.scheduling.models import Appointment
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list | dict):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    text = str(value)
-    if text.startswith(FORMULA_START) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _uuid(obj) -> str:
@@ -217,11 +195,11 @@ def write_tables(clinic, writer_for) -> dict[str, int]:
     for name, (model_class, related, columns) in TABLES.items():
         queryset = _queryset(model_class, related, clinic)
         handle = writer_for(name)
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow([column for column, _ in columns])
         n = 0
         for obj in queryset.iterator(chunk_size=1000):
-            writer.writerow([safe_cell(getter(obj)) for _, getter in columns])
+            writer.writerow([getter(obj) for _, getter in columns])
             n += 1
         counts[name] = n
     return counts

@@ -26,12 +26,17 @@ def record_export_section(request, patient):
 
 
 def readable_record(patient) -> dict:
-    """What the printable record shows, gathered per area."""
+    """What the printable record shows, gathered per area.
+
+    The patient sees only signed assessments and sessions: a draft is the practitioner's work in
+    progress and may still change."""
     instruments = load_knowledge().instruments
     data: dict = {"patient": patient, "clinic": patient.clinic, "generated_at": timezone.now()}
     data["consents"] = list(Consent.objects.filter(patient=patient).select_related("text_version"))
     data["assessments"] = list(
-        Assessment.objects.filter(patient=patient).select_related("practitioner")
+        Assessment.objects.filter(patient=patient, signed_at__isnull=False).select_related(
+            "practitioner"
+        )
     )
     data["courses"] = list(CourseOfCare.objects.filter(patient=patient))
     data["sessions"] = [
@@ -43,7 +48,7 @@ def readable_record(patient) -> dict:
             ],
             "adverse_events": list(session.adverse_events.all()),
         }
-        for session in TreatmentSession.objects.filter(patient=patient)
+        for session in TreatmentSession.objects.filter(patient=patient, signed_at__isnull=False)
         .select_related("practitioner", "clinic")
         .prefetch_related("needling_rows", "adverse_events")
         .order_by("started_at")

@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 
 from imsclinic.accounts.models import Membership, User
 from imsclinic.core.api_pagination import BoundedPagination
+from imsclinic.core.downloads import attachment
 from imsclinic.gateway.api_auth import api_auth, require_scope, require_staff
 from imsclinic.interop import bulk
 from imsclinic.interop.csv_export import csv_zip
@@ -103,5 +104,4 @@ def export_csv(request, clinic: uuid.UUID | None = None):
     require_scope(request, "read")
     target = bulk.admin_clinic(request, clinic)
     response = HttpResponse(csv_zip(target, request.user), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{target.slug}-csv.zip"'
-    return response
+    return attachment(response, f"{target.slug}-csv.zip")

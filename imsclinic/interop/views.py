@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from imsclinic.accounts.models import Role
 from imsclinic.core.access import role_required
+from imsclinic.core.downloads import attachment
 from imsclinic.gateway.records import portal_view
 from imsclinic.interop import actions
 from imsclinic.interop.bulk import ndjson_zip
@@ -21,8 +22,7 @@ from imsclinic.interop.portal import appointments_ics, readable_record
 
 
 def _download(content, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = attachment(HttpResponse(content, content_type=content_type), filename)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -62,7 +62,9 @@ def portal_record_pdf(request, patient):
 @portal_view("portal.record_fhir")
 @require_GET
 def portal_record_fhir(request, patient):
-    bundle = everything_bundle(patient, base_url=request.build_absolute_uri("/api/v1/fhir"))
+    bundle = everything_bundle(
+        patient, base_url=request.build_absolute_uri("/api/v1/fhir"), signed_only=True
+    )
     actions.record_export(
         clinic=patient.clinic, by=request.user, kind="portal_fhir", patient=patient
     )

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from imsclinic.core.validation import BoundedDateField
 from imsclinic.knowledge import Instrument, score_instrument
 from imsclinic.outcomes.models import Timepoint
 
@@ -132,10 +133,10 @@ class DischargeForm(forms.Form):
 
 
 class AnalyticsFilterForm(forms.Form):
-    start = forms.DateField(
+    start = BoundedDateField(
         required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
     condition = forms.ChoiceField(required=False, label="Condition")

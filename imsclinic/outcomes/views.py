@@ -1,8 +1,6 @@
 """Outcome pages: the chart's Outcomes tab, questionnaire entry, discharge, the clinic's own
 instruments, and clinic analytics (with CSV export)."""
 
-import csv
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from imsclinic.accounts.models import Role
 from imsclinic.core.access import role_required
+from imsclinic.core.downloads import attachment, csv_writer
 from imsclinic.gateway.records import chart_view, portal_view
 from imsclinic.knowledge import load_knowledge
 from imsclinic.outcomes import actions, analytics
@@ -195,6 +194,8 @@ def _condition_names():
 def analytics_page(request):
     form, filters = _analytics_filters(request)
     context = {"form": form, "filters": filters, "conditions": _condition_names()}
+    if filters is None:  # the form shows what is wrong with the filters
+        return render(request, "outcomes/analytics.html", context, status=400)
     if filters is not None:
         report = analytics.summary(filters)
         names = _condition_names()
@@ -224,9 +225,10 @@ def analytics_csv(request):
         },
         rows=len(rows),
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="clinic-analytics.csv"'
-    writer = csv.writer(response)
+    response = attachment(
+        HttpResponse(content_type="text/csv; charset=utf-8"), "clinic-analytics.csv"
+    )
+    writer = csv_writer(response)
     writer.writerow(["section", "group", "measure", "value"])
     writer.writerows(rows)
     return response

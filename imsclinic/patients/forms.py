@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 
+from imsclinic.core.validation import NoControlCharactersMixin
 from imsclinic.patients.models import Patient, phone_digits
 
 DEMOGRAPHIC_FIELDS = [
@@ -41,7 +42,7 @@ LANGUAGE_CHOICES = [
 ]
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(NoControlCharactersMixin, forms.ModelForm):
     """Demographics and contacts. Cleans and normalises; rules that span records live in actions."""
 
     preferred_language = forms.ChoiceField(choices=LANGUAGE_CHOICES, initial="en")

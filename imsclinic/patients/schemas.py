@@ -5,6 +5,8 @@ import uuid
 
 from ninja import Field, Schema
 
+from imsclinic.core.validation import SafeText
+
 
 class PatientPublic(Schema):
     uuid: uuid.UUID
@@ -21,14 +23,15 @@ class PatientPublic(Schema):
 
 
 class PatientCreate(Schema):
-    given_name: str = Field(..., min_length=1, max_length=100)
-    family_name: str = Field(..., min_length=1, max_length=100)
-    preferred_name: str = Field("", max_length=100)
+    # SafeText: no control characters (core/validation.py), stated in the OpenAPI schema too.
+    given_name: SafeText = Field(..., min_length=1, max_length=100)
+    family_name: SafeText = Field(..., min_length=1, max_length=100)
+    preferred_name: SafeText = Field("", max_length=100)
     date_of_birth: datetime.date
     sex: str = Field("unknown", pattern="^(female|male|other|unknown)$")
-    phone: str = Field("", max_length=40)
-    email: str = Field("", max_length=254)
-    preferred_language: str = Field("en", max_length=8)
+    phone: SafeText = Field("", max_length=40)
+    email: SafeText = Field("", max_length=254)
+    preferred_language: SafeText = Field("en", max_length=8)
     clinic: uuid.UUID | None = Field(None, description="Defaults to the user's only clinic")
 
 

@@ -2,6 +2,11 @@ from django import forms
 
 
 class SignUpForm(forms.Form):
+    date_of_birth = forms.DateField(
+        label="Your date of birth",
+        help_text="As the clinic has it on file, e.g. 1980-04-30.",
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+    )
     username = forms.RegexField(
         regex=r"^[\w.@+-]{3,150}$",
         max_length=150,

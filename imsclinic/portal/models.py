@@ -11,6 +11,8 @@ from django.db import models
 from imsclinic.core.models import PublicIdModel, TimestampedModel
 
 INVITATION_DAYS = 14
+# Wrong dates of birth tried on one join link before the link stops working.
+JOIN_ATTEMPTS = 5
 
 
 def hash_invitation_token(token: str) -> str:
@@ -24,7 +26,9 @@ class PortalInvitationQuerySet(models.QuerySet):
 
 class PortalInvitation(PublicIdModel, TimestampedModel):
     """A one-time sign-up link for one patient. Only the token's hash is stored; a new
-    invitation revokes the earlier ones."""
+    invitation revokes the earlier ones. The link is only ever emailed to the patient (staff never
+    see it), and joining asks for the patient's date of birth; JOIN_ATTEMPTS wrong dates revoke
+    the link."""
 
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.CASCADE, related_name="portal_invitations"
@@ -37,6 +41,9 @@ class PortalInvitation(PublicIdModel, TimestampedModel):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Wrong dates of birth entered on the join page"
+    )
 
     objects = PortalInvitationQuerySet.as_manager()
 

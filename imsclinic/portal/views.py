@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from imsclinic.clinical import portal as clinical_portal
 from imsclinic.core.access import scope_to_user
+from imsclinic.core.ratelimits import rate_limited
 from imsclinic.gateway.records import chart_view, portal_view
 from imsclinic.interop import portal as interop_portal
 from imsclinic.outcomes import portal as outcomes_portal
@@ -46,22 +47,26 @@ def home(request, patient):
     return render(request, "portal/home.html", context)
 
 
-@chart_view("portal.invite")
+@chart_view("portal.invite", roles=actions.INVITING_ROLES)
 @require_POST
 def invite(request, patient):
     try:
-        _invitation, link = actions.invite_patient(
+        invitation = actions.invite_patient(
             patient=patient, by=request.user, base_url=settings.SITE_URL
         )
     except actions.PortalError as exc:
         messages.error(request, exc.message)
         return redirect("patients:chart", patient_uuid=patient.uuid)
-    sent = f" and emailed to {patient.email}" if patient.email else ""
-    messages.success(request, f"Invitation created{sent}. Link (valid 14 days): {link}")
+    # The link itself is never shown: it goes only to the patient's inbox.
+    messages.success(
+        request,
+        f"Invitation emailed to {invitation.email}, valid until {invitation.expires_at:%Y-%m-%d}.",
+    )
     return redirect("patients:chart", patient_uuid=patient.uuid)
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("portal-join")
 def join(request, token):
     invitation = actions.invitation_for_token(token)
     if invitation is None:
@@ -71,6 +76,7 @@ def join(request, token):
         try:
             user = actions.accept_invitation(
                 token=token,
+                date_of_birth=form.cleaned_data["date_of_birth"],
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password1"],
             )

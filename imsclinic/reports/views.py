@@ -4,6 +4,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from imsclinic.core.downloads import attachment
 from imsclinic.gateway.records import chart_view
 from imsclinic.reports import actions
 from imsclinic.reports.pdf import KINDS
@@ -38,7 +39,5 @@ def report_pdf(request, patient, course_uuid, kind):
     data = actions.generate_report(
         patient=patient, course=course, kind=kind, fmt="pdf", by=request.user
     )
-    response = HttpResponse(data, content_type="application/pdf")
     name = f"{kind}-{patient.chart_number}-{course.started_on:%Y%m%d}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(HttpResponse(data, content_type="application/pdf"), name)

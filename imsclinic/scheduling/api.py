@@ -15,6 +15,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
 from imsclinic.accounts.models import Clinic, User
+from imsclinic.core.validation import ApiDate, ApiDateTime
 from imsclinic.gateway.api_auth import api_auth, require_scope, require_staff
 from imsclinic.gateway.records import api_loads, load
 from imsclinic.patients.models import Patient
@@ -62,7 +63,7 @@ class AppointmentCreate(Schema):
     practitioner: uuid.UUID
     kind: Kind
     mode: Mode = Mode.IN_CLINIC
-    starts_at: datetime.datetime
+    starts_at: ApiDateTime
     notes: str = ""
     count: int = 1
     interval_days: int = 7
@@ -125,7 +126,7 @@ def _refusal(exc: BookingError):
 @router.get("/appointments", response=list[AppointmentPublic])
 def list_appointments(
     request,
-    date: datetime.date | None = None,
+    date: ApiDate | None = None,
     practitioner: uuid.UUID | None = None,
     patient: uuid.UUID | None = None,
 ):
@@ -256,7 +257,7 @@ for _action in ("status", "cancel"):
 def slots(
     request,
     practitioner: uuid.UUID,
-    date: datetime.date,
+    date: ApiDate,
     kind: Kind = Kind.IMS_TREATMENT,
 ):
     """Free start times (aware, clinic time) for a practitioner on a clinic-local date."""

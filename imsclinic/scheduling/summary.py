@@ -10,6 +10,7 @@ def appointments_section(request, patient):
     appointments = Appointment.objects.filter(patient=patient).select_related("practitioner")
     upcoming = list(appointments.upcoming(now).order_by("starts_at")[:8])
     recent = list(appointments.filter(starts_at__lt=now).order_by("-starts_at")[:5])
+    from imsclinic.portal.actions import INVITING_ROLES
     from imsclinic.portal.models import PortalInvitation
 
     invitation = (
@@ -26,5 +27,6 @@ def appointments_section(request, patient):
             "recent": recent,
             "has_assessment": appointments.has_completed_assessment(patient),
             "portal_invitation": invitation,
+            "can_invite": request.user.has_role(patient.clinic_id, *INVITING_ROLES),
         },
     }

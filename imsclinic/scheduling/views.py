@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from imsclinic.accounts.models import Role, User
 from imsclinic.core.access import role_required, staff_required
+from imsclinic.core.validation import parse_query_date, refuse
 from imsclinic.gateway.records import load, log_reads
 from imsclinic.patients.models import Patient
 from imsclinic.scheduling import actions
@@ -47,10 +48,9 @@ def clinic_practitioners(clinic):
 
 
 def _day(request, clinic) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return clinic.today()
+    """The day asked for (YYYY-MM-DD, within the calendar's range) or today; ValueError with a
+    message for anything else."""
+    return parse_query_date(request.GET.get("date")) or clinic.today()
 
 
 def _back(request, fallback):
@@ -64,7 +64,10 @@ def _back(request, fallback):
 @require_GET
 def day_view(request):
     clinic = request.clinic
-    day = _day(request, clinic)
+    try:
+        day = _day(request, clinic)
+    except ValueError as exc:
+        return refuse(request, str(exc))
     practitioners = list(clinic_practitioners(clinic))
     wanted = request.GET.get("practitioner")
     if wanted:
@@ -365,7 +368,13 @@ def feed(request, token):
         .filter(token_hash=hash_feed_token(token))
         .first()
     )
-    if row is None or not row.practitioner.is_active:
+    # An offboarded practitioner (account deactivated, or no longer a practitioner at this
+    # clinic) has no feed: the URL may live on in a calendar app they still control.
+    if (
+        row is None
+        or not row.practitioner.is_active
+        or not row.practitioner.has_role(row.clinic_id, Role.PRACTITIONER)
+    ):
         raise Http404
     now = timezone.now()
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 300:

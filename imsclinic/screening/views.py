@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from imsclinic.accounts.models import Clinic
 from imsclinic.core.access import staff_required
+from imsclinic.core.ratelimits import rate_limited
 from imsclinic.gateway.records import load
 from imsclinic.knowledge import InvalidAnswersError
 from imsclinic.patients.forms import DEMOGRAPHIC_FIELDS
@@ -64,6 +65,7 @@ def choose_clinic(request):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("public-screening")
 def screening_form(request, clinic_slug):
     clinic = _clinic(clinic_slug)
     form = ScreeningForm(request.POST or None)
@@ -92,6 +94,7 @@ def screening_result(request, clinic_slug):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("public-contact")
 def contact(request, clinic_slug):
     clinic = _clinic(clinic_slug)
     screening, result = _result(request, clinic)
@@ -114,6 +117,7 @@ def _slot_choices(slots):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("public-booking")
 def book(request, clinic_slug):
     clinic = _clinic(clinic_slug)
     screening, result = _result(request, clinic)

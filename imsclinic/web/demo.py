@@ -24,6 +24,7 @@ from imsclinic.accounts.models import (
     Role,
     User,
 )
+from imsclinic.accounts.production import refuse_demo_data
 from imsclinic.audit.services import record
 from imsclinic.clinical import demo as clinical_demo
 from imsclinic.outcomes import demo as outcomes_demo
@@ -321,6 +322,7 @@ def _make_patient(rng, clinic, index) -> Patient:
 @transaction.atomic
 def build_demo(*, patients: int = 60, seed: int = 1, progress=None) -> DemoContext:
     """Create (or extend) the demo network. Safe to run on an empty database only once."""
+    refuse_demo_data()
     progress = progress or _no_progress
     rng = random.Random(seed)  # noqa: S311 - synthetic demo data must be reproducible, not secret
     clinic_a = _clinic(

@@ -18,8 +18,8 @@ from imsclinic.clinical.models import (
     NeedlingRow,
     TreatmentSession,
 )
+from imsclinic.core.downloads import safe_cell
 from imsclinic.gateway import actions as token_actions
-from imsclinic.interop.csv_export import safe_cell
 from imsclinic.interop.fhir.collect import everything_bundle
 from imsclinic.interop.fhir.common import fhir_class, to_dict
 from imsclinic.outcomes.models import QuestionnaireResponse

@@ -43,6 +43,11 @@ def test_portal_fhir_download_is_the_patients_own_bundle_and_audited(
 
 
 def test_portal_readable_record_and_pdf(client, pat, full_record):
+    # The patient sees signed work only (a draft assessment is left out).
+    assessment = full_record["assessment"]
+    type(assessment).objects.filter(pk=assessment.pk).update(
+        signed_at=full_record["session"].signed_at, signed_by=full_record["session"].signed_by
+    )
     client.force_login(pat)
     page = client.get("/interop/portal/record/")
     assert page.status_code == 200

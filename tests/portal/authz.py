@@ -1,7 +1,8 @@
 """Authorisation-matrix entries for the portal's object routes.
 
 Cancelling is the patient's own (POST-only: her own appointment answers GET with 405, another
-patient's is a 404); inviting a patient to the portal is a staff action on the chart (POST-only).
+patient's is a 404); inviting a patient to the portal is a practitioner or clinic-admin action on
+the chart (POST-only).
 """
 
 from tests.factories import AppointmentFactory
@@ -23,6 +24,7 @@ AUTHZ = [
     Route(
         "portal/invite/<uuid:patient_uuid>/",
         lambda w, patient: {"patient_uuid": patient.uuid},
+        ok=("alice", "olivia"),  # front desk may not invite (portal shows clinical notes)
         status=405,
     ),
 ]

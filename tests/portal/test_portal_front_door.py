@@ -14,10 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_invitation_sign_up_links_the_portal_account(
-    client, bob, clinic_a, django_capture_on_commit_callbacks
+    client, alice, clinic_a, django_capture_on_commit_callbacks
 ):
     patient = PatientFactory(clinic=clinic_a, email="new@example.org")
-    client.force_login(bob)
+    client.force_login(alice)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("portal:invite", args=[patient.uuid]))
     link = next(line for line in mail.outbox[0].body.splitlines() if "/portal/join/" in line)
@@ -26,6 +26,7 @@ def test_invitation_sign_up_links_the_portal_account(
     response = client.post(
         path,
         {
+            "date_of_birth": patient.date_of_birth.isoformat(),
             "username": "newpatient",
             "password1": "a-long-pass-phrase-9",
             "password2": "a-long-pass-phrase-9",

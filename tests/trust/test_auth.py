@@ -10,6 +10,7 @@ import time
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
@@ -18,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from imsclinic.audit.models import AuditEvent
 from imsclinic.core.middleware import AUTH_AT_KEY, LAST_SEEN_KEY
+from tests.factories.accounts import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -162,8 +164,17 @@ def clinic_requires_2fa(clinic_a):
     return clinic_a
 
 
+def prove_it_is_me(client, password=TEST_PASSWORD):
+    """The step before enrolment: the password again, then the code from the email."""
+    client.post(reverse("two_factor_confirm"), {"pw-password": password})
+    code = re.search(r"is (\d{6})\.", mail.outbox[-1].body).group(1)
+    response = client.post(reverse("two_factor_confirm"), {"code-code": code})
+    assert response.status_code == 302, response.content
+
+
 def enrol(client):
     """Walk the enrolment page like a person: scan, type the code, keep the backup codes."""
+    prove_it_is_me(client)
     page = client.get(reverse("two_factor_setup"))
     assert page.status_code == 200
     device = TOTPDevice.objects.get(user__username=page.wsgi_request.user.username, confirmed=False)
@@ -192,6 +203,7 @@ def test_enrolment_shows_an_svg_qr_code_and_backup_codes_once(
     client, clinic_requires_2fa, alice, password
 ):
     post_login(client, "alice", password)
+    prove_it_is_me(client, password)
     page = client.get(reverse("two_factor_setup")).content.decode()
     assert "<svg" in page and "otpauth" not in page.split("<svg")[0][-200:]
     assert "style=" not in page and "<script>" not in page
@@ -208,6 +220,7 @@ def test_enrolment_shows_an_svg_qr_code_and_backup_codes_once(
 
 def test_wrong_enrolment_code_enrols_nothing(client, alice, password):
     post_login(client, "alice", password)
+    prove_it_is_me(client, password)
     client.get(reverse("two_factor_setup"))
     device = TOTPDevice.objects.get(user=alice)
     wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"

@@ -65,10 +65,14 @@ def _needling_rows(session_ids: list[int]) -> dict[int, list]:
 
 class Walk:
     """One export walk over a clinic or one patient. Remembers which practitioners and
-    instruments the records refer to, so they can be emitted once at the end."""
+    instruments the records refer to, so they can be emitted once at the end.
 
-    def __init__(self, *, clinic, patient=None, tick=None):
+    `signed_only` leaves out unsigned (draft) assessments and sessions and the adverse events of
+    draft sessions: what the patient downloads is only what their practitioner signed."""
+
+    def __init__(self, *, clinic, patient=None, tick=None, signed_only=False):
         self.clinic = clinic
+        self.signed_only = signed_only
         self.tick = tick or (lambda n=1: None)
         self.patient = patient
         self.user_ids: set[int] = set()
@@ -99,6 +103,8 @@ class Walk:
 
     def assessments(self) -> Iterator:
         queryset = self.scoped(Assessment).select_related("patient", "clinic", "practitioner")
+        if self.signed_only:
+            queryset = queryset.filter(signed_at__isnull=False)
         for record in queryset.order_by("id").iterator(chunk_size=CHUNK):
             self.tick()
             self.user_ids.add(record.practitioner_id)
@@ -121,6 +127,8 @@ class Walk:
         queryset = self.scoped(TreatmentSession).select_related(
             "patient", "clinic", "practitioner", "course__assessment"
         )
+        if self.signed_only:
+            queryset = queryset.filter(signed_at__isnull=False)
         records = queryset.order_by("id").iterator(chunk_size=CHUNK)
         for batch in _batches(records, CHUNK):
             # The needling rows of a batch in one query, grouped here: prefetch_related clones a
@@ -142,6 +150,8 @@ class Walk:
             .select_related("patient", "session")
             .prefetch_related("session__needling_rows")
         )
+        if self.signed_only:
+            queryset = queryset.filter(session__signed_at__isnull=False)
         for record in queryset.order_by("id").iterator(chunk_size=CHUNK):
             self.tick()
             if getattr(record, "recorded_by_id", None):
@@ -210,12 +220,13 @@ class Walk:
         yield from self.reference_data()
 
 
-def patient_everything(patient) -> list:
-    """Every resource about one patient (FHIR Patient/$everything)."""
-    return list(Walk(clinic=patient.clinic, patient=patient))
+def patient_everything(patient, *, signed_only: bool = False) -> list:
+    """Every resource about one patient (FHIR Patient/$everything); `signed_only` for the
+    patient's own download (no drafts)."""
+    return list(Walk(clinic=patient.clinic, patient=patient, signed_only=signed_only))
 
 
-def everything_bundle(patient, *, base_url: str = "") -> dict:
+def everything_bundle(patient, *, base_url: str = "", signed_only: bool = False) -> dict:
     """A searchset Bundle of `patient_everything`, each entry with its fullUrl.
 
     The resources are already pruned dicts, so the Bundle is assembled as-is; under
@@ -223,7 +234,7 @@ def everything_bundle(patient, *, base_url: str = "") -> dict:
     """
     from django.utils import timezone
 
-    resources = patient_everything(patient)
+    resources = patient_everything(patient, signed_only=signed_only)
     base = base_url.rstrip("/")
     bundle = {
         "resourceType": "Bundle",

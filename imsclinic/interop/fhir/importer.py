@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from imsclinic.core.validation import CONTROL_MESSAGE, has_control_characters
 from imsclinic.interop.fhir.common import build, fhir_class
 from imsclinic.interop.fhir.patient import PatientImportError, fields_from_fhir
 
@@ -65,6 +66,8 @@ def parse_patient(data, prefix: str = "Patient") -> tuple[dict, str | None]:
         fields, chart_number = fields_from_fhir(resource)
     except PatientImportError as exc:
         raise ImportProblem([(f"{prefix}.{f}", m) for f, m in exc.errors]) from exc
+    if chart_number and has_control_characters(chart_number):
+        raise ImportProblem([(f"{prefix}.identifier", CONTROL_MESSAGE)])
     if fields["preferred_language"] not in {code for code, _ in LANGUAGE_CHOICES}:
         fields["preferred_language"] = "other"
     form = PatientForm(data=fields)

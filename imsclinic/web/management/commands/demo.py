@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from imsclinic.core.progress import progress_bars
@@ -20,6 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="Hide progress bars")
 
     def handle(self, *args, patients, seed, no_progress, network, clinics, sessions, **options):
+        if settings.PRODUCTION:
+            raise CommandError("Demo data is never created in production (IMSCLINIC_ENV).")
         if network or clinics or sessions is not None:
             if Patient.objects.exists():
                 raise CommandError("The database already has patients; use an empty one.")

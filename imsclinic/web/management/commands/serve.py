@@ -2,10 +2,12 @@ import os
 import sys
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from imsclinic.accounts.models import Clinic
+from imsclinic.accounts.production import refuse_demo_accounts
 from imsclinic.core.progress import progress_bars
 from imsclinic.web.demo import build_demo
 from imsclinic.web.management.commands.demo import print_logins
@@ -27,8 +29,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, port, host, workers, threads, no_demo, demo_patients, **options):
         call_command("migrate", interactive=False, verbosity=1)
+        try:
+            refuse_demo_accounts()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         created_demo = False
-        if not no_demo and not Clinic.objects.exists():
+        if settings.PRODUCTION:
+            if not Clinic.objects.exists():
+                self.stdout.write(
+                    "Production: the database has no clinic yet, and no demo data is created. "
+                    "Set one up with `imsclinic create_clinic --help`."
+                )
+        elif not no_demo and not Clinic.objects.exists():
             self.stdout.write("Empty database: creating the demo clinic network…")
             with progress_bars(enabled=sys.stdout.isatty()) as progress:
                 build_demo(patients=demo_patients, seed=1, progress=progress)
@@ -36,7 +48,9 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"IMS Clinic at http://{host}:{port}/"))
-        if created_demo or Clinic.objects.filter(slug="bow-valley").exists():
+        if created_demo or (
+            not settings.PRODUCTION and Clinic.objects.filter(slug="bow-valley").exists()
+        ):
             print_logins(self.stdout)
         self.stdout.flush()
         argv = [

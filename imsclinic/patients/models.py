@@ -119,6 +119,9 @@ class Patient(PublicIdModel, TimestampedModel):
     family_name_folded = models.CharField(max_length=100, editable=False, default="")
     preferred_name_folded = models.CharField(max_length=100, editable=False, default="")
     phone_digits = models.CharField(max_length=20, editable=False, default="")
+    # Bumped by every audited write that concerns the patient (patients/chart_cache.py): the
+    # cached chart summary sections are keyed on it.
+    chart_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = PatientQuerySet.as_manager()
 

@@ -3,8 +3,7 @@
 import datetime
 import zoneinfo
 
-from django.contrib.auth.models import AbstractUser
-from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
@@ -83,28 +82,6 @@ class Role(models.TextChoices):
 CLINICAL_ROLES = frozenset({Role.CLINIC_ADMIN, Role.PRACTITIONER})
 
 
-class UserManager(DjangoUserManager):
-    def signed_in(self, user_id):
-        """The user of a signed-in request, with whether they have a confirmed second factor.
-
-        The device check rides on the user's own row (two EXISTS subqueries), so the 2FA decision
-        costs no query of its own on every request and is never stale: enrolling or removing a
-        device is seen by the very next request of every session.
-        """
-        from django_otp.plugins.otp_static.models import StaticDevice
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        devices = {"user": models.OuterRef("pk"), "confirmed": True}
-        return (
-            self.annotate(
-                has_confirmed_totp=models.Exists(TOTPDevice.objects.filter(**devices)),
-                has_confirmed_static=models.Exists(StaticDevice.objects.filter(**devices)),
-            )
-            .filter(pk=user_id)
-            .first()
-        )
-
-
 class User(PublicIdModel, AbstractUser):
     """A person who signs in: staff (through memberships) or a patient (through the portal).
 
@@ -161,7 +138,7 @@ class User(PublicIdModel, AbstractUser):
         self._staff_clinics = None
 
     def has_confirmed_device(self) -> bool:
-        """A confirmed TOTP or backup-code device; free when loaded by `objects.signed_in`."""
+        """A confirmed TOTP or backup-code device; free when loaded by `backends.signed_in_user`."""
         if hasattr(self, "has_confirmed_totp"):
             return self.has_confirmed_totp or self.has_confirmed_static
         from django_otp import user_has_device

@@ -85,6 +85,11 @@ CSRF_TRUSTED_ORIGINS = env_list("IMSCLINIC_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("IMSCLINIC_SITE_URL", "http://127.0.0.1:8000")
 
 # --- Applications ---------------------------------------------------------------------------
+# Development tools: the benchmark harness and the demo builders (`imsclinic bench`, `imsclinic
+# demo`, the /bench/hello ceiling and the per-request query counter). On by default in
+# development, off in production; `imsclinic bench` turns them on for its own production-mode
+# servers and bench databases only.
+DEV_TOOLS = env_bool("IMSCLINIC_DEV_TOOLS", not PRODUCTION)
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -111,11 +116,12 @@ INSTALLED_APPS = [
     "imsclinic.outcomes",
     "imsclinic.reports",
     "imsclinic.interop",
-    "imsclinic.bench",
+    *(["imsclinic.bench"] if DEV_TOOLS else []),
 ]
 
 MIDDLEWARE = [
-    "imsclinic.bench.middleware.QueryCountMiddleware",  # unused unless IMSCLINIC_BENCH_QUERY_COUNT=1
+    # Unused unless IMSCLINIC_BENCH_QUERY_COUNT=1 (raises MiddlewareNotUsed at start-up).
+    *(["imsclinic.bench.middleware.QueryCountMiddleware"] if DEV_TOOLS else []),
     "django.middleware.security.SecurityMiddleware",
     "imsclinic.core.security.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -14,11 +15,13 @@ urlpatterns = [
     path("outcomes/", include("imsclinic.outcomes.urls")),
     path("reports/", include("imsclinic.reports.urls")),
     path("interop/", include("imsclinic.interop.urls")),
-    path("bench/", include("imsclinic.bench.urls")),
     path("api/v1/", api.urls),
     # Platform operators only (superusers); clinics work in the app itself.
     path("django-admin/", admin.site.urls),
 ]
+if settings.DEV_TOOLS:
+    # The benchmark's ceiling (/bench/hello): development and `imsclinic bench` servers only.
+    urlpatterns.append(path("bench/", include("imsclinic.bench.urls")))
 
 handler400 = "imsclinic.core.errors.bad_request"
 handler403 = "imsclinic.core.errors.permission_denied"

@@ -96,6 +96,9 @@ class Target:
             IMSCLINIC_STATIC_ROOT=str(self.options.work / "static"),
             IMSCLINIC_LOG_LEVEL="ERROR",
             IMSCLINIC_BENCH_QUERY_COUNT="1",
+            # The harness (bench_setup, demo, /bench/hello, the query counter) is a development
+            # tool, absent from production; its own production-mode servers turn it on.
+            IMSCLINIC_DEV_TOOLS="true",
         )
         if self.database == "sqlite":
             env["IMSCLINIC_SQLITE_PATH"] = str(self.sqlite_path)

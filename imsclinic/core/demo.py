@@ -396,3 +396,9 @@ def build_demo(*, patients: int = 60, seed: int = 1, progress=None) -> DemoConte
         summary=f"Demo data: {len(created)} patients, seed {seed}",
     )
     return ctx
+
+
+def print_logins(stdout) -> None:
+    stdout.write("Demo logins (demo data only):")
+    for username, password in DEMO_PASSWORDS.items():
+        stdout.write(f"  {username:<13} {password}")

@@ -6,8 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from imsclinic.accounts.models import Clinic
-from imsclinic.core.demo import build_demo
-from imsclinic.core.management.commands.demo import print_logins
+from imsclinic.core.demo import build_demo, print_logins
 from imsclinic.core.progress import progress_bars
 
 
@@ -28,7 +27,8 @@ class Command(BaseCommand):
     def handle(self, *args, port, host, workers, threads, no_demo, demo_patients, **options):
         call_command("migrate", interactive=False, verbosity=1)
         created_demo = False
-        if not no_demo and not Clinic.objects.exists():
+        # Demo data is a development tool: a production server never creates the demo logins.
+        if settings.DEV_TOOLS and not no_demo and not Clinic.objects.exists():
             self.stdout.write("Empty database: creating the demo clinic network…")
             with progress_bars(enabled=sys.stdout.isatty()) as progress:
                 build_demo(patients=demo_patients, seed=1, progress=progress)

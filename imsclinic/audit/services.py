@@ -7,6 +7,7 @@ the change it describes. Chart views call `log_chart_access(...)` once per view.
 from imsclinic.audit import chain
 from imsclinic.audit.models import AuditEvent, ChartAccess
 from imsclinic.core import request_context
+from imsclinic.core.signals import chart_written
 
 
 def record(
@@ -33,6 +34,7 @@ def record(
         if patient is not None:
             # The caller's instance re-reads the new stamp if it renders the chart afterwards.
             patient.__dict__.pop("chart_version", None)
+        chart_written.send(sender=record, patient_id=patient_id, action=action)
     clinic_id = getattr(clinic, "pk", clinic)
     if clinic_id is None and patient is not None:
         clinic_id = patient.clinic_id

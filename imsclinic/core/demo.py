@@ -41,6 +41,9 @@ DEMO_STEPS: list[str] = [
     "imsclinic.scheduling.demo.build",
     "imsclinic.clinical.demo.build",
     "imsclinic.outcomes.demo.build",
+    # Last: the demo writes in bulk, so the derived tables (course priorities, analytics
+    # rollups) are computed from what the steps above wrote.
+    "imsclinic.outcomes.rollups.rebuild_after_demo",
 ]
 
 GIVEN_NAMES = [

@@ -168,12 +168,21 @@ if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {})
-        # psycopg 3's pool: connections are reused across requests without CONN_MAX_AGE.
-        _db["OPTIONS"]["pool"] = {
-            "min_size": env_int("IMSCLINIC_DB_POOL_MIN", 1),
-            "max_size": env_int("IMSCLINIC_DB_POOL_MAX", 10),
-            "timeout": env_int("IMSCLINIC_DB_POOL_TIMEOUT", 30),
-        }
+        if env_bool("IMSCLINIC_DB_PGBOUNCER", False):
+            # Behind PgBouncer in transaction mode (docs/scaling.md): PgBouncer pools, so each
+            # process keeps one persistent connection to it; no server-side cursors and no
+            # prepared statements, which do not survive a switch of server connection.
+            _db["CONN_MAX_AGE"] = env_int("IMSCLINIC_DB_CONN_MAX_AGE", 600)
+            _db["CONN_HEALTH_CHECKS"] = True
+            _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+            _db["OPTIONS"]["prepare_threshold"] = None
+        else:
+            # psycopg 3's pool: connections are reused across requests without CONN_MAX_AGE.
+            _db["OPTIONS"]["pool"] = {
+                "min_size": env_int("IMSCLINIC_DB_POOL_MIN", 1),
+                "max_size": env_int("IMSCLINIC_DB_POOL_MAX", 10),
+                "timeout": env_int("IMSCLINIC_DB_POOL_TIMEOUT", 30),
+            }
         # Short clinical queries gain nothing from JIT; compiling one costs ~300 ms once its
         # cost estimate passes jit_above_cost (seen on the Today flags query at 600 courses).
         _db["OPTIONS"].setdefault("options", "-c jit=off")

@@ -307,6 +307,26 @@ def _codepoint_order(field: str):
     return F(field)  # SQLite compares text byte by byte (UTF-8 keeps code-point order)
 
 
+FLAGGED_COURSE_FIELDS = (
+    "uuid",
+    "patient_id",
+    "clinic_id",
+    "practitioner_id",
+    "status",
+    "review_at_session",
+    "started_on",
+    "signed_session_count",
+    "last_signed_session_at",
+    "priority",
+    "patient__uuid",
+    "patient__given_name",
+    "patient__preferred_name",
+    "patient__family_name",
+    "clinic__time_zone",
+    "clinic__policies",
+)
+
+
 def flags_for_clinic(clinic, *, now=None, practitioner=None, limit: int = 50) -> list[dict]:
     """Flagged active courses of a clinic, in a fixed number of queries (no per-course queries).
 
@@ -332,6 +352,8 @@ def flags_for_clinic(clinic, *, now=None, practitioner=None, limit: int = 50) ->
         _flag_annotations(courses, rules=rules, now=now, clinic=clinic, appointment=appointment)
         .filter(flag_count__gt=0)
         .select_related("patient", "clinic")
+        # Only what the panel shows and the rules read (the rows are at most `limit`).
+        .only(*FLAGGED_COURSE_FIELDS)
         # Python's order of the names (code points), then the courses' own order.
         .order_by("-flag_count", _codepoint_order("patient__family_name"), "-started_on", "-id")[
             :limit

@@ -89,6 +89,7 @@ PROTECTED_ROUTES: set[str] = {
     "outcomes/instruments/",
     "outcomes/analytics/",
     "outcomes/analytics/export.csv",
+    "outcomes/network/",
     "outcomes/portal/<slug:instrument_id>/",
     "reports/patients/<uuid:patient_uuid>/courses/<uuid:course_uuid>/<slug:kind>/",
     "reports/patients/<uuid:patient_uuid>/courses/<uuid:course_uuid>/<slug:kind>.pdf",

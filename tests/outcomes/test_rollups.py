@@ -190,3 +190,32 @@ def test_a_range_splits_into_whole_months_and_partial_edges(start, end, whole, p
     else:
         assert (first, full_end) == (day(whole[0]), day(whole[1]))
     assert parts == [(day(a), day(b)) for a, b in partial]
+
+
+def test_network_dashboard_shows_every_clinic_the_user_runs(client, demo):
+    from django.urls import reverse
+
+    from imsclinic.accounts.models import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    owner = UserFactory(username="owner")
+    MembershipFactory(user=owner, clinic=demo.clinic, role=Role.CLINIC_ADMIN)
+    MembershipFactory(user=owner, clinic=demo.other_clinic, role=Role.CLINIC_ADMIN)
+    client.force_login(owner)
+    page = client.get(reverse("outcomes:network"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert demo.clinic.name.replace("&", "&amp;") in html
+    assert demo.other_clinic.name.replace("&", "&amp;") in html
+    rows = {row["clinic"].pk: row for row in page.context["table"]}
+    since = page.context["months"][0]
+    for clinic in (demo.clinic, demo.other_clinic):
+        direct = _direct(_filters(clinic, start=since, end=clinic.today()))
+        assert rows[clinic.pk]["sessions"] == direct["totals"]["sessions"]
+
+
+def test_network_dashboard_is_for_clinic_admins_only(client, alice, clinic_a):
+    from django.urls import reverse
+
+    client.force_login(alice)
+    assert client.get(reverse("outcomes:network")).status_code == 403

@@ -185,7 +185,9 @@ if DATABASE_URL:
             }
         # Short clinical queries gain nothing from JIT; compiling one costs ~300 ms once its
         # cost estimate passes jit_above_cost (seen on the Today flags query at 600 courses).
-        _db["OPTIONS"].setdefault("options", "-c jit=off")
+        # PgBouncer refuses this startup parameter: there, ALTER DATABASE ... SET jit = off.
+        if not env_bool("IMSCLINIC_DB_PGBOUNCER", False):
+            _db["OPTIONS"].setdefault("options", "-c jit=off")
         _db["TEST"] = {"NAME": env_str("IMSCLINIC_TEST_DB_NAME", "test_imsclinic")}
     DATABASES = {"default": _db}
 else:

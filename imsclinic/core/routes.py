@@ -36,6 +36,7 @@ PUBLIC_ROUTES: set[str] = {
 }
 
 PROTECTED_ROUTES: set[str] = {
+    "bench/signed-in",  # the benchmark's signed-in floor (development tools only)
     "today/",
     # Clinical (issue 5): assessment, course, consent, sessions.
     "clinical/patients/<uuid:patient_uuid>/assessment/",

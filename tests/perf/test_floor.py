@@ -78,3 +78,12 @@ def test_a_removed_role_is_seen_on_the_next_request(client, alice, clinic_a):
     assert _get(client)[0].status_code == 200
     alice.memberships.update(is_active=False)
     assert _get(client)[0].status_code == 403
+
+
+def test_the_benchmarks_signed_in_view_is_the_same_floor(client, alice, clinic_a):
+    """`imsclinic bench` measures the floor on /bench/signed-in (development tools only)."""
+    client.force_login(alice)
+    _get(client, "/bench/signed-in")
+    response, queries = _get(client, "/bench/signed-in")
+    assert response.status_code == 200
+    assert len(queries) <= FLOOR_QUERY_BUDGET, "\n".join(q["sql"] for q in queries)

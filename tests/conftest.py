@@ -65,6 +65,13 @@ def _audit_triggers_survive_flush(request, django_db_blocker):
             triggers.drop(connection)
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchor_per_test(settings, tmp_path_factory):
+    """Each test anchors its audit chains in a file of its own: an anchor left by an earlier
+    test's (since flushed or rolled back) rows would look like a cut-off chain."""
+    settings.AUDIT_ANCHOR_PATH = tmp_path_factory.mktemp("anchor") / "audit-anchor.json"
+
+
 @pytest.fixture
 def password():
     return TEST_PASSWORD

@@ -5,6 +5,7 @@ the change it describes. Chart views call `log_chart_access(...)` once per view.
 """
 
 from imsclinic.audit import chain
+from imsclinic.audit import signed_content as signed
 from imsclinic.audit.models import AuditEvent, ChartAccess
 from imsclinic.core import request_context
 
@@ -18,8 +19,14 @@ def record(
     patient=None,
     summary: str = "",
     details: dict | None = None,
+    signed_content=None,
 ) -> AuditEvent:
-    """Append an audit event. `by` is the acting user (None for the system)."""
+    """Append an audit event. `by` is the acting user (None for the system).
+
+    Call it as the action's last write: it takes the clinic's chain lock, which must be the last
+    lock of the transaction. `signed_content` is the record a sign action just signed; the event
+    then carries the hash of its content (audit.signed_content).
+    """
     clinic_id = getattr(clinic, "pk", clinic)
     if clinic_id is None and patient is not None:
         clinic_id = patient.clinic_id
@@ -39,6 +46,7 @@ def record(
         summary=summary[:300],
         details=details or {},
         ip_address=request_context.current().ip_address,
+        content_hash=signed.content_hash(signed_content) if signed_content is not None else "",
     )
 
 

@@ -8,6 +8,86 @@ class ClinicalConfig(AppConfig):
     def ready(self):
         from imsclinic.patients.chart import ChartTab, register_tab
 
+        _register_signed_content()
+
         register_tab(ChartTab("assessment", "Assessment", "clinical:assessment-tab", clinical=True))
         register_tab(ChartTab("course", "Course", "clinical:course", clinical=True))
         register_tab(ChartTab("sessions", "Sessions", "clinical:sessions", clinical=True))
+
+
+def _register_signed_content():
+    """What a signature covers: the audit event of each sign action records a hash of these
+    fields (audit.signed_content), and `imsclinic audit verify` names any record that changed."""
+    from imsclinic.audit import signed_content
+    from imsclinic.clinical.models import Assessment, Consent, TreatmentSession
+
+    signed = ("uuid", "patient_id", "clinic_id", "practitioner_id", "signed_at", "signed_by_id")
+    signed_content.register(
+        TreatmentSession,
+        fields=signed
+        + (
+            "session_number",
+            "started_at",
+            "duration_minutes",
+            "pain_before",
+            "pain_after",
+            "needles_in",
+            "needles_out",
+            "precheck",
+            "clean_technique",
+            "aftercare_given",
+            "notes",
+        ),
+        children={
+            "needling_rows": (
+                "id",
+                "order",
+                "muscle_id",
+                "side",
+                "paraspinal_level",
+                "insertions",
+                "depth_mm",
+                "needle_gauge",
+                "needle_length_mm",
+                "lot_number",
+                "response",
+                "tolerance",
+                "depth_acknowledged",
+            )
+        },
+    )
+    signed_content.register(
+        Assessment,
+        fields=signed
+        + (
+            "assessed_on",
+            "pain_pattern",
+            "onset",
+            "duration_months",
+            "treatments_tried",
+            "medications",
+            "comorbidities",
+            "screening_answers",
+            "body_chart",
+            "gunn_signs",
+            "range_of_motion",
+            "working_diagnosis",
+            "icd10_codes",
+            "condition_id",
+            "accepted_segments",
+        ),
+        children={"findings": ("id", "muscle_id", "side", "grade")},
+    )
+    signed_content.register(
+        Consent,
+        fields=(
+            "uuid",
+            "patient_id",
+            "clinic_id",
+            "text_version_id",
+            "explained_by_id",
+            "signature_name",
+            "signed_at",
+            "covers_thorax",
+        ),
+    )

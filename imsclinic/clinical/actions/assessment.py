@@ -128,7 +128,14 @@ def sign_assessment(*, assessment, by) -> Assessment:
         raise SigningRefused(reasons)
     Assessment.objects.filter(pk=locked.pk).update(signed_at=timezone.now(), signed_by=by)
     locked.refresh_from_db()
-    record(by=by, action="assessment.sign", target=locked, patient=locked.patient, summary="Signed")
+    record(
+        by=by,
+        action="assessment.sign",
+        target=locked,
+        patient=locked.patient,
+        summary="Signed",
+        signed_content=locked,
+    )
     return locked
 
 

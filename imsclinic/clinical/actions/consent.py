@@ -121,6 +121,7 @@ def record_consent(
             "covers_thorax": covers_thorax,
             "created_default_text": created_default,
         },
+        signed_content=consent,
     )
     return consent
 

@@ -82,23 +82,33 @@ def _locked_head(model, chain_id: int, using: str):
     return head
 
 
-def append(model, *, using: str = "default", **fields):
-    """Append one row to its clinic's chain in `model`'s log and return it."""
+def build_row(model, **fields):
+    """An unsaved row with its content set; `append_row` chains and saves it."""
+    row = model(at=fields.pop("at", None) or timezone.now(), **fields)
+    if hasattr(row, "ip_address"):
+        row.ip_address = normalise_ip(row.ip_address)
+    row.chain = row.chain_for()
+    return row
+
+
+def append_row(row, *, using: str = "default"):
+    """Chain `row` after its chain's head and save it; return it."""
     from imsclinic.audit.models import ChainHead
 
     # No savepoint: a failed append fails the whole action, which is what we want anyway.
     with transaction.atomic(using=using, savepoint=False):
-        row = model(at=fields.pop("at", None) or timezone.now(), **fields)
-        if hasattr(row, "ip_address"):
-            row.ip_address = normalise_ip(row.ip_address)
-        row.chain = row.chain_for()
-        head = _locked_head(model, row.chain, using)
+        head = _locked_head(type(row), row.chain, using)
         row.seq = head.seq + 1
         row.prev_hash = head.row_hash
         row.row_hash = compute_hash(row.prev_hash, row.hashed_content())
         row.save(force_insert=True, using=using)
         ChainHead.objects.using(using).filter(pk=head.pk).update(seq=row.seq, row_hash=row.row_hash)
         return row
+
+
+def append(model, *, using: str = "default", **fields):
+    """Append one row to its clinic's chain in `model`'s log and return it."""
+    return append_row(build_row(model, **fields), using=using)
 
 
 @dataclass

@@ -4,7 +4,7 @@ public "book an assessment" flow. Each action is atomic and records one audit ev
 from django.db import transaction
 from django.utils import timezone
 
-from imsclinic.audit.services import record
+from imsclinic.audit.services import appends_last, record
 from imsclinic.patients.actions import create_patient
 from imsclinic.scheduling.actions import book_appointment
 from imsclinic.scheduling.models import BookedVia, Kind
@@ -123,6 +123,7 @@ def create_patient_from_request(*, evaluation: EvaluationRequest, by, fields: di
 
 
 @transaction.atomic
+@appends_last  # creates the patient (audited), then locks the practitioner to book
 def book_assessment_online(
     *, clinic, contact: dict, screening: dict, practitioner, starts_at, mode
 ):

@@ -224,3 +224,29 @@ def test_development_key_file_is_created_once_and_private(settings, tmp_path):
 def test_configured_key_is_used(settings):
     settings.AUDIT_KEY = "x" * 40
     assert keys.audit_key() == b"x" * 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_server_timer_anchors_through_the_command(clinic_a, settings, monkeypatch):
+    """What the gunicorn master runs every IMSCLINIC_AUDIT_ANCHOR_SECONDS."""
+    if connection.vendor != "sqlite":
+        pytest.skip("The subprocess finds the SQLite test database by its path")
+    from imsclinic.audit import anchor_timer
+
+    _events(2, clinic_a)
+    monkeypatch.setenv("IMSCLINIC_SQLITE_PATH", connection.settings_dict["NAME"])
+    monkeypatch.setenv("IMSCLINIC_AUDIT_ANCHOR_PATH", str(settings.AUDIT_ANCHOR_PATH))
+    monkeypatch.setenv("IMSCLINIC_AUDIT_KEY", keys.audit_key().decode())
+    logged = []
+
+    class Log:
+        def info(self, message, *args):
+            logged.append(message % args)
+
+        error = info
+
+    assert anchor_timer.anchor_once(Log())
+    assert anchor.read()[f"events:{clinic_a.pk}"]["seq"] == 2
+    assert logged and logged[0].startswith("Anchored")
+    monkeypatch.setenv("IMSCLINIC_AUDIT_ANCHOR_SECONDS", "0")
+    assert anchor_timer.interval_seconds() == 1

@@ -29,7 +29,7 @@ from tests.screening.test_views import answers_post
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def postgresql_only():
     if connection.vendor != "postgresql":
         pytest.skip("Row locks and deadlocks: PostgreSQL (SQLite serialises writers)")
@@ -40,7 +40,7 @@ def _lock_timeout(value):
         cursor.execute(f"SET LOCAL lock_timeout = '{value}'")
 
 
-def test_two_clinics_append_in_parallel_and_one_clinic_waits(clinic_a, clinic_b):
+def test_two_clinics_append_in_parallel_and_one_clinic_waits(postgresql_only, clinic_a, clinic_b):
     record(by=None, action="setup", clinic=clinic_b)  # clinic B's chain exists already
     holding, release = threading.Event(), threading.Event()
     errors = []

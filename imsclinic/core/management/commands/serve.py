@@ -54,5 +54,8 @@ class Command(BaseCommand):
             "-",
             "--graceful-timeout",
             "10",
+            # Re-anchors the audit chain heads hourly (docs/security.md, "Audit anchor").
+            "--config",
+            "python:imsclinic.audit.anchor_timer",
         ]
         os.execvp(argv[0], argv)  # noqa: S606 - replaces this process with the server

@@ -1,8 +1,8 @@
 """Gunicorn config hooks: re-anchor the audit chain heads on a timer, in the master process.
 
-`imsclinic serve` starts gunicorn with `-c python:imsclinic.audit.anchor_timer`. When the server is
-ready, a daemon thread runs `imsclinic audit anchor` at once and then every
-IMSCLINIC_AUDIT_ANCHOR_SECONDS (default 3600). Each run is a separate process, so the master never
+`imsclinic serve` anchors once before it starts gunicorn with
+`-c python:imsclinic.audit.anchor_timer`. When the server is ready, a daemon thread runs
+`imsclinic audit anchor` every IMSCLINIC_AUDIT_ANCHOR_SECONDS (default 3600). Each run is a separate process, so the master never
 holds a database connection that its forked workers would share. A run that refuses to move the
 anchor (a chain was cut) is logged as an error; deployments without `imsclinic serve` schedule
 `imsclinic audit anchor` themselves (cron or a systemd timer), at least hourly.
@@ -39,7 +39,6 @@ def when_ready(server):
     stop = threading.Event()
 
     def loop():
-        anchor_once(server.log)
         while not stop.wait(interval_seconds()):
             anchor_once(server.log)
 

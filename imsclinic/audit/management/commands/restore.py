@@ -24,8 +24,8 @@ class Command(BaseCommand):
         "Restore FILE (made by `imsclinic backup`) into a new database, verify it there (the "
         "authenticated manifest, every table's hash, the audit chains against the backup's "
         "anchor, signed records, no trigger or function the migrations do not create, no "
-        "unexpected superuser), and only then swap it in for the configured database. A refused "
-        "restore leaves the configured database untouched."
+        "unexpected superuser), and only then swap it in for the configured database (stop the "
+        "server first). A refused restore leaves the configured database untouched."
     )
 
     def add_arguments(self, parser):

@@ -35,6 +35,10 @@ class Command(BaseCommand):
             created_demo = True
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
+        try:  # anchor the audit chain heads now; gunicorn's master re-anchors hourly
+            call_command("audit", "anchor")
+        except SystemExit:
+            self.stderr.write("WARNING: the audit anchor was not moved (see above).")
         self.stdout.write(self.style.SUCCESS(f"IMS Clinic at http://{host}:{port}/"))
         if created_demo or Clinic.objects.filter(slug="bow-valley").exists():
             print_logins(self.stdout)

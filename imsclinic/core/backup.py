@@ -253,10 +253,13 @@ def restore_sqlite_into(backup: Path, scratch: Path, expected: Manifest, progres
     backup, scratch = Path(backup), Path(scratch)
     if expected.engine != "sqlite":
         raise BackupError(f"This is a {expected.engine} backup; the database here is SQLite.")
-    _sqlite_check(backup)
-    _sqlite_copy(backup, scratch, progress, "Restoring")
-    _sqlite_check(scratch)
-    return compare(expected, sqlite_manifest(scratch, progress))
+    try:
+        _sqlite_check(backup)
+        _sqlite_copy(backup, scratch, progress, "Restoring")
+        _sqlite_check(scratch)
+        return compare(expected, sqlite_manifest(scratch, progress))
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{backup} is not a readable SQLite database ({exc}).") from exc
 
 
 def sqlite_schema_objects(path: Path) -> dict[str, str]:

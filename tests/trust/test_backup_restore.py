@@ -255,6 +255,20 @@ def test_a_malformed_manifest_is_one_line_without_traceback(
     assert result.stderr.startswith("Restore failed; the configured database was not changed:")
 
 
+def test_a_damaged_backup_file_is_one_line_and_the_target_untouched(
+    tmp_path, sqlite_only, clinic_data, sqlite_target
+):
+    out = tmp_path / "backup.sqlite3"
+    backups.make_backup(out)
+    out.write_bytes(b"not a database at all" * 100)
+    before = fingerprint(sqlite_target)
+    result = cli("restore", "--force", str(out), env_overrides=sqlite_env(sqlite_target))
+    assert result.returncode == 1
+    assert "is not a readable SQLite database" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert fingerprint(sqlite_target) == before
+
+
 def test_restore_refuses_a_backup_without_manifest(tmp_path, sqlite_only, clinic_data):
     out = tmp_path / "backup.sqlite3"
     backups.make_backup(out)

@@ -35,6 +35,8 @@ def appends_last(func):
     def wrapper(*args, **kwargs):
         if getattr(_deferral, "held", None) is not None:
             return func(*args, **kwargs)  # an outer appends_last flushes everything
+        if not connection.in_atomic_block:
+            raise RuntimeError(f"{func.__qualname__}: put @appends_last under @transaction.atomic.")
         _deferral.held = []
         try:
             result = func(*args, **kwargs)

@@ -1,9 +1,10 @@
-"""PostgreSQL: the chain lock is per clinic and the last lock of a transaction (issue 14 item 1).
+"""The chain lock is per clinic and the last lock of a transaction (issue 14 item 1).
 
-- Appends of two clinics do not wait for each other; two appends of one clinic do.
+- PostgreSQL: appends of two clinics do not wait for each other; two appends of one clinic do.
 - Online bookings (create a patient, then book), staff bookings and registrations, run by
   concurrent writers on one practitioner, neither deadlock nor lose a write, and every chain
-  verifies afterwards.
+  verifies afterwards. On PostgreSQL this deadlocked before online booking held its appends to
+  the end (@appends_last); on SQLite, IMMEDIATE transactions serialise the writers.
 Waits are event-driven; `lock_timeout` turns a would-be block into an error instead of a hang.
 """
 
@@ -90,6 +91,15 @@ def test_deferred_appends_drop_events_of_a_rolled_back_savepoint(clinic_a):
 
     composite()
     assert list(AuditEvent.objects.values_list("action", "seq")) == [("kept", 1)]
+
+
+def test_appends_last_refuses_to_run_outside_a_transaction():
+    @appends_last
+    def outside():
+        raise AssertionError("must not run")
+
+    with pytest.raises(RuntimeError, match="under @transaction.atomic"):
+        outside()
 
 
 def test_bookings_and_registrations_under_concurrent_writers_never_deadlock(clinic_a, alice, bob):

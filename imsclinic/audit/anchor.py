@@ -123,7 +123,9 @@ def head_rows(using: str = "default") -> dict:
     }
 
 
-def problems_against(anchored: dict, *, using: str = "default") -> list[str]:
+def problems_against(
+    anchored: dict, *, using: str = "default", what: str = "anchored"
+) -> list[str]:
     """Why the database's chains no longer reach the anchored heads (empty: they do).
 
     One indexed lookup per chain: the anchored row must still exist with the anchored hash.
@@ -145,12 +147,12 @@ def problems_against(anchored: dict, *, using: str = "default") -> list[str]:
         if found is None:
             last = rows.order_by("-seq").values_list("seq", flat=True).first() or 0
             problems.append(
-                f"{label(chain_key)}: the chain ends at row {last} but was anchored at row "
+                f"{label(chain_key)}: the chain ends at row {last} but was {what} at row "
                 f"{want['seq']}: rows were cut off the end"
             )
         elif found != want["hash"]:
             problems.append(
-                f"{label(chain_key)}: row {want['seq']} differs from the anchored row: the chain "
+                f"{label(chain_key)}: row {want['seq']} differs from the {what} row: the chain "
                 "was rewritten"
             )
     return problems
@@ -163,7 +165,7 @@ def anchor_now(*, using: str = "default", key: bytes | None = None) -> tuple[Pat
     problems = problems_against(previous, using=using)
     heads = head_rows(using)
     # The head rows themselves must point at real rows: a forged head cannot be anchored.
-    problems += problems_against(heads, using=using)
+    problems += problems_against(heads, using=using, what="recorded in its head row")
     if problems:
         raise AnchorError("Not anchored: " + "; ".join(problems))
     merged = {**previous, **heads}

@@ -6,7 +6,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from imsclinic.audit.services import record
+from imsclinic.audit.services import appends_last, record
 from imsclinic.core.db import write_transaction
 from imsclinic.patients.actions import create_patient
 from imsclinic.scheduling.actions import book_appointment, lock_practitioner
@@ -134,6 +134,7 @@ def create_patient_from_request(*, evaluation: EvaluationRequest, by, fields: di
 
 
 @write_transaction  # registers and books: retried if it deadlocks with another write
+@appends_last  # creates the patient (audited), then locks the practitioner to book
 def book_assessment_online(
     *, clinic, contact: dict, screening: dict, practitioner, starts_at, mode
 ):

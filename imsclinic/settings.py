@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "imsclinic.clinical",
     "imsclinic.outcomes",
     "imsclinic.reports",
+    "imsclinic.billing",
     "imsclinic.interop",
     "imsclinic.bench",
 ]

@@ -37,6 +37,13 @@ PUBLIC_ROUTES: set[str] = {
 
 PROTECTED_ROUTES: set[str] = {
     "today/",
+    # Billing (issue 16): front desk and clinic admins; the patient's own invoices in the portal.
+    "billing/patients/<uuid:patient_uuid>/",
+    "billing/patients/<uuid:patient_uuid>/coverage/",
+    "billing/patients/<uuid:patient_uuid>/invoices/new/",
+    "billing/appointments/<uuid:appointment_uuid>/invoice/",
+    "billing/invoices/<uuid:invoice_uuid>/",
+    "billing/invoices/<uuid:invoice_uuid>/<slug:step>/",
     # Clinical (issue 5): assessment, course, consent, sessions.
     "clinical/patients/<uuid:patient_uuid>/assessment/",
     "clinical/patients/<uuid:patient_uuid>/assessment/start/",

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from imsclinic.billing import views
+
+app_name = "billing"
+urlpatterns = [
+    path("patients/<uuid:patient_uuid>/", views.patient_billing, name="patient"),
+    path("patients/<uuid:patient_uuid>/coverage/", views.add_coverage, name="coverage-add"),
+    path("patients/<uuid:patient_uuid>/invoices/new/", views.new_invoice, name="invoice-new"),
+    path(
+        "appointments/<uuid:appointment_uuid>/invoice/", views.invoice_visit, name="invoice-visit"
+    ),
+    path("invoices/<uuid:invoice_uuid>/", views.invoice_detail, name="invoice"),
+    path("invoices/<uuid:invoice_uuid>/<slug:step>/", views.invoice_step, name="invoice-step"),
+]

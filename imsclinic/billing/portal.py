@@ -1,6 +1,6 @@
 """The patient's own invoices and receipts in the portal (a PORTAL_SECTIONS contribution)."""
 
-from imsclinic.billing import actions
+from imsclinic.billing import actions, documents
 from imsclinic.billing.models import Invoice, InvoiceStatus
 
 
@@ -18,4 +18,5 @@ def invoices_section(request, patient):
         (invoice, actions.amount_paid(invoice), actions.balance_due(invoice))
         for invoice in invoices
     ]
-    return {"template": "billing/portal_invoices.html", "context": {"rows": rows}}
+    years = documents.years_with_payments(patient)
+    return {"template": "billing/portal_invoices.html", "context": {"rows": rows, "years": years}}

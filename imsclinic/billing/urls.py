@@ -12,4 +12,20 @@ urlpatterns = [
     ),
     path("invoices/<uuid:invoice_uuid>/", views.invoice_detail, name="invoice"),
     path("invoices/<uuid:invoice_uuid>/<slug:step>/", views.invoice_step, name="invoice-step"),
+    path(
+        "invoices/<uuid:invoice_uuid>/<slug:kind>.pdf",
+        views.invoice_document,
+        name="invoice-document",
+    ),
+    path(
+        "patients/<uuid:patient_uuid>/statement-<int:year>.pdf",
+        views.statement,
+        name="statement",
+    ),
+    path(
+        "portal/invoices/<uuid:invoice_uuid>/<slug:kind>.pdf",
+        views.portal_document,
+        name="portal-document",
+    ),
+    path("portal/statement-<int:year>.pdf", views.portal_statement, name="portal-statement"),
 ]

@@ -4,15 +4,17 @@ visit". Every record is read through the gateway; every write is an action in bi
 Billing pages show money, services and dates only, never clinical notes."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseNotAllowed
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from imsclinic.billing import actions, forms
+from imsclinic.billing import actions, documents, forms
 from imsclinic.billing.actions import BILLING_ROLES, BillingError
 from imsclinic.billing.models import Claim, Coverage, Invoice, InvoiceKind, InvoiceStatus, Payment
-from imsclinic.core.access import staff_required
-from imsclinic.gateway.records import chart_view, load
+from imsclinic.core.access import scope_to_user, staff_required
+from imsclinic.core.downloads import attachment
+from imsclinic.gateway.records import chart_view, load, portal_view
 from imsclinic.scheduling.models import Appointment
 
 
@@ -42,6 +44,7 @@ def _patient_page(request, patient, *, coverage_form=None, status=200):
         "patient": patient,
         "coverages": Coverage.objects.filter(patient=patient),
         "coverage_form": coverage_form or forms.CoverageForm(),
+        "statement_years": documents.years_with_payments(patient),
         **patient_summary(patient),
     }
     return render(request, "billing/patient.html", context, status=status)
@@ -247,6 +250,7 @@ def _run_step(request, invoice, step, data):
     raise Http404("No such step.")
 
 
+OTHER_STEPS = ("remove-line", "email")
 SIMPLE_STEPS = {
     "issue": (lambda invoice, by: actions.issue_invoice(invoice=invoice, by=by), "Invoice issued."),
 }
@@ -255,12 +259,18 @@ SIMPLE_STEPS = {
 @staff_required
 def invoice_step(request, invoice_uuid, step):
     invoice = _load_invoice(request, invoice_uuid, f"billing.invoice.{step}")
-    if step not in STEP_FORMS and step not in SIMPLE_STEPS and step != "remove-line":
+    if step not in STEP_FORMS and step not in SIMPLE_STEPS and step not in OTHER_STEPS:
         raise Http404("No such step.")
     if request.method != "POST":  # after the scoped load: another clinic's is a 404
         return HttpResponseNotAllowed(["POST"])
     try:
-        if step in SIMPLE_STEPS:
+        if step == "email":
+            # Prints the PDF and sends it outside any transaction (billing/documents.py).
+            sent_to = documents.email_document(
+                invoice=invoice, kind=request.POST.get("document", ""), by=request.user
+            )
+            done = f"Sent to {sent_to}."
+        elif step in SIMPLE_STEPS:
             run, done = SIMPLE_STEPS[step]
             run(invoice, request.user)
         elif step == "remove-line":
@@ -295,3 +305,74 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+# --- Documents (PDF) ------------------------------------------------------------------------
+
+
+def _pdf(data: bytes, name: str) -> HttpResponse:
+    return attachment(HttpResponse(data, content_type="application/pdf"), name)
+
+
+@staff_required
+@require_GET
+def invoice_document(request, invoice_uuid, kind):
+    invoice = _load_invoice(request, invoice_uuid, f"billing.{kind}.pdf")
+    try:
+        data = documents.invoice_pdf(invoice=invoice, kind=kind, by=request.user)
+    except BillingError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:invoice", invoice_uuid=invoice.uuid)
+    return _pdf(data, f"{kind}-{invoice.display_number}.pdf")
+
+
+@chart_view("billing.statement.pdf", roles=BILLING_ROLES)
+@require_GET
+def statement(request, patient, year):
+    try:
+        data = documents.statement_pdf(patient=patient, year=year, by=request.user)
+    except BillingError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:patient", patient_uuid=patient.uuid)
+    return _pdf(data, f"statement-{year}-{patient.chart_number}.pdf")
+
+
+@login_required
+def portal_document(request, invoice_uuid, kind):
+    """Staff are refused (the portal is the patient's), but another clinic's invoice is a 404 to
+    them as on every route."""
+    if getattr(request.user, "patient_record", None) is None and request.user.is_clinic_staff:
+        # Only whether it exists at their clinics: staff read nothing here, so nothing is logged.
+        if not scope_to_user(Invoice.objects, request.user).filter(uuid=invoice_uuid):
+            raise Http404("No such invoice.")
+    return _portal_document(request, invoice_uuid=invoice_uuid, kind=kind)
+
+
+@portal_view("billing.portal.document")
+@require_GET
+def _portal_document(request, patient, invoice_uuid, kind):
+    invoice = (
+        Invoice.objects.filter(patient=patient, uuid=invoice_uuid)
+        .exclude(status=InvoiceStatus.DRAFT)
+        .select_related("clinic", "patient", "practitioner", "corrects")
+        .first()
+    )
+    if invoice is None:
+        raise Http404("No such invoice.")
+    try:
+        data = documents.invoice_pdf(invoice=invoice, kind=kind, by=request.user)
+    except BillingError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:home")
+    return _pdf(data, f"{kind}-{invoice.display_number}.pdf")
+
+
+@portal_view("billing.portal.statement")
+@require_GET
+def portal_statement(request, patient, year):
+    try:
+        data = documents.statement_pdf(patient=patient, year=year, by=request.user)
+    except BillingError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:home")
+    return _pdf(data, f"statement-{year}.pdf")

@@ -44,6 +44,10 @@ PROTECTED_ROUTES: set[str] = {
     "billing/appointments/<uuid:appointment_uuid>/invoice/",
     "billing/invoices/<uuid:invoice_uuid>/",
     "billing/invoices/<uuid:invoice_uuid>/<slug:step>/",
+    "billing/invoices/<uuid:invoice_uuid>/<slug:kind>.pdf",
+    "billing/patients/<uuid:patient_uuid>/statement-<int:year>.pdf",
+    "billing/portal/invoices/<uuid:invoice_uuid>/<slug:kind>.pdf",
+    "billing/portal/statement-<int:year>.pdf",
     # Clinical (issue 5): assessment, course, consent, sessions.
     "clinical/patients/<uuid:patient_uuid>/assessment/",
     "clinical/patients/<uuid:patient_uuid>/assessment/start/",

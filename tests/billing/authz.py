@@ -41,3 +41,28 @@ AUTHZ = [
     Route("billing/invoices/<uuid:invoice_uuid>/", _invoice, ok=BILLERS),
     Route("billing/invoices/<uuid:invoice_uuid>/<slug:step>/", _invoice, ok=BILLERS, status=405),
 ]
+
+
+def _issued(w, patient):
+    invoice = actions.create_invoice(
+        patient=patient, by=w.bob, lines=[{"description": "IMS treatment", "unit_price": "95"}]
+    )
+    actions.issue_invoice(invoice=invoice, by=w.bob)
+    return {"invoice_uuid": invoice.uuid, "kind": "invoice"}
+
+
+def _statement(w, patient):
+    return {"patient_uuid": patient.uuid, "year": 2026}
+
+
+AUTHZ += [
+    # The invoice PDF of an issued invoice; a statement with no payments redirects with a reason.
+    Route("billing/invoices/<uuid:invoice_uuid>/<slug:kind>.pdf", _issued, ok=BILLERS),
+    Route(
+        "billing/patients/<uuid:patient_uuid>/statement-<int:year>.pdf",
+        _statement,
+        ok=BILLERS,
+        status=302,
+    ),
+    Route("billing/portal/invoices/<uuid:invoice_uuid>/<slug:kind>.pdf", _issued, portal=True),
+]

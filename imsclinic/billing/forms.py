@@ -88,3 +88,12 @@ class CoverageForm(forms.Form):
     claim_number = forms.CharField(
         max_length=60, required=False, help_text="WCB and auto claims need one."
     )
+
+
+class ReportPeriodForm(forms.Form):
+    """The day (close-out, ageing) or year (revenue, fees) a report covers; empty means today."""
+
+    day = forms.DateField(
+        required=False, label="Day", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    year = forms.IntegerField(required=False, min_value=2000, max_value=2100)

@@ -27,5 +27,8 @@ urlpatterns = [
         views.portal_document,
         name="portal-document",
     ),
+    path("reports/", views.report_index, name="reports"),
+    path("reports/<slug:name>/", views.report_page, name="report"),
+    path("reports/<slug:name>.csv", views.report_csv, name="report-csv"),
     path("portal/statement-<int:year>.pdf", views.portal_statement, name="portal-statement"),
 ]

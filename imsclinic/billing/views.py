@@ -5,15 +5,17 @@ Billing pages show money, services and dates only, never clinical notes."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from imsclinic.billing import actions, documents, forms
+from imsclinic.accounts.models import Role
+from imsclinic.billing import actions, charts, documents, forms, reports
 from imsclinic.billing.actions import BILLING_ROLES, BillingError
 from imsclinic.billing.models import Claim, Coverage, Invoice, InvoiceKind, InvoiceStatus, Payment
 from imsclinic.core.access import scope_to_user, staff_required
-from imsclinic.core.downloads import attachment
+from imsclinic.core.downloads import attachment, csv_writer
 from imsclinic.gateway.records import chart_view, load, portal_view
 from imsclinic.scheduling.models import Appointment
 
@@ -376,3 +378,85 @@ def portal_statement(request, patient, year):
         messages.error(request, exc.message)
         return redirect("portal:home")
     return _pdf(data, f"statement-{year}.pdf")
+
+
+# --- Owner reports --------------------------------------------------------------------------
+
+REPORTS = {
+    "close-out": ("Daily close-out", BILLING_ROLES),
+    "revenue": ("Revenue", (Role.CLINIC_ADMIN, Role.PRACTITIONER)),
+    "receivables": ("Accounts receivable ageing", BILLING_ROLES),
+    "missed-visit-fees": ("No-show and late-cancellation fees", BILLING_ROLES),
+}
+
+
+def _report_for(request, name):
+    """The report `name` for the active clinic, or a 404/403; practitioners see their own
+    revenue only, whatever the query string says."""
+    if name not in REPORTS:
+        raise Http404("No such report.")
+    clinic = request.clinic
+    if clinic is None or not request.user.has_role(clinic, *REPORTS[name][1]):
+        raise PermissionDenied("Your role at this clinic does not allow this report.")
+    form = forms.ReportPeriodForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return None, form
+    today = clinic.today()
+    day = (form.cleaned_data.get("day") if form.is_bound else None) or today
+    year = (form.cleaned_data.get("year") if form.is_bound else None) or today.year
+    if name == "close-out":
+        return reports.closeout(clinic, day), form
+    if name == "receivables":
+        return reports.ageing(clinic, day), form
+    if name == "missed-visit-fees":
+        return reports.missed_visit_fees(clinic, year), form
+    own = not request.user.has_role(clinic, Role.CLINIC_ADMIN)
+    return reports.revenue(clinic, year, practitioner=request.user if own else None), form
+
+
+@staff_required
+@require_GET
+def report_index(request):
+    clinic = request.clinic
+    available = [
+        (name, label)
+        for name, (label, roles) in REPORTS.items()
+        if clinic is not None and request.user.has_role(clinic, *roles)
+    ]
+    if not available:
+        raise PermissionDenied("Your role at this clinic has no billing reports.")
+    return render(request, "billing/reports.html", {"available": available})
+
+
+@staff_required
+@require_GET
+def report_page(request, name):
+    report, form = _report_for(request, name)
+    context = {
+        "name": name,
+        "label": REPORTS[name][0],
+        "form": form,
+        "report": report,
+        "uses_year": name in ("revenue", "missed-visit-fees"),
+        "chart": charts.bar_chart(report.title, report.bars) if report else "",
+    }
+    return render(request, "billing/report.html", context, status=200 if report else 400)
+
+
+@staff_required
+@require_GET
+def report_csv(request, name):
+    report, form = _report_for(request, name)
+    if report is None:
+        return render(
+            request,
+            "billing/report.html",
+            {"name": name, "label": REPORTS[name][0], "form": form, "report": None},
+            status=400,
+        )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    writer = csv_writer(response)
+    writer.writerow(report.columns)
+    writer.writerows(report.rows)
+    writer.writerow(report.totals)
+    return attachment(response, f"{report.title}.csv")

@@ -48,6 +48,9 @@ PROTECTED_ROUTES: set[str] = {
     "billing/patients/<uuid:patient_uuid>/statement-<int:year>.pdf",
     "billing/portal/invoices/<uuid:invoice_uuid>/<slug:kind>.pdf",
     "billing/portal/statement-<int:year>.pdf",
+    "billing/reports/",
+    "billing/reports/<slug:name>/",
+    "billing/reports/<slug:name>.csv",
     # Clinical (issue 5): assessment, course, consent, sessions.
     "clinical/patients/<uuid:patient_uuid>/assessment/",
     "clinical/patients/<uuid:patient_uuid>/assessment/start/",

@@ -69,10 +69,10 @@ def _postgresql_statements() -> list[str]:
     return [
         "CREATE OR REPLACE FUNCTION billing_invoice_locked() RETURNS trigger AS $$ BEGIN "
         "IF TG_OP = 'DELETE' THEN "
-        f"  IF OLD.status <> 'draft' THEN RAISE EXCEPTION '{MESSAGE}'; END IF; RETURN OLD; "
+        f"  IF OLD.status <> 'draft' THEN RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'integrity_constraint_violation'; END IF; RETURN OLD; "
         "END IF; "
         "IF OLD.status <> 'draft' AND NOT (OLD.status = 'issued' AND NEW.status = 'void' "
-        f"AND {_unchanged('OLD', 'NEW')}) THEN RAISE EXCEPTION '{MESSAGE}'; END IF; "
+        f"AND {_unchanged('OLD', 'NEW')}) THEN RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'integrity_constraint_violation'; END IF; "
         "RETURN NEW; END; $$ LANGUAGE plpgsql",
         "DROP TRIGGER IF EXISTS billing_invoice_locked ON billing_invoice",
         "CREATE TRIGGER billing_invoice_locked BEFORE UPDATE OR DELETE ON billing_invoice "
@@ -81,7 +81,7 @@ def _postgresql_statements() -> list[str]:
         "DECLARE parent_status text; BEGIN "
         "SELECT status INTO parent_status FROM billing_invoice WHERE id = "
         "CASE WHEN TG_OP = 'INSERT' THEN NEW.invoice_id ELSE OLD.invoice_id END; "
-        f"IF parent_status <> 'draft' THEN RAISE EXCEPTION '{MESSAGE}'; END IF; "
+        f"IF parent_status <> 'draft' THEN RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'integrity_constraint_violation'; END IF; "
         "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql",
         *[
             statement
@@ -93,7 +93,8 @@ def _postgresql_statements() -> list[str]:
             )
         ],
         "CREATE OR REPLACE FUNCTION billing_payment_append_only() RETURNS trigger AS $$ BEGIN "
-        "RAISE EXCEPTION 'payments are append-only; record a refund'; END; $$ LANGUAGE plpgsql",
+        "RAISE EXCEPTION 'payments are append-only; record a refund' "
+        "USING ERRCODE = 'integrity_constraint_violation'; END; $$ LANGUAGE plpgsql",
         "DROP TRIGGER IF EXISTS billing_payment_append_only ON billing_payment",
         "CREATE TRIGGER billing_payment_append_only BEFORE UPDATE OR DELETE ON billing_payment "
         "FOR EACH ROW EXECUTE FUNCTION billing_payment_append_only()",

@@ -26,6 +26,7 @@ from imsclinic.accounts.models import (
 )
 from imsclinic.accounts.production import refuse_demo_data
 from imsclinic.audit.services import record
+from imsclinic.billing import demo as billing_demo
 from imsclinic.clinical import demo as clinical_demo
 from imsclinic.outcomes import demo as outcomes_demo
 from imsclinic.patients.models import Patient
@@ -39,7 +40,13 @@ DEMO_PASSWORDS = {
     "patient": "demo-patient-ims",
 }
 
-DEMO_STEPS = [screening_demo.build, scheduling_demo.build, clinical_demo.build, outcomes_demo.build]
+DEMO_STEPS = [
+    screening_demo.build,
+    scheduling_demo.build,
+    clinical_demo.build,
+    outcomes_demo.build,
+    billing_demo.build,
+]
 
 GIVEN_NAMES = [
     "Amelia",

@@ -446,7 +446,8 @@ def balance_before_payments(invoice) -> Decimal:
 
 
 def amount_paid(invoice) -> Decimal:
-    return invoice.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+    # Rounded because SQLite sums decimals as floats (95 rather than 95.00).
+    return money(invoice.payments.aggregate(s=Sum("amount"))["s"] or 0)
 
 
 def balance_due(invoice) -> Decimal:

@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "imsclinic.clinical",
     "imsclinic.outcomes",
     "imsclinic.reports",
+    "imsclinic.billing",
     "imsclinic.interop",
     # The one gateway to patient data and the API's authentication (above the areas it serves).
     "imsclinic.gateway",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("clinical/", include("imsclinic.clinical.urls")),
     path("outcomes/", include("imsclinic.outcomes.urls")),
     path("reports/", include("imsclinic.reports.urls")),
+    path("billing/", include("imsclinic.billing.urls")),
     path("interop/", include("imsclinic.interop.urls")),
     path("api-tokens/", include("imsclinic.gateway.urls")),
     path("api/v1/", api.urls),

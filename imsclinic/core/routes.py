@@ -38,6 +38,20 @@ PUBLIC_ROUTES: set[str] = {
 PROTECTED_ROUTES: set[str] = {
     "bench/signed-in",  # the benchmark's signed-in floor (development tools only)
     "today/",
+    # Billing (issue 16): front desk and clinic admins; the patient's own invoices in the portal.
+    "billing/patients/<uuid:patient_uuid>/",
+    "billing/patients/<uuid:patient_uuid>/coverage/",
+    "billing/patients/<uuid:patient_uuid>/invoices/new/",
+    "billing/appointments/<uuid:appointment_uuid>/invoice/",
+    "billing/invoices/<uuid:invoice_uuid>/",
+    "billing/invoices/<uuid:invoice_uuid>/<slug:step>/",
+    "billing/invoices/<uuid:invoice_uuid>/<slug:kind>.pdf",
+    "billing/patients/<uuid:patient_uuid>/statement-<int:year>.pdf",
+    "billing/portal/invoices/<uuid:invoice_uuid>/<slug:kind>.pdf",
+    "billing/portal/statement-<int:year>.pdf",
+    "billing/reports/",
+    "billing/reports/<slug:name>/",
+    "billing/reports/<slug:name>.csv",
     # Clinical (issue 5): assessment, course, consent, sessions.
     "clinical/patients/<uuid:patient_uuid>/assessment/",
     "clinical/patients/<uuid:patient_uuid>/assessment/start/",

@@ -1,7 +1,7 @@
 """The tabs of a patient's chart. Each clinical area appends its own tab here.
 
 `clinical` tabs are hidden from front desk (and their views refuse them with a 403);
-`admin_only` tabs are for clinic admins.
+`admin_only` tabs are for clinic admins; `roles` (when given) limits a tab to those roles.
 """
 
 from dataclasses import dataclass
@@ -14,6 +14,7 @@ class ChartTab:
     url_name: str
     clinical: bool = False
     admin_only: bool = False
+    roles: tuple[str, ...] = ()
 
 
 CHART_TABS: list[ChartTab] = [
@@ -39,5 +40,7 @@ def visible_tabs(user, clinic_id) -> list[ChartTab]:
     return [
         tab
         for tab in CHART_TABS
-        if (clinical or not tab.clinical) and (admin or not tab.admin_only)
+        if (clinical or not tab.clinical)
+        and (admin or not tab.admin_only)
+        and (not tab.roles or user.has_role(clinic_id, *tab.roles))
     ]

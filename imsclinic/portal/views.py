@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from imsclinic.billing import portal as billing_portal
 from imsclinic.clinical import portal as clinical_portal
 from imsclinic.core.access import scope_to_user
 from imsclinic.core.ratelimits import rate_limited
@@ -33,6 +34,7 @@ PORTAL_SECTIONS = [
     outcomes_portal.questionnaires_section,
     clinical_portal.aftercare_section,
     interop_portal.record_export_section,
+    billing_portal.invoices_section,
 ]
 
 

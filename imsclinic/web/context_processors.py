@@ -14,6 +14,7 @@ def clinic(request):
         "can_view_clinical": bool(roles & CLINICAL_ROLES),
         "is_clinic_admin": Role.CLINIC_ADMIN in roles,
         "is_practitioner": Role.PRACTITIONER in roles,
+        "can_bill": bool(roles & {Role.FRONT_DESK, Role.CLINIC_ADMIN}),
         "switchable_clinics": _switchable(user),
     }
 

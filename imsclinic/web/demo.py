@@ -26,6 +26,7 @@ from imsclinic.accounts.models import (
 )
 from imsclinic.accounts.production import refuse_demo_data
 from imsclinic.audit.services import record
+from imsclinic.billing import demo as billing_demo
 from imsclinic.clinical import demo as clinical_demo
 from imsclinic.outcomes import demo as outcomes_demo
 from imsclinic.outcomes import rollups as outcomes_rollups
@@ -45,6 +46,7 @@ DEMO_STEPS = [
     scheduling_demo.build,
     clinical_demo.build,
     outcomes_demo.build,
+    billing_demo.build,
     # Last: the demo writes in bulk, so the derived tables (course priorities, analytics
     # rollups) are computed from what the steps above wrote.
     outcomes_rollups.rebuild_after_demo,

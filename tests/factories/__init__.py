@@ -7,6 +7,7 @@ from tests.factories.accounts import (  # noqa: F401
     ProfessionalRegistrationFactory,
     UserFactory,
 )
+from tests.factories.billing import CoverageFactory  # noqa: F401
 from tests.factories.clinical import (  # noqa: F401
     AdverseEventFactory,
     AssessmentFactory,

@@ -1,0 +1,80 @@
+"""Front desk completes a visit, invoices it, splits it with the patient's insurer, takes the
+insurer's share and a debit payment, prints the receipt; the patient then finds the receipt in
+the portal. A real browser (Chromium) against the live server."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from imsclinic.accounts.models import ProfessionalRegistration
+from imsclinic.billing.models import Invoice
+from imsclinic.scheduling.models import Status
+from tests.e2e.conftest import sign_in
+from tests.factories import AppointmentFactory, CoverageFactory, ServiceFactory
+
+pytestmark = pytest.mark.browser
+
+
+def pdf_text(download) -> str:
+    data = open(download.path(), "rb").read()
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_front_desk_takes_a_split_payment_and_the_patient_sees_the_receipt(
+    page, screenshot, clinic_morning, clinic_a, alice, bob, pat, patient_a, password
+):
+    treatment = ServiceFactory(clinic=clinic_a, name="IMS treatment", price=Decimal("95.00"))
+    visit = AppointmentFactory(
+        clinic=clinic_a,
+        patient=patient_a,
+        practitioner=alice,
+        service=treatment,
+        kind=treatment.kind,
+        starts_at=clinic_morning - datetime.timedelta(hours=1),
+        status=Status.IN_SESSION,
+    )
+    coverage = CoverageFactory(patient=patient_a, insurer_name="Blue Cross")
+    registration = ProfessionalRegistration.objects.get(user=alice)
+
+    sign_in(page, "bob", password)
+    page.goto(f"/schedule/appointments/{visit.uuid}/")
+    page.get_by_role("button", name="Patricia Nguyen: mark Completed").click()
+    page.get_by_role("button", name="Invoice this visit", exact=True).click()
+    expect(page.get_by_role("heading", name="Lines")).to_be_visible()
+
+    page.locator("#id_split-coverage").select_option(label=f"Blue Cross {coverage.member_id}")
+    page.locator("#id_split-amount").fill("60.00")
+    page.get_by_role("button", name="Bill the payer").click()
+    page.get_by_role("button", name="Issue invoice").click()
+    expect(page.locator("#balance-due")).to_have_text("95.00")
+
+    page.locator("#id_pay-method").select_option("insurer")
+    page.locator("#id_pay-amount").fill("60.00")
+    page.locator("#id_pay-coverage").select_option(label=f"Blue Cross {coverage.member_id}")
+    page.get_by_role("button", name="Record payment").click()
+    expect(page.locator("#balance-due")).to_have_text("35.00")
+    page.locator("#id_pay-method").select_option("debit")
+    page.locator("#id_pay-amount").fill("35.00")
+    page.locator("#id_pay-reference").fill("TRM 0042")
+    page.get_by_role("button", name="Record payment").click()
+    expect(page.locator("#balance-due")).to_have_text("0.00")
+    screenshot("billing-invoice-paid")
+
+    with page.expect_download() as printed:
+        page.get_by_role("link", name="Print receipt (PDF)").click()
+    receipt = pdf_text(printed.value)
+    assert f"Registration no. {registration.number}" in receipt
+    assert "IMS treatment" in receipt and "35.00" in receipt and "Blue Cross" in receipt
+
+    page.get_by_role("button", name="Sign out").first.click()
+    sign_in(page, "pat", password)
+    invoice = Invoice.objects.get(appointment=visit)
+    expect(page.get_by_role("heading", name="Your invoices and receipts")).to_be_visible()
+    with page.expect_download() as downloaded:
+        page.get_by_role("link", name=f"Receipt for {invoice}").click()
+    assert "Paid by the patient" in pdf_text(downloaded.value)
+    screenshot("billing-portal")

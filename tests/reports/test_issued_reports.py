@@ -190,4 +190,3 @@ def test_no_page_of_the_demo_report_holds_only_one_or_two_lines(client):
             assert all(len(lines) >= 3 for lines in pages), [len(lines) for lines in pages]
             checked += len(pages)
     assert checked > 4  # several multi-page reports were looked at
-

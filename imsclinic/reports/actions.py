@@ -89,10 +89,6 @@ def _record_generation(*, patient, course, kind: str, fmt: str, by) -> None:
 class ReportError(Exception):
     """A report cannot be saved or issued; the message says why and what to do."""
 
-    def __init__(self, message: str, *, fix_url: str = "", fix_label: str = ""):
-        super().__init__(message)
-        self.fix_url, self.fix_label = fix_url, fix_label
-
 
 def _require_practitioner(*, by, clinic) -> None:
     from imsclinic.accounts.models import Role
@@ -197,7 +193,7 @@ def save_report_draft(
 
 
 @transaction.atomic
-def issue_report(*, report, by, profile_url: str = ""):
+def issue_report(*, report, by):
     """Issue a draft: freeze its text and record the signer's name, designation and
     registration in the clinic's jurisdiction. Refused without a current registration there."""
     from django.utils import timezone
@@ -213,9 +209,8 @@ def issue_report(*, report, by, profile_url: str = ""):
     if registration is None:
         raise ReportError(
             f"You have no current professional registration in {clinic.region} on your "
-            "profile, so the report cannot carry your registration number.",
-            fix_url=profile_url,
-            fix_label="Add your registration to your profile",
+            "profile, so the report cannot carry your registration number. A site administrator "
+            "adds it under Admin, Professional registrations."
         )
     locked.issued_at = timezone.now()
     locked.signer_name = by.display_name

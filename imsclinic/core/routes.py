@@ -114,6 +114,8 @@ PROTECTED_ROUTES: set[str] = {
     "outcomes/portal/<slug:instrument_id>/",
     "reports/patients/<uuid:patient_uuid>/courses/<uuid:course_uuid>/<slug:kind>/",
     "reports/patients/<uuid:patient_uuid>/courses/<uuid:course_uuid>/<slug:kind>.pdf",
+    "reports/patients/<uuid:patient_uuid>/courses/<uuid:course_uuid>/<slug:kind>/edit/",
+    "reports/analytics.pdf",
     "api/v1/outcomes/patients/<uuidstr:patient_uuid>/responses",
     "api/v1/outcomes/patients/<uuidstr:patient_uuid>/scores",
     # Screening queue, scheduling and portal (issue 4).

@@ -294,3 +294,109 @@ def sparkline(values: Sequence[float], *, score_range: tuple[float, float], labe
         f'width="{w}" height="{h}" role="img" aria-label="{escape(label)}">'
         f'<polyline points="{coords}" fill="none" stroke="{SCORE}" stroke-width="2"/></svg>'
     )
+
+
+BAR_COLOURS = (SCORE, "#c77700", "#5b6b78", "#0b6e4f")
+BAR_LABEL_WIDTH = 200  # room on the left for category names (conditions, months, event kinds)
+BAR_ROW_GAP = 10
+
+
+def bar_chart(
+    *,
+    title: str,
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    unit: str,
+    css_class: str,
+    empty_message: str,
+) -> str:
+    """Horizontal grouped bars: one row per category, one bar per series, each bar labelled
+    with its value so the picture reads without colour. `series`: (label, values), values in
+    category order; None draws no bar and reads "no data".
+
+    The chart grows with its categories; the height is in the viewBox, so the page and the PDF
+    scale it the same way.
+    """
+    if not categories or not series:
+        return _empty(title, empty_message, css_class)
+    bar = 14
+    row = bar * len(series) + BAR_ROW_GAP
+    top = TOP + 4
+    height = top + row * len(categories) + 36
+    values = [v for _, vs in series for v in vs if v is not None]
+    ticks = _nice_ticks(0, max(max(values, default=0), 1e-9) or 1)
+    high = max(ticks[-1], max(values, default=0)) or 1
+    plot_width = WIDTH - BAR_LABEL_WIDTH - RIGHT - 44  # room for the value after the bar
+
+    def x(value: float) -> float:
+        return round(BAR_LABEL_WIDTH + value / high * plot_width, 1)
+
+    words = "; ".join(
+        f"{category}: "
+        + ", ".join(
+            f"{label} {_fmt(vs[i]) if vs[i] is not None else 'no data'}" for label, vs in series
+        )
+        for i, category in enumerate(categories)
+    )
+    uid = f"chart{next(_ids)}"
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {css_class}" '
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" '
+        f'aria-labelledby="{uid}-t {uid}-d" font-family="DejaVu Sans, Arial, sans-serif" '
+        f'font-size="12">'
+        f'<title id="{uid}-t">{escape(title)}</title>'
+        f'<desc id="{uid}-d">{escape(f"{title} ({unit}). {words}.")}</desc>'
+        f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/>'
+    ]
+    axis_y = top + row * len(categories)
+    for t in ticks:
+        out.append(
+            f'<line x1="{x(t)}" y1="{top}" x2="{x(t)}" y2="{axis_y}" stroke="{GRID}"/>'
+            f'<text x="{x(t)}" y="{axis_y + 14}" text-anchor="middle" fill="{MUTED}">'
+            f"{_fmt(t)}</text>"
+        )
+    out.append(
+        f'<text x="{BAR_LABEL_WIDTH + plot_width / 2}" y="{axis_y + 30}" text-anchor="middle" '
+        f'fill="{INK}">{escape(unit)}</text>'
+    )
+    for i, category in enumerate(categories):
+        y0 = top + i * row
+        out.append(
+            f'<text x="{BAR_LABEL_WIDTH - 8}" y="{y0 + row / 2}" text-anchor="end" '
+            f'fill="{INK}" font-size="11">{escape(_clip(category))}</text>'
+        )
+        for j, (_, vs) in enumerate(series):
+            value = vs[i]
+            y = y0 + j * bar + 2
+            colour = BAR_COLOURS[j % len(BAR_COLOURS)]
+            if value is None:
+                out.append(
+                    f'<text x="{BAR_LABEL_WIDTH + 4}" y="{y + bar - 3}" fill="{MUTED}" '
+                    f'font-size="10">no data</text>'
+                )
+                continue
+            end = x(value)
+            out.append(
+                f'<rect x="{BAR_LABEL_WIDTH}" y="{y}" width="{round(end - BAR_LABEL_WIDTH, 1)}" '
+                f'height="{bar - 2}" fill="{colour}"/>'
+                f'<text x="{end + 4}" y="{y + bar - 4}" fill="{INK}" font-size="10">'
+                f"{_fmt(value)}</text>"
+            )
+    out.append(f'<line x1="{BAR_LABEL_WIDTH}" y1="{top}" x2="{BAR_LABEL_WIDTH}" y2="{axis_y}" ')
+    out.append(f'stroke="{INK}"/>')
+    if len(series) > 1:
+        out.append(
+            _legend(
+                [
+                    (label, BAR_COLOURS[j % len(BAR_COLOURS)], "bar")
+                    for j, (label, _) in enumerate(series)
+                ]
+            )
+        )
+    return "".join(out) + "</svg>"
+
+
+def _clip(text: str, limit: int = 28) -> str:
+    """Category names longer than the label column are shortened; the table beside the chart
+    and the chart's description carry the full name."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -159,7 +159,7 @@ def instruments(request):
     return render(request, "outcomes/instruments.html", context)
 
 
-def _analytics_filters(request):
+def analytics_filters(request):
     """(form, Filters or None) from the query string."""
     kb = load_knowledge()
     lookup = instrument_lookup(request.clinic)
@@ -195,26 +195,37 @@ def _condition_names():
 @role_required(Role.CLINIC_ADMIN)
 @require_GET
 def analytics_page(request):
-    form, filters = _analytics_filters(request)
+    form, filters = analytics_filters(request)
     context = {"form": form, "filters": filters, "conditions": _condition_names()}
     if filters is None:  # the form shows what is wrong with the filters
         return render(request, "outcomes/analytics.html", context, status=400)
     if filters is not None:
-        report = analytics.summary(filters)
-        names = _condition_names()
-        for row in report["mcid_by_condition"]:
-            row["label"] = names.get(row["key"], row["key"] or "unspecified")
-        context["report"] = report
+        report, figures = analytics_figures(filters)
+        context.update(report=report, figures=figures)
     return render(request, "outcomes/analytics.html", context)
+
+
+def analytics_figures(filters) -> tuple[dict, list]:
+    """The analytics summary with condition labels, and its charts (page and PDF)."""
+    from imsclinic.outcomes import figures, utilisation
+
+    report = analytics.summary(filters)
+    names = _condition_names()
+    for row in report["mcid_by_condition"]:
+        row["label"] = names.get(row["key"], row["key"] or "No condition recorded")
+    return report, figures.build(report, filters.instrument, utilisation.monthly(filters))
 
 
 @role_required(Role.CLINIC_ADMIN)
 @require_GET
 def analytics_csv(request):
-    form, filters = _analytics_filters(request)
+    form, filters = analytics_filters(request)
     if filters is None:
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         return HttpResponse(f"Invalid filters: {errors}", status=400, content_type="text/plain")
+    chart = request.GET.get("chart", "")
+    if chart:
+        return _figure_csv(request, filters, chart)
     report = analytics.summary(filters)
     rows = analytics_rows(report, _condition_names())
     actions.record_analytics_export(
@@ -234,6 +245,39 @@ def analytics_csv(request):
     writer = csv_writer(response)
     writer.writerow(["section", "group", "measure", "value"])
     writer.writerows(rows)
+    return response
+
+
+def _figure_csv(request, filters, chart: str):
+    """One chart's table as CSV: the same rows the page shows beside the chart."""
+    from imsclinic.outcomes.figures import FIGURE_KEYS
+
+    if chart not in FIGURE_KEYS:
+        return HttpResponse(
+            "Unknown chart: choose one of the charts on the analytics page.",
+            status=400,
+            content_type="text/plain",
+        )
+    _, figures = analytics_figures(filters)
+    figure = next(f for f in figures if f.key == chart)
+    actions.record_analytics_export(
+        clinic=request.clinic,
+        by=request.user,
+        filters={
+            "start": filters.start,
+            "end": filters.end,
+            "condition": filters.condition,
+            "instrument": filters.instrument.id,
+            "chart": chart,
+        },
+        rows=len(figure.rows),
+    )
+    response = attachment(
+        HttpResponse(content_type="text/csv; charset=utf-8"), f"clinic-analytics-{chart}.csv"
+    )
+    writer = csv_writer(response)
+    writer.writerow(figure.columns)
+    writer.writerows([[_cell(v) for v in row] for row in figure.rows])
     return response
 
 

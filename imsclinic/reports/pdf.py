@@ -18,12 +18,20 @@ KINDS = {"progress": "Progress report", "discharge": "Discharge summary"}
 # A cached PDF is content-addressed (see cached_pdf), so it is never stale; the lifetime only
 # bounds the memory old versions hold. Bump the format to drop every cached PDF at once.
 PDF_CACHE_SECONDS = 24 * 3600
-PDF_CACHE_FORMAT = "v1"
+PDF_CACHE_FORMAT = "v2"  # v2: recipient, narrative and signer
 CHART_SERIAL = re.compile(r"\bchart[0-9]+-")
 
 
-def report_context(*, patient, course, kind: str) -> dict:
-    """Everything the report shows: letterhead, patient, diagnosis, dose, outcomes, AEs, plan."""
+def report_context(*, patient, course, kind: str, issued=None, signer=None) -> dict:
+    """Everything the report shows: letterhead, recipient and cover letter, patient, diagnosis,
+    narrative, dose, outcomes, AEs, plan and the signer.
+
+    `issued` is the report's IssuedReport (a draft or issued), or None: then the narrative and
+    plan are the ones pre-filled from the data. `signer` is {name, designation, registration}
+    for a draft (the issued report carries its own snapshot).
+    """
+    from imsclinic.reports import narrative
+
     kb = load_knowledge()
     data = load_course_data(course)
     condition = kb.conditions.get(course.condition_id)
@@ -33,7 +41,7 @@ def report_context(*, patient, course, kind: str) -> dict:
         muscle = kb.muscles.get(target.get("muscle_id", "")) if isinstance(target, dict) else None
         if muscle:
             muscles.append(f"{muscle.name} ({target.get('side', '')})")
-    return {
+    context = {
         "kind": kind,
         "title": KINDS[kind],
         "clinic": patient.clinic,
@@ -48,6 +56,36 @@ def report_context(*, patient, course, kind: str) -> dict:
         "generated_on": patient.clinic.today(),
         **course_charts(data),
     }
+    if issued is not None:
+        context.update(
+            issued=issued,
+            recipient_name=issued.recipient_name,
+            recipient_address=issued.recipient_address,
+            cover_letter=issued.cover_letter,
+            narrative=issued.narrative,
+            plan=issued.plan,
+        )
+        if issued.is_issued:
+            signer = {
+                "name": issued.signer_name,
+                "designation": issued.signer_designation,
+                "registration": issued.signer_registration,
+            }
+    else:
+        context.update(
+            issued=None,
+            recipient_name=narrative.default_recipient(patient),
+            recipient_address="",
+            cover_letter="",
+            narrative=narrative.default_narrative(context),
+            plan=narrative.default_plan(context),
+        )
+    context["signer"] = signer or {
+        "name": course.practitioner.display_name,
+        "designation": "",
+        "registration": "",
+    }
+    return context
 
 
 def render_html(context: dict, *, for_pdf: bool) -> str:

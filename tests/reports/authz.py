@@ -20,4 +20,9 @@ AUTHZ = [
         _report,
         clinical=True,
     ),
+    Route(
+        "reports/patients/<uuid:patient_uuid>/courses/<uuid:course_uuid>/<slug:kind>/edit/",
+        _report,
+        clinical=True,
+    ),
 ]

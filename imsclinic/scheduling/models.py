@@ -379,6 +379,23 @@ class Appointment(PublicIdModel, TimestampedModel):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
+    rescheduled_from = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rescheduled_to",
+        help_text="The appointment this one replaced when it was moved.",
+    )
+    # The patient's calendar app knows the visit by one UID across reschedules; each change
+    # raises the SEQUENCE so the app replaces the old event (RFC 5546).
+    calendar_uid = models.UUIDField(null=True, blank=True)
+    calendar_sequence = models.PositiveIntegerField(default=0)
+    same_day_override_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why staff booked a second needling visit on one day.",
+    )
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -430,6 +447,34 @@ class Appointment(PublicIdModel, TimestampedModel):
         return self.starts_at - now >= datetime.timedelta(hours=hours)
 
 
+class Closure(PublicIdModel, TimestampedModel):
+    """A day the whole clinic is closed: a statutory holiday or a closure the clinic sets.
+
+    Nobody can be booked on it; a course booked across it is offered the next free time.
+    """
+
+    class Source(models.TextChoices):
+        HOLIDAY = "holiday", "Statutory holiday"
+        CLINIC = "clinic", "Clinic closure"
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField()
+    name = models.CharField(max_length=120)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.CLINIC)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "date"], name="scheduling_one_closure_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date:%-d %B %Y})"
+
+
 def cancellation_hours(clinic) -> float:
     value = clinic.policy("cancellation_hours", 24)
     return float(value) if isinstance(value, int | float) and value >= 0 else 24.0
@@ -447,6 +492,7 @@ class Notification(TimestampedModel):
         CONFIRMATION = "confirmation", "Confirmation"
         REMINDER = "reminder", "Reminder"
         CANCELLATION = "cancellation", "Cancellation"
+        RESCHEDULE = "reschedule", "Moved"
 
     appointment = models.ForeignKey(
         Appointment, on_delete=models.CASCADE, related_name="notifications"

@@ -47,13 +47,13 @@ def _clinic_address(clinic) -> str:
 
 def _event(appointment: Appointment, *, summary: str, description: str = "") -> Event:
     event = Event()
-    event.add("uid", f"{appointment.uuid}@imsclinic")
+    event.add("uid", f"{appointment.calendar_uid or appointment.uuid}@imsclinic")
     event.add("dtstamp", timezone.now())
     event.add("dtstart", appointment.starts_at)
     event.add("dtend", appointment.ends_at)
     event.add("summary", summary)
     event.add("status", "CANCELLED" if appointment.status == Status.CANCELLED else "CONFIRMED")
-    event.add("sequence", int(appointment.updated_at.timestamp()) if appointment.updated_at else 0)
+    event.add("sequence", appointment.calendar_sequence)
     if appointment.mode == "video":
         event.add("location", "Video visit (link sent by the clinic)")
     else:
@@ -63,15 +63,21 @@ def _event(appointment: Appointment, *, summary: str, description: str = "") -> 
     return event
 
 
-def patient_ics(appointment: Appointment) -> bytes:
-    """A one-event calendar for the patient's own calendar app."""
+def visit_name(appointment: Appointment) -> str:
+    """What the patient booked, in the clinic's words: the service's name when there is one."""
+    return appointment.service.name if appointment.service_id else appointment.get_kind_display()
+
+
+def patient_ics(appointment: Appointment, *, method: str = "PUBLISH") -> bytes:
+    """A one-event calendar for the patient's own calendar app. A moved visit is sent as a
+    REQUEST with the original UID and a higher SEQUENCE, which replaces the old event."""
     cal = _calendar()
-    cal.add("method", "PUBLISH")
+    cal.add("method", method)
     before = "\n".join(instruction_lines(appointment.clinic, "before_visit"))
     cal.add_component(
         _event(
             appointment,
-            summary=f"{appointment.get_kind_display()} at {appointment.clinic.name}",
+            summary=f"{visit_name(appointment)} at {appointment.clinic.name}",
             description=before,
         )
     )
@@ -115,13 +121,16 @@ def _local(appointment) -> str:
 def _body(appointment: Appointment, kind: str) -> tuple[str, str]:
     clinic = appointment.clinic
     when = _local(appointment)
-    what = appointment.get_kind_display()
+    what = visit_name(appointment)
     if kind == Notification.Kind.REMINDER:
         subject = f"Reminder: {what} on {when}"
-        opening = f"This is a reminder of your {what.lower()} at {clinic.name} on {when}."
+        opening = f"This is a reminder of your visit ({what}) at {clinic.name} on {when}."
+    elif kind == Notification.Kind.RESCHEDULE:
+        subject = f"Moved: {what} now on {when}"
+        opening = f"Your visit ({what}) at {clinic.name} has moved to {when}."
     else:
         subject = f"Booked: {what} on {when}"
-        opening = f"Your {what.lower()} at {clinic.name} is booked for {when}."
+        opening = f"Your visit ({what}) at {clinic.name} is booked for {when}."
     where = (
         "This is a video visit; the clinic will send you the link."
         if appointment.mode == "video"
@@ -151,9 +160,42 @@ def send_appointment_email(appointment: Appointment, kind: str) -> bool:
         to=[to],
         reply_to=[appointment.clinic.email] if appointment.clinic.email else None,
     )
-    message.attach("appointment.ics", patient_ics(appointment), "text/calendar")
+    if kind == Notification.Kind.RESCHEDULE:
+        message.attach(
+            "appointment.ics",
+            patient_ics(appointment, method="REQUEST"),
+            "text/calendar; method=REQUEST",
+        )
+    else:
+        message.attach("appointment.ics", patient_ics(appointment), "text/calendar")
     message.send()
     return True
+
+
+def send_reschedule_notices(appointment_ids: list[int]) -> int:
+    """Tell the patient each moved visit's new time, with an updated .ics (after commit: a mail
+    outage must not undo the move). Returns the number of emails sent."""
+    sent_count = 0
+    appointments = (
+        Appointment.objects.filter(pk__in=appointment_ids)
+        .select_related("patient", "clinic", "practitioner", "service")
+        .order_by("starts_at")
+    )
+    for appointment in appointments:
+        try:
+            sent = send_appointment_email(appointment, Notification.Kind.RESCHEDULE)
+        except Exception:
+            logger.exception("Could not send the reschedule notice for %s", appointment.uuid)
+            sent = False
+        Notification.objects.create(
+            appointment=appointment,
+            kind=Notification.Kind.RESCHEDULE,
+            sent_at=timezone.now() if sent else None,
+            recipient=appointment.patient.email,
+            outcome="sent" if sent else ("no_email" if not appointment.patient.email else "failed"),
+        )
+        sent_count += int(sent)
+    return sent_count
 
 
 def send_confirmations(appointment_ids: list[int]) -> int:

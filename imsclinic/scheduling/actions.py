@@ -8,6 +8,7 @@ Bookings run in core.db.write_transaction: a deadlock or serialisation failure i
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -579,9 +580,15 @@ def reschedule(
     return moved
 
 
+def _may_manage_closures(user, clinic) -> None:
+    if not user.has_role(clinic, Role.CLINIC_ADMIN, Role.FRONT_DESK):
+        raise PermissionDenied("Only the clinic admin or the front desk can change closures.")
+
+
 @transaction.atomic
 def add_closure(*, clinic, date, name: str, by, source: str = Closure.Source.CLINIC) -> Closure:
     """Close the clinic for a day. Booked visits that day are listed to staff, not cancelled."""
+    _may_manage_closures(by, clinic)
     name = (name or "").strip()[:120]
     if not name:
         raise BookingError("Give the closure a name, e.g. Staff training.", field="name")
@@ -598,6 +605,7 @@ def add_statutory_holidays(*, clinic, years: list[int], by) -> list[Closure]:
     are left as they are). One audit event lists the days added."""
     from imsclinic.scheduling.closures import statutory_holidays
 
+    _may_manage_closures(by, clinic)
     existing = set(Closure.objects.filter(clinic=clinic).values_list("date", flat=True))
     added = [
         Closure.objects.create(
@@ -619,6 +627,7 @@ def add_statutory_holidays(*, clinic, years: list[int], by) -> list[Closure]:
 
 @transaction.atomic
 def remove_closure(*, closure: Closure, by) -> None:
+    _may_manage_closures(by, closure.clinic_id)
     summary = f"Reopened: {closure}"
     clinic = closure.clinic
     closure.delete()

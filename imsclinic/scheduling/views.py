@@ -520,9 +520,16 @@ def closure_holidays(request):
     return _closures_page(request, holidays_form=form)
 
 
-@role_required(Role.CLINIC_ADMIN, Role.FRONT_DESK)
+@staff_required
 def closure_remove(request, row_uuid):
-    row = load(request, Closure, row_uuid, what="schedule.closures")
+    # Scoped load first (another clinic's closure is a 404), then the role at that clinic.
+    row = load(
+        request,
+        Closure,
+        row_uuid,
+        what="schedule.closures",
+        roles=(Role.CLINIC_ADMIN, Role.FRONT_DESK),
+    )
     if request.method != "POST":  # after the scoped load: another clinic's is a 404
         return HttpResponseNotAllowed(["POST"])
     actions.remove_closure(closure=row, by=request.user)

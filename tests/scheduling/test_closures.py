@@ -5,11 +5,13 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from imsclinic.audit.models import AuditEvent
 from imsclinic.scheduling import actions
 from imsclinic.scheduling.availability import free_slots, local_datetime
+from imsclinic.scheduling.closures import statutory_holidays
 from imsclinic.scheduling.errors import BookingError, SeriesConflict
 from imsclinic.scheduling.models import Appointment, Closure, Kind, Status
 from tests.factories import AppointmentFactory
@@ -27,9 +29,12 @@ def test_statutory_holidays_of_the_clinics_province_are_added_once(clinic_a, cli
     assert actions.add_statutory_holidays(clinic=clinic_a, years=[2027], by=olivia) == []
     assert AuditEvent.objects.filter(action="closure.holidays").count() == 2
     # British Columbia keeps its own list (Truth and Reconciliation Day, 30 September).
-    bc = {c.date for c in actions.add_statutory_holidays(clinic=clinic_b, years=[2027], by=olivia)}
+    bc = {day for day, _ in statutory_holidays(clinic_b, [2027])}
     assert datetime.date(2027, 9, 30) in bc
     assert datetime.date(2027, 9, 30) not in names
+    # olivia is not an admin of clinic_b: the action refuses, whatever page or API calls it.
+    with pytest.raises(PermissionDenied):
+        actions.add_statutory_holidays(clinic=clinic_b, years=[2027], by=olivia)
 
 
 def test_nobody_can_be_booked_on_a_closed_day(clinic_a, alice, bob, patient_a, open_hours):

@@ -321,14 +321,15 @@ def reschedule(request, appointment_uuid: uuid.UUID, payload: RescheduleRequest)
     "/appointments/{uuid:appointment_uuid}/notifications", response=list[NotificationPublic]
 )
 def notifications(request, appointment_uuid: uuid.UUID):
-    """The messages sent or attempted about this appointment (its outbox), oldest first."""
+    """The messages sent or attempted about this appointment (its outbox), oldest first:
+    `channel` email or sms, `state` sent, failed (retried by the next run), no_email."""
     require_staff(request)
     require_scope(request, "read")
     appointment = _load(request, appointment_uuid, what="api.appointment.notifications")
     return [
         {
             "kind": n.kind,
-            "channel": "email",
+            "channel": n.channel,
             "state": n.outcome,
             "recipient": n.recipient,
             "sent_at": n.sent_at,

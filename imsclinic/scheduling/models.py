@@ -486,7 +486,12 @@ def reminder_lead_hours(clinic) -> float:
 
 
 class Notification(TimestampedModel):
-    """An email sent about an appointment. The unique pair makes reminders idempotent."""
+    """A message sent (or attempted) about an appointment: the appointment's outbox. One reminder
+    per appointment and channel (unique), which makes the reminder run idempotent."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", "Confirmation"
@@ -498,18 +503,30 @@ class Notification(TimestampedModel):
         Appointment, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     sent_at = models.DateTimeField(null=True, blank=True)
-    recipient = models.EmailField(blank=True)
+    recipient = models.CharField(max_length=254, blank=True)
     outcome = models.CharField(max_length=30, default="sent")
+
+    OUTCOME_LABELS = {
+        "sent": "Sent",
+        "sending": "Sending",
+        "failed": "Failed (will retry)",
+        "no_email": "Not sent: no email address",
+        "no_phone": "Not sent: no phone number",
+    }
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["appointment", "kind"],
+                fields=["appointment", "kind", "channel"],
                 condition=Q(kind="reminder"),
-                name="scheduling_one_reminder_per_appointment",
+                name="scheduling_one_reminder_per_appointment_channel",
             )
         ]
+
+    def outcome_label(self) -> str:
+        return self.OUTCOME_LABELS.get(self.outcome, "Unknown")
 
 
 def hash_feed_token(token: str) -> str:

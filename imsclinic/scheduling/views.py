@@ -44,7 +44,7 @@ from imsclinic.scheduling.models import (
     Kind,
     hash_feed_token,
 )
-from imsclinic.scheduling.notifications import practitioner_feed
+from imsclinic.scheduling.notifications import outbox, practitioner_feed
 
 
 def clinic_practitioners(clinic):
@@ -262,6 +262,7 @@ def appointment_detail(request, appointment_uuid):
             "appointment": appointment,
             "cancel_form": CancelForm(),
             "moved_to": Appointment.objects.filter(rescheduled_from=appointment).first(),
+            "outbox": outbox(appointment),
         },
     )
 

@@ -8,6 +8,7 @@ Bookings run in core.db.write_transaction: a deadlock or serialisation failure i
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,6 +28,7 @@ from imsclinic.scheduling.models import (
     AvailabilityException,
     BookedVia,
     CalendarFeed,
+    Closure,
     InstructionTemplate,
     Kind,
     Mode,
@@ -113,17 +115,66 @@ def _check_rules(*, clinic, patient, practitioner, kind, mode, starts_at, via, n
         raise BookingError("Appointments cannot be booked in the past.", field="starts_at")
 
 
-def _slot_problem(*, clinic, patient, practitioner, starts_at, ends_at, check_availability):
+def _slot_problem(
+    *, clinic, patient, practitioner, starts_at, ends_at, check_availability, exclude=()
+):
+    closure = Closure.objects.filter(
+        clinic=clinic, date=starts_at.astimezone(clinic.tz).date()
+    ).first()
+    if closure is not None:
+        return f"the clinic is closed ({closure.name})"
     if check_availability and not availability.is_within_availability(
         practitioner, clinic, starts_at, ends_at
     ):
         return "outside the practitioner's hours"
-    clash = availability.conflicts(practitioner, starts_at, ends_at, patient=patient).first()
+    clash = availability.conflicts(
+        practitioner, starts_at, ends_at, patient=patient, exclude_pks=exclude
+    ).first()
     if clash is not None:
         if clash.practitioner_id == practitioner.pk:
             return "the practitioner is already booked then"
         return "the patient already has an appointment then"
     return None
+
+
+def _length(kind, service) -> tuple[int, int]:
+    """(minutes, buffer minutes) of a visit: the service's, else the type's default."""
+    if service is not None:
+        return service.duration_minutes, service.buffer_minutes
+    return DURATIONS[kind], 0
+
+
+def _same_day_override(*, clinic, patient, kind, starts_at, reason, via, exclude=()) -> str:
+    """A second IMS treatment on one local day needs staff to give a reason (returned, trimmed);
+    call under the patient lock so two bookings cannot both see the day empty."""
+    if kind != Kind.IMS_TREATMENT:
+        return ""
+    day = starts_at.astimezone(clinic.tz).date()
+    other = (
+        Appointment.objects.for_clinic_day(clinic, day)
+        .active()
+        .filter(patient=patient, kind=Kind.IMS_TREATMENT)
+        .exclude(pk__in=list(exclude))
+        .first()
+    )
+    if other is None:
+        return ""
+    reason = (reason or "").strip()[:300]
+    if via != BookedVia.STAFF:
+        raise BookingError(
+            "You already have a treatment that day; please call the clinic.",
+            field="starts_at",
+            code="same_day_needling",
+        )
+    if not reason:
+        raise BookingError(
+            f"This patient already has an IMS treatment that day at "
+            f"{other.local_start():%H:%M}. A second needling visit on one day needs an override "
+            "with a reason.",
+            field="same_day_override_reason",
+            code="same_day_needling",
+        )
+    return reason
 
 
 def _new_appointment(**fields) -> Appointment:
@@ -153,10 +204,19 @@ def book_appointment(
     notes: str = "",
     check_availability: bool = True,
     notify: bool = True,
+    service=None,
+    same_day_override_reason: str = "",
 ) -> Appointment:
-    """Book one appointment, refusing double bookings, the assessment-first rule and times
-    outside the practitioner's hours. Emails a confirmation with an .ics after commit."""
+    """Book one appointment, refusing double bookings (of the practitioner or of the patient),
+    the assessment-first rule, closed days and times outside the practitioner's hours. A service
+    sets the type, mode, length and the buffer kept free after the visit. A second needling
+    visit on one day needs staff to give a reason. Emails a confirmation with an .ics after
+    commit."""
     now = timezone.now()
+    if service is not None:
+        if service.clinic_id != clinic.pk or not service.is_active:
+            raise BookingError("Choose one of this clinic's services.", field="service")
+        kind, mode = service.kind, service.mode
     if timezone.is_naive(starts_at):
         raise BookingError("A start time needs a time zone.", field="starts_at")
     _check_rules(
@@ -169,18 +229,27 @@ def book_appointment(
         via=via,
         now=now,
     )
-    ends_at = starts_at + datetime.timedelta(minutes=DURATIONS[kind])
+    minutes, buffer = _length(kind, service)
+    ends_at = starts_at + datetime.timedelta(minutes=minutes)
     _lock(practitioner, patient)
     problem = _slot_problem(
         clinic=clinic,
         patient=patient,
         practitioner=practitioner,
         starts_at=starts_at,
-        ends_at=ends_at,
+        ends_at=ends_at + datetime.timedelta(minutes=buffer),
         check_availability=check_availability,
     )
     if problem:
         raise BookingError(f"That time is not free: {problem}.", field="starts_at", code="taken")
+    override = _same_day_override(
+        clinic=clinic,
+        patient=patient,
+        kind=kind,
+        starts_at=starts_at,
+        reason=same_day_override_reason,
+        via=via,
+    )
     appointment = _new_appointment(
         clinic=clinic,
         patient=patient,
@@ -192,15 +261,21 @@ def book_appointment(
         booked_via=via,
         booked_by=by,
         notes=notes,
+        service=service,
+        same_day_override_reason=override,
     )
+    details = {"kind": kind, "via": via}
+    if override:
+        details["same_day_override"] = override
     record(
         by=by,
         action="appointment.book",
         target=appointment,
         patient=patient,
         clinic=clinic,
-        summary=f"Booked {appointment.get_kind_display()} ({via})",
-        details={"kind": kind, "via": via},
+        summary=f"Booked {appointment.get_kind_display()} ({via})"
+        + (f"; second needling visit that day: {override}" if override else ""),
+        details=details,
     )
     if notify:
         _after_commit_confirm([appointment.pk])
@@ -233,9 +308,17 @@ def book_series(
     via: str = BookedVia.STAFF,
     notes: str = "",
     notify: bool = True,
+    service=None,
+    replacements: dict[int, datetime.datetime] | None = None,
 ) -> AppointmentSeries:
-    """Book a course of care in one step. Every date is checked first; if any is not free,
-    SeriesConflict lists each such date with up to three free alternatives and nothing is saved."""
+    """Book a course of care in one step. Every date is checked first; if any is not free (taken,
+    outside hours, or the clinic is closed that day), SeriesConflict lists each such date with up
+    to three free alternatives and nothing is saved. `replacements` ({position: start}) books
+    the alternatives the user picked instead of those dates."""
+    if service is not None:
+        if service.clinic_id != clinic.pk or not service.is_active:
+            raise BookingError("Choose one of this clinic's services.", field="service")
+        kind, mode = service.kind, service.mode
     if not SERIES_MIN_COUNT <= count <= SERIES_MAX_COUNT:
         raise BookingError(
             f"A series has {SERIES_MIN_COUNT} to {SERIES_MAX_COUNT} appointments.", field="count"
@@ -246,6 +329,9 @@ def book_series(
         )
     now = timezone.now()
     starts = series_starts(clinic, first_starts_at, count, interval_days)
+    for index, start in (replacements or {}).items():
+        if 0 <= index < count:
+            starts[index] = start
     for start in starts[:1]:
         _check_rules(
             clinic=clinic,
@@ -257,23 +343,18 @@ def book_series(
             via=via,
             now=now,
         )
-    length = datetime.timedelta(minutes=DURATIONS[kind])
+    minutes, buffer = _length(kind, service)
+    length = datetime.timedelta(minutes=minutes)
     _lock(practitioner, patient)
-    problems = []
-    for index, start in enumerate(starts):
-        problem = _slot_problem(
-            clinic=clinic,
-            patient=patient,
-            practitioner=practitioner,
-            starts_at=start,
-            ends_at=start + length,
-            check_availability=True,
-        )
-        if problem:
-            alternatives = availability.alternatives_near(
-                practitioner, clinic, start, DURATIONS[kind], patient=patient, not_before=now
-            )
-            problems.append(SeriesConflictItem(index, start, problem, alternatives))
+    problems = _course_problems(
+        clinic=clinic,
+        patient=patient,
+        practitioner=practitioner,
+        starts=starts,
+        minutes=minutes,
+        buffer=buffer,
+        now=now,
+    )
     if problems:
         raise SeriesConflict(problems)
     series = AppointmentSeries.objects.create(
@@ -298,6 +379,7 @@ def book_series(
             booked_via=via,
             booked_by=by,
             notes=notes,
+            service=service,
         )
         for start in starts
     ]
@@ -313,6 +395,243 @@ def book_series(
     if notify:
         _after_commit_confirm([a.pk for a in appointments])
     return series
+
+
+def _course_problems(
+    *, clinic, patient, practitioner, starts, minutes, buffer, now, exclude=()
+) -> list[SeriesConflictItem]:
+    """Each start of a course that cannot be booked, with the nearest free times (the next
+    open day's when the clinic is closed). Two dates of one course may not overlap either."""
+    problems = []
+    total = datetime.timedelta(minutes=minutes + buffer)
+    for index, start in enumerate(starts):
+        problem = _slot_problem(
+            clinic=clinic,
+            patient=patient,
+            practitioner=practitioner,
+            starts_at=start,
+            ends_at=start + total,
+            check_availability=True,
+            exclude=exclude,
+        )
+        if problem is None and any(
+            other < start + total and start < other + total for other in starts[:index]
+        ):
+            problem = "it overlaps another visit of this course"
+        if problem:
+            alternatives = [
+                alt
+                for alt in availability.alternatives_near(
+                    practitioner,
+                    clinic,
+                    start,
+                    minutes + buffer,
+                    patient=patient,
+                    not_before=now,
+                    exclude_pks=exclude,
+                )
+                if alt not in starts
+            ]
+            problems.append(SeriesConflictItem(index, start, problem, alternatives))
+    return problems
+
+
+def _local_shift(clinic, old_first, new_first, old_start) -> datetime.datetime:
+    """Where `old_start` lands when a course moves from `old_first` to `new_first`: the same
+    number of days after the new first visit, at the new first visit's wall-clock time."""
+    tz = clinic.tz
+    days = old_start.astimezone(tz).date() - old_first.astimezone(tz).date()
+    new_local = new_first.astimezone(tz)
+    return availability.local_datetime(new_local.date() + days, new_local.time(), tz)
+
+
+@write_transaction
+def reschedule(
+    *,
+    appointment: Appointment,
+    starts_at: datetime.datetime,
+    by,
+    whole_course: bool = False,
+    practitioner=None,
+    replacements: dict[int, datetime.datetime] | None = None,
+    reason: str = "",
+    notify: bool = True,
+) -> list[Appointment]:
+    """Move one appointment, or it and every later booked visit of its course, in one step.
+
+    Each moved visit becomes a new appointment linked to the one it replaces
+    (`rescheduled_from`), which is cancelled with the reason "Rescheduled"; the new one keeps
+    the calendar UID with a higher SEQUENCE, so the patient's calendar app updates the event.
+    Every new time is checked first (hours, closures, the practitioner's and the patient's other
+    visits, ignoring the visits being moved); if any is not free, SeriesConflict lists them with
+    alternatives and nothing changes. Returns the new appointments in order.
+    """
+    if timezone.is_naive(starts_at):
+        raise BookingError("A start time needs a time zone.", field="starts_at")
+    locked = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("clinic", "patient", "practitioner", "service")
+        .get(pk=appointment.pk)
+    )
+    clinic, patient = locked.clinic, locked.patient
+    if locked.status != Status.BOOKED:
+        raise BookingError(
+            f"An appointment that is {locked.get_status_display().lower()} cannot be moved."
+        )
+    now = timezone.now()
+    if starts_at < now:
+        raise BookingError("Choose a time that has not passed.", field="starts_at")
+    practitioner = practitioner or locked.practitioner
+    if not is_practitioner(practitioner, clinic):
+        raise BookingError("Only practitioners of this clinic can be booked.", field="practitioner")
+    moving = [locked]
+    if whole_course and locked.series_id:
+        moving += list(
+            Appointment.objects.select_for_update(of=("self",))
+            .filter(
+                series_id=locked.series_id,
+                status=Status.BOOKED,
+                starts_at__gt=locked.starts_at,
+            )
+            .order_by("starts_at")
+        )
+    starts = [_local_shift(clinic, locked.starts_at, starts_at, a.starts_at) for a in moving]
+    for index, start in (replacements or {}).items():
+        if 0 <= index < len(starts):
+            starts[index] = start
+    minutes, buffer = (
+        (locked.duration_minutes, locked.service.buffer_minutes)
+        if locked.service
+        else (locked.duration_minutes, 0)
+    )
+    _lock(practitioner, patient)
+    exclude = [a.pk for a in moving]
+    problems = _course_problems(
+        clinic=clinic,
+        patient=patient,
+        practitioner=practitioner,
+        starts=starts,
+        minutes=minutes,
+        buffer=buffer,
+        now=now,
+        exclude=exclude,
+    )
+    if problems:
+        raise SeriesConflict(problems)
+    moved = []
+    for old, start in zip(moving, starts, strict=True):
+        old.status = Status.CANCELLED
+        old.cancelled_at = now
+        old.status_changed_at = now
+        old.cancel_reason = f"Rescheduled. {reason}".strip()[:300]
+        old.save(
+            update_fields=[
+                "status",
+                "cancelled_at",
+                "status_changed_at",
+                "cancel_reason",
+                "updated_at",
+            ]
+        )
+        moved.append(
+            _new_appointment(
+                clinic=clinic,
+                patient=patient,
+                practitioner=practitioner,
+                kind=old.kind,
+                mode=old.mode,
+                service=old.service,
+                starts_at=start,
+                ends_at=start + (old.ends_at - old.starts_at),
+                series=old.series,
+                booked_via=BookedVia.STAFF,
+                booked_by=by,
+                notes=old.notes,
+                rescheduled_from=old,
+                calendar_uid=old.calendar_uid or old.uuid,
+                calendar_sequence=old.calendar_sequence + 1,
+                same_day_override_reason=old.same_day_override_reason,
+            )
+        )
+    tz = clinic.tz
+    record(
+        by=by,
+        action="appointment.reschedule",
+        target=moved[0],
+        patient=patient,
+        clinic=clinic,
+        summary=f"Moved {len(moved)} visit(s): "
+        + "; ".join(
+            f"{o.starts_at.astimezone(tz):%Y-%m-%d %H:%M} → {n.starts_at.astimezone(tz):%Y-%m-%d %H:%M}"
+            for o, n in zip(moving, moved, strict=True)
+        ),
+        details={
+            "count": len(moved),
+            "from": [str(o.uuid) for o in moving],
+            "to": [str(n.uuid) for n in moved],
+            "reason": reason,
+        },
+    )
+    if notify:
+        from imsclinic.scheduling.notifications import send_reschedule_notices
+
+        ids = [a.pk for a in moved]
+        transaction.on_commit(lambda: send_reschedule_notices(ids))
+    return moved
+
+
+def _may_manage_closures(user, clinic) -> None:
+    if not user.has_role(clinic, Role.CLINIC_ADMIN, Role.FRONT_DESK):
+        raise PermissionDenied("Only the clinic admin or the front desk can change closures.")
+
+
+@transaction.atomic
+def add_closure(*, clinic, date, name: str, by, source: str = Closure.Source.CLINIC) -> Closure:
+    """Close the clinic for a day. Booked visits that day are listed to staff, not cancelled."""
+    _may_manage_closures(by, clinic)
+    name = (name or "").strip()[:120]
+    if not name:
+        raise BookingError("Give the closure a name, e.g. Staff training.", field="name")
+    if Closure.objects.filter(clinic=clinic, date=date).exists():
+        raise BookingError("The clinic is already closed that day.", field="date")
+    row = Closure.objects.create(clinic=clinic, date=date, name=name, source=source, created_by=by)
+    record(by=by, action="closure.add", target=row, clinic=clinic, summary=f"Closed: {row}")
+    return row
+
+
+@transaction.atomic
+def add_statutory_holidays(*, clinic, years: list[int], by) -> list[Closure]:
+    """Close the clinic on its province's statutory holidays in `years` (days already closed
+    are left as they are). One audit event lists the days added."""
+    from imsclinic.scheduling.closures import statutory_holidays
+
+    _may_manage_closures(by, clinic)
+    existing = set(Closure.objects.filter(clinic=clinic).values_list("date", flat=True))
+    added = [
+        Closure.objects.create(
+            clinic=clinic, date=day, name=name[:120], source=Closure.Source.HOLIDAY, created_by=by
+        )
+        for day, name in statutory_holidays(clinic, years)
+        if day not in existing
+    ]
+    record(
+        by=by,
+        action="closure.holidays",
+        clinic=clinic,
+        summary=f"Added {len(added)} statutory holiday(s) for {clinic.jurisdiction} "
+        f"({', '.join(str(y) for y in years)})",
+        details={"dates": [c.date.isoformat() for c in added]},
+    )
+    return added
+
+
+@transaction.atomic
+def remove_closure(*, closure: Closure, by) -> None:
+    _may_manage_closures(by, closure.clinic_id)
+    summary = f"Reopened: {closure}"
+    clinic = closure.clinic
+    closure.delete()
+    record(by=by, action="closure.remove", clinic=clinic, summary=summary)
 
 
 @transaction.atomic

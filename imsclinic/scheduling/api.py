@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
-from imsclinic.accounts.models import Clinic, User
+from imsclinic.accounts.models import Clinic, Role, User
 from imsclinic.core.validation import ApiDate, ApiDateTime
 from imsclinic.gateway.api_auth import api_auth, require_scope, require_staff
 from imsclinic.gateway.records import api_loads, load
@@ -22,7 +22,7 @@ from imsclinic.patients.models import Patient
 from imsclinic.scheduling import actions
 from imsclinic.scheduling.availability import free_slots
 from imsclinic.scheduling.errors import BookingError, SeriesConflict
-from imsclinic.scheduling.models import DURATIONS, Appointment, Kind, Mode
+from imsclinic.scheduling.models import DURATIONS, Appointment, Closure, Kind, Mode
 from imsclinic.scheduling.models import Status as ApptStatus
 
 router = Router(tags=["scheduling"], auth=api_auth)
@@ -75,6 +75,43 @@ class StatusChange(Schema):
 
 class CancelRequest(Schema):
     reason: str = ""
+
+
+class RescheduleRequest(Schema):
+    starts_at: ApiDateTime
+    whole_course: bool = False
+    practitioner: uuid.UUID | None = None
+    reason: str = ""
+    replacements: dict[int, ApiDateTime] = {}
+
+
+class ClosurePublic(Schema):
+    uuid: uuid.UUID
+    date: datetime.date
+    name: str
+    source: str
+
+    @staticmethod
+    def from_closure(c: Closure) -> dict:
+        return {"uuid": c.uuid, "date": c.date, "name": c.name, "source": c.source}
+
+
+class ClosureCreate(Schema):
+    date: ApiDate
+    name: str
+
+
+class HolidaysRequest(Schema):
+    year: int
+
+
+class NotificationPublic(Schema):
+    kind: str
+    channel: str
+    state: str
+    recipient: str
+    sent_at: datetime.datetime | None = None
+    created_at: datetime.datetime
 
 
 class Refusal(Schema):
@@ -239,6 +276,138 @@ def cancel(request, appointment_uuid: uuid.UUID, payload: CancelRequest):
     return AppointmentPublic.from_appointment(_reloaded(appointment))
 
 
+@router.post(
+    "/appointments/{uuid:appointment_uuid}/reschedule",
+    response={200: list[AppointmentPublic], 409: Refusal, 422: dict},
+)
+def reschedule(request, appointment_uuid: uuid.UUID, payload: RescheduleRequest):
+    """Move an appointment, or it and the rest of its course (`whole_course`), to `starts_at`.
+    The old appointments are cancelled and linked from the new ones; the patient is emailed an
+    updated .ics. A taken or closed time is a 409 `series_conflict` listing alternatives; send
+    them back as `replacements` ({position: start}) to book those instead."""
+    require_staff(request)
+    require_scope(request, "write")
+    appointment = _load(request, appointment_uuid, what="api.appointment.reschedule")
+    for value in [payload.starts_at, *payload.replacements.values()]:
+        if value.tzinfo is None:
+            raise ValidationError(
+                [
+                    {
+                        "loc": ["body", "starts_at"],
+                        "msg": "include a UTC offset",
+                        "type": "value_error",
+                    }
+                ]
+            )
+    practitioner = None
+    if payload.practitioner:
+        practitioner = get_object_or_404(User, uuid=payload.practitioner)
+    try:
+        moved = actions.reschedule(
+            appointment=appointment,
+            starts_at=payload.starts_at,
+            whole_course=payload.whole_course,
+            practitioner=practitioner,
+            replacements=dict(payload.replacements),
+            reason=payload.reason[:200],
+            by=request.user,
+        )
+    except BookingError as exc:
+        return _refusal(exc)
+    return [AppointmentPublic.from_appointment(_reloaded(a)) for a in moved]
+
+
+@router.get(
+    "/appointments/{uuid:appointment_uuid}/notifications", response=list[NotificationPublic]
+)
+def notifications(request, appointment_uuid: uuid.UUID):
+    """The messages sent or attempted about this appointment (its outbox), oldest first:
+    `channel` email or sms, `state` sent, failed (retried by the next run), no_email."""
+    require_staff(request)
+    require_scope(request, "read")
+    appointment = _load(request, appointment_uuid, what="api.appointment.notifications")
+    return [
+        {
+            "kind": n.kind,
+            "channel": n.channel,
+            "state": n.outcome,
+            "recipient": n.recipient,
+            "sent_at": n.sent_at,
+            "created_at": n.created_at,
+        }
+        for n in appointment.notifications.order_by("created_at")
+    ]
+
+
+@router.get("/closures", response=list[ClosurePublic])
+def list_closures(request, start: ApiDate | None = None, end: ApiDate | None = None):
+    """Days the clinic is closed (statutory holidays and clinic closures), from `start` (default
+    today, clinic time) to `end` (default a year later)."""
+    require_staff(request)
+    require_scope(request, "read")
+    clinic = _clinic(request)
+    first = start or clinic.today()
+    last = end or first + datetime.timedelta(days=366)
+    rows = Closure.objects.filter(clinic=clinic, date__range=(first, last))
+    return [ClosurePublic.from_closure(c) for c in rows[:1000]]
+
+
+def _closure_write(request):
+    require_staff(request)
+    require_scope(request, "write")
+    clinic = _clinic(request)
+    if not request.user.has_role(clinic, Role.CLINIC_ADMIN, Role.FRONT_DESK):
+        raise HttpError(403, "Only the clinic admin or the front desk can change closures.")
+    return clinic
+
+
+@router.post("/closures", response={201: ClosurePublic, 409: Refusal})
+def create_closure(request, payload: ClosureCreate):
+    """Close the clinic for a day (nobody can be booked on it)."""
+    clinic = _closure_write(request)
+    try:
+        row = actions.add_closure(
+            clinic=clinic, date=payload.date, name=payload.name, by=request.user
+        )
+    except BookingError as exc:
+        return Status(409, {"code": exc.code, "detail": exc.message, "conflicts": []})
+    return Status(201, ClosurePublic.from_closure(row))
+
+
+@router.post("/closures/holidays", response={201: list[ClosurePublic], 422: dict})
+def add_holidays(request, payload: HolidaysRequest):
+    """Close the clinic on its province's statutory holidays of `year` (days already closed are
+    left as they are); returns the days added."""
+    clinic = _closure_write(request)
+    if not 2000 <= payload.year <= 2100:
+        raise HttpError(422, "Give a year from 2000 to 2100.")
+    added = actions.add_statutory_holidays(clinic=clinic, years=[payload.year], by=request.user)
+    return Status(201, [ClosurePublic.from_closure(c) for c in added])
+
+
+@router.get("/closures/{uuid:closure_uuid}", response=ClosurePublic)
+def get_closure(request, closure_uuid: uuid.UUID):
+    require_staff(request)
+    require_scope(request, "read")
+    return ClosurePublic.from_closure(load(request, Closure, closure_uuid, what="api.closures"))
+
+
+@router.delete("/closures/{uuid:closure_uuid}", response={204: None})
+def delete_closure(request, closure_uuid: uuid.UUID):
+    """Open the clinic again on a closed day."""
+    require_staff(request)
+    require_scope(request, "write")
+    row = load(
+        request,
+        Closure,
+        closure_uuid,
+        what="api.closures",
+        roles=(Role.CLINIC_ADMIN, Role.FRONT_DESK),
+    )
+    actions.remove_closure(closure=row, by=request.user)
+    return Status(204, None)
+
+
 def _refuse_get(request, appointment_uuid: uuid.UUID):
     """GET on a POST-only appointment route: authenticate (401) and load through the clinic
     scope (another clinic's appointment is a 404) before answering 405."""
@@ -247,7 +416,7 @@ def _refuse_get(request, appointment_uuid: uuid.UUID):
     return HttpResponseNotAllowed(["POST"])
 
 
-for _action in ("status", "cancel"):
+for _action in ("status", "cancel", "reschedule"):
     router.get(f"/appointments/{{uuid:appointment_uuid}}/{_action}", include_in_schema=False)(
         _refuse_get
     )

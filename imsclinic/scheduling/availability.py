@@ -8,7 +8,12 @@ instant after it; an ambiguous one (fall-back) takes its first occurrence.
 import datetime
 from dataclasses import dataclass
 
-from imsclinic.scheduling.models import Appointment, Availability, AvailabilityException
+from imsclinic.scheduling.models import (
+    Appointment,
+    Availability,
+    AvailabilityException,
+    Closure,
+)
 
 UTC = datetime.UTC
 DEFAULT_STEP_MINUTES = 30
@@ -44,9 +49,16 @@ def _subtract(windows: list[Window], cut: Window) -> list[Window]:
     return result
 
 
-def windows_on(practitioner, clinic, day: datetime.date, *, weekly=None, exceptions=None):
-    """The practitioner's working windows at `clinic` on local date `day` (aware datetimes)."""
+def windows_on(
+    practitioner, clinic, day: datetime.date, *, weekly=None, exceptions=None, closed=None
+):
+    """The practitioner's working windows at `clinic` on local date `day` (aware datetimes).
+    Nothing on a day the clinic is closed (`closed`: the caller already knows)."""
     tz = clinic.tz
+    if closed is None:
+        closed = Closure.objects.filter(clinic=clinic, date=day).exists()
+    if closed:
+        return []
     if weekly is None:
         weekly = Availability.objects.filter(
             practitioner=practitioner, clinic=clinic, weekday=day.weekday()
@@ -96,7 +108,7 @@ def is_within_availability(practitioner, clinic, start, end) -> bool:
     return any(w.contains(start, end) for w in windows_on(practitioner, clinic, day))
 
 
-def conflicts(practitioner, start, end, *, patient=None, exclude_pk=None):
+def conflicts(practitioner, start, end, *, patient=None, exclude_pk=None, exclude_pks=()):
     """Active appointments that overlap [start, end) for the practitioner (at any clinic: one
     person cannot be in two places) or for the patient."""
     from django.db.models import Q
@@ -107,6 +119,8 @@ def conflicts(practitioner, start, end, *, patient=None, exclude_pk=None):
     qs = Appointment.objects.blocking().overlapping(start, end).filter(who)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
+    if exclude_pks:
+        qs = qs.exclude(pk__in=list(exclude_pks))
     return qs
 
 
@@ -119,6 +133,7 @@ def free_slots(
     not_before: datetime.datetime | None = None,
     step_minutes: int = DEFAULT_STEP_MINUTES,
     patient=None,
+    exclude_pks=(),
 ) -> list[datetime.datetime]:
     """Start times on local `day` where a `minutes`-long visit fits with no conflict."""
     windows = windows_on(practitioner, clinic, day)
@@ -126,9 +141,13 @@ def free_slots(
         return []
     length = datetime.timedelta(minutes=minutes)
     busy = list(
-        conflicts(practitioner, windows[0].start, windows[-1].end, patient=patient).values_list(
-            "starts_at", "ends_at"
-        )
+        conflicts(
+            practitioner,
+            windows[0].start,
+            windows[-1].end,
+            patient=patient,
+            exclude_pks=exclude_pks,
+        ).values_list("starts_at", "ends_at")
     )
     step = datetime.timedelta(minutes=step_minutes)
     slots = []
@@ -154,6 +173,7 @@ def alternatives_near(
     days_around: int = 2,
     limit: int = 3,
     not_before: datetime.datetime | None = None,
+    exclude_pks=(),
 ) -> list[datetime.datetime]:
     """Free starts closest to `wanted`: same day first, then up to `days_around` days away."""
     local_day = wanted.astimezone(clinic.tz).date()
@@ -161,7 +181,13 @@ def alternatives_near(
     for offset in range(-days_around, days_around + 1):
         day = local_day + datetime.timedelta(days=offset)
         candidates += free_slots(
-            practitioner, clinic, day, minutes, patient=patient, not_before=not_before
+            practitioner,
+            clinic,
+            day,
+            minutes,
+            patient=patient,
+            not_before=not_before,
+            exclude_pks=exclude_pks,
         )
     candidates.sort(
         key=lambda s: (abs(s.astimezone(clinic.tz).date() - local_day), abs(s - wanted))

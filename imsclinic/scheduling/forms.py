@@ -18,8 +18,20 @@ class PractitionerChoiceField(forms.ModelChoiceField):
         return obj.display_name
 
 
+class ServiceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.duration_minutes} min)"
+
+
 class BookingForm(forms.Form):
     practitioner = PractitionerChoiceField(queryset=None, to_field_name="uuid", empty_label=None)
+    service = ServiceChoiceField(
+        queryset=None,
+        to_field_name="uuid",
+        required=False,
+        empty_label="By type (default length)",
+        help_text="A service sets the type, the length and the time kept free after it.",
+    )
     kind = forms.ChoiceField(label="Type", choices=Kind.choices)
     mode = forms.ChoiceField(choices=Mode.choices, initial=Mode.IN_CLINIC)
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
@@ -41,11 +53,20 @@ class BookingForm(forms.Form):
     notes = forms.CharField(
         required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    same_day_override_reason = forms.CharField(
+        label="Reason for a second needling visit today",
+        required=False,
+        max_length=300,
+        help_text="Only when the patient already has an IMS treatment that day.",
+    )
 
     def __init__(self, *args, practitioners, clinic, **kwargs):
         super().__init__(*args, **kwargs)
+        from imsclinic.scheduling.models import Service
+
         self.clinic = clinic
         self.fields["practitioner"].queryset = practitioners
+        self.fields["service"].queryset = Service.objects.filter(clinic=clinic, is_active=True)
 
     def starts_at(self) -> datetime.datetime:
         return local_datetime(self.cleaned_data["date"], self.cleaned_data["time"], self.clinic.tz)
@@ -100,3 +121,51 @@ class InstructionForm(forms.Form):
     aftercare = forms.CharField(
         label="Aftercare", widget=forms.Textarea(attrs={"rows": 9}), max_length=5000
     )
+
+
+class RescheduleForm(forms.Form):
+    practitioner = PractitionerChoiceField(queryset=None, to_field_name="uuid", empty_label=None)
+    date = forms.DateField(label="New date", widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(
+        label="New time", widget=forms.TimeInput(attrs={"type": "time", "step": 300})
+    )
+    whole_course = forms.BooleanField(
+        label="Move the rest of the course too",
+        required=False,
+        help_text="Every later booked visit of the course keeps its spacing at the new time.",
+    )
+    reason = forms.CharField(required=False, max_length=200, label="Reason (optional)")
+
+    def __init__(self, *args, practitioners, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        self.fields["practitioner"].queryset = practitioners
+
+    def starts_at(self) -> datetime.datetime:
+        return local_datetime(self.cleaned_data["date"], self.cleaned_data["time"], self.clinic.tz)
+
+
+class ClosureForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(max_length=120, label="Name", help_text="e.g. Staff training")
+
+
+class HolidaysForm(forms.Form):
+    year = forms.IntegerField(min_value=2000, max_value=2100)
+
+
+def replacements_from(data, clinic) -> dict[int, datetime.datetime]:
+    """The alternatives picked on a conflict list: fields `replace_<position>` holding
+    YYYY-MM-DDTHH:MM in clinic-local time. Malformed values are ignored (the date stays in
+    conflict and is shown again)."""
+    picked = {}
+    for key, value in data.items():
+        if not key.startswith("replace_"):
+            continue
+        try:
+            index = int(key.removeprefix("replace_"))
+            local = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            continue
+        picked[index] = local_datetime(local.date(), local.time(), clinic.tz)
+    return picked

@@ -379,6 +379,23 @@ class Appointment(PublicIdModel, TimestampedModel):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
+    rescheduled_from = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rescheduled_to",
+        help_text="The appointment this one replaced when it was moved.",
+    )
+    # The patient's calendar app knows the visit by one UID across reschedules; each change
+    # raises the SEQUENCE so the app replaces the old event (RFC 5546).
+    calendar_uid = models.UUIDField(null=True, blank=True)
+    calendar_sequence = models.PositiveIntegerField(default=0)
+    same_day_override_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why staff booked a second needling visit on one day.",
+    )
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -430,6 +447,34 @@ class Appointment(PublicIdModel, TimestampedModel):
         return self.starts_at - now >= datetime.timedelta(hours=hours)
 
 
+class Closure(PublicIdModel, TimestampedModel):
+    """A day the whole clinic is closed: a statutory holiday or a closure the clinic sets.
+
+    Nobody can be booked on it; a course booked across it is offered the next free time.
+    """
+
+    class Source(models.TextChoices):
+        HOLIDAY = "holiday", "Statutory holiday"
+        CLINIC = "clinic", "Clinic closure"
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField()
+    name = models.CharField(max_length=120)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.CLINIC)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "date"], name="scheduling_one_closure_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date:%-d %B %Y})"
+
+
 def cancellation_hours(clinic) -> float:
     value = clinic.policy("cancellation_hours", 24)
     return float(value) if isinstance(value, int | float) and value >= 0 else 24.0
@@ -441,29 +486,47 @@ def reminder_lead_hours(clinic) -> float:
 
 
 class Notification(TimestampedModel):
-    """An email sent about an appointment. The unique pair makes reminders idempotent."""
+    """A message sent (or attempted) about an appointment: the appointment's outbox. One reminder
+    per appointment and channel (unique), which makes the reminder run idempotent."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", "Confirmation"
         REMINDER = "reminder", "Reminder"
         CANCELLATION = "cancellation", "Cancellation"
+        RESCHEDULE = "reschedule", "Moved"
 
     appointment = models.ForeignKey(
         Appointment, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     sent_at = models.DateTimeField(null=True, blank=True)
-    recipient = models.EmailField(blank=True)
+    recipient = models.CharField(max_length=254, blank=True)
     outcome = models.CharField(max_length=30, default="sent")
+
+    OUTCOME_LABELS = {
+        "sent": "Sent",
+        "sending": "Sending",
+        "failed": "Failed (will retry)",
+        "no_email": "Not sent: no email address",
+        "no_phone": "Not sent: no phone number",
+    }
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["appointment", "kind"],
+                fields=["appointment", "kind", "channel"],
                 condition=Q(kind="reminder"),
-                name="scheduling_one_reminder_per_appointment",
+                name="scheduling_one_reminder_per_appointment_channel",
             )
         ]
+
+    def outcome_label(self) -> str:
+        return self.OUTCOME_LABELS.get(self.outcome, "Unknown")
 
 
 def hash_feed_token(token: str) -> str:

@@ -47,13 +47,13 @@ def _clinic_address(clinic) -> str:
 
 def _event(appointment: Appointment, *, summary: str, description: str = "") -> Event:
     event = Event()
-    event.add("uid", f"{appointment.uuid}@imsclinic")
+    event.add("uid", f"{appointment.calendar_uid or appointment.uuid}@imsclinic")
     event.add("dtstamp", timezone.now())
     event.add("dtstart", appointment.starts_at)
     event.add("dtend", appointment.ends_at)
     event.add("summary", summary)
     event.add("status", "CANCELLED" if appointment.status == Status.CANCELLED else "CONFIRMED")
-    event.add("sequence", int(appointment.updated_at.timestamp()) if appointment.updated_at else 0)
+    event.add("sequence", appointment.calendar_sequence)
     if appointment.mode == "video":
         event.add("location", "Video visit (link sent by the clinic)")
     else:
@@ -63,15 +63,21 @@ def _event(appointment: Appointment, *, summary: str, description: str = "") -> 
     return event
 
 
-def patient_ics(appointment: Appointment) -> bytes:
-    """A one-event calendar for the patient's own calendar app."""
+def visit_name(appointment: Appointment) -> str:
+    """What the patient booked, in the clinic's words: the service's name when there is one."""
+    return appointment.service.name if appointment.service_id else appointment.get_kind_display()
+
+
+def patient_ics(appointment: Appointment, *, method: str = "PUBLISH") -> bytes:
+    """A one-event calendar for the patient's own calendar app. A moved visit is sent as a
+    REQUEST with the original UID and a higher SEQUENCE, which replaces the old event."""
     cal = _calendar()
-    cal.add("method", "PUBLISH")
+    cal.add("method", method)
     before = "\n".join(instruction_lines(appointment.clinic, "before_visit"))
     cal.add_component(
         _event(
             appointment,
-            summary=f"{appointment.get_kind_display()} at {appointment.clinic.name}",
+            summary=f"{visit_name(appointment)} at {appointment.clinic.name}",
             description=before,
         )
     )
@@ -115,13 +121,16 @@ def _local(appointment) -> str:
 def _body(appointment: Appointment, kind: str) -> tuple[str, str]:
     clinic = appointment.clinic
     when = _local(appointment)
-    what = appointment.get_kind_display()
+    what = visit_name(appointment)
     if kind == Notification.Kind.REMINDER:
         subject = f"Reminder: {what} on {when}"
-        opening = f"This is a reminder of your {what.lower()} at {clinic.name} on {when}."
+        opening = f"This is a reminder of your visit ({what}) at {clinic.name} on {when}."
+    elif kind == Notification.Kind.RESCHEDULE:
+        subject = f"Moved: {what} now on {when}"
+        opening = f"Your visit ({what}) at {clinic.name} has moved to {when}."
     else:
         subject = f"Booked: {what} on {when}"
-        opening = f"Your {what.lower()} at {clinic.name} is booked for {when}."
+        opening = f"Your visit ({what}) at {clinic.name} is booked for {when}."
     where = (
         "This is a video visit; the clinic will send you the link."
         if appointment.mode == "video"
@@ -151,9 +160,42 @@ def send_appointment_email(appointment: Appointment, kind: str) -> bool:
         to=[to],
         reply_to=[appointment.clinic.email] if appointment.clinic.email else None,
     )
-    message.attach("appointment.ics", patient_ics(appointment), "text/calendar")
+    if kind == Notification.Kind.RESCHEDULE:
+        message.attach(
+            "appointment.ics",
+            patient_ics(appointment, method="REQUEST"),
+            "text/calendar; method=REQUEST",
+        )
+    else:
+        message.attach("appointment.ics", patient_ics(appointment), "text/calendar")
     message.send()
     return True
+
+
+def send_reschedule_notices(appointment_ids: list[int]) -> int:
+    """Tell the patient each moved visit's new time, with an updated .ics (after commit: a mail
+    outage must not undo the move). Returns the number of emails sent."""
+    sent_count = 0
+    appointments = (
+        Appointment.objects.filter(pk__in=appointment_ids)
+        .select_related("patient", "clinic", "practitioner", "service")
+        .order_by("starts_at")
+    )
+    for appointment in appointments:
+        try:
+            sent = send_appointment_email(appointment, Notification.Kind.RESCHEDULE)
+        except Exception:
+            logger.exception("Could not send the reschedule notice for %s", appointment.uuid)
+            sent = False
+        Notification.objects.create(
+            appointment=appointment,
+            kind=Notification.Kind.RESCHEDULE,
+            sent_at=timezone.now() if sent else None,
+            recipient=appointment.patient.email,
+            outcome="sent" if sent else ("no_email" if not appointment.patient.email else "failed"),
+        )
+        sent_count += int(sent)
+    return sent_count
 
 
 def send_confirmations(appointment_ids: list[int]) -> int:
@@ -182,12 +224,12 @@ def send_confirmations(appointment_ids: list[int]) -> int:
 
 
 def due_reminders(now: datetime.datetime):
-    """Booked appointments whose reminder time has come and that have no reminder yet."""
+    """Booked appointments whose reminder time has come and that still have a channel without a
+    settled reminder (none yet, or one that failed and is retried)."""
     horizon = now + datetime.timedelta(hours=24 * 14)
     candidates = (
         Appointment.objects.filter(status=Status.BOOKED, starts_at__gt=now, starts_at__lte=horizon)
-        .exclude(notifications__kind=Notification.Kind.REMINDER)
-        .select_related("patient", "clinic", "practitioner")
+        .select_related("patient", "clinic", "practitioner", "service")
         .order_by("starts_at")
     )
     for appointment in candidates.iterator(chunk_size=500):
@@ -196,32 +238,116 @@ def due_reminders(now: datetime.datetime):
             yield appointment
 
 
+def reminder_channels(appointment) -> list[tuple[str, str]]:
+    """(channel, address) the reminder goes to: email always (recorded as "no email" when the
+    patient has none); a text message when the patient has a phone number."""
+    channels = [(Notification.Channel.EMAIL, appointment.patient.email)]
+    if appointment.patient.phone:
+        channels.append((Notification.Channel.SMS, appointment.patient.phone))
+    return channels
+
+
+def sms_body(appointment: Appointment, kind: str) -> str:
+    return (
+        f"{appointment.clinic.name}: reminder of your visit ({visit_name(appointment)}) on "
+        f"{_local(appointment)} with {appointment.practitioner.display_name}. "
+        f"To change it call {appointment.clinic.phone or 'the clinic'}."
+    )
+
+
+def _claim(appointment, channel, address) -> Notification | None:
+    """Take the reminder for one channel: a new row, or a failed one flipped back to sending.
+    None when another run holds it or it is settled."""
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(
+                appointment=appointment,
+                kind=Notification.Kind.REMINDER,
+                channel=channel,
+                recipient=address,
+                outcome="sending",
+            )
+    except IntegrityError:
+        retried = Notification.objects.filter(
+            appointment=appointment,
+            kind=Notification.Kind.REMINDER,
+            channel=channel,
+            outcome="failed",
+        ).update(outcome="sending", updated_at=timezone.now())
+        if not retried:
+            return None
+        return Notification.objects.get(
+            appointment=appointment, kind=Notification.Kind.REMINDER, channel=channel
+        )
+
+
+def _deliver(appointment, channel, address) -> bool:
+    if channel == Notification.Channel.SMS:
+        from imsclinic.scheduling import sms
+
+        sms.backend().send(to=address, body=sms_body(appointment, Notification.Kind.REMINDER))
+        return True
+    return send_appointment_email(appointment, Notification.Kind.REMINDER)
+
+
 def send_due_reminders(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Send each due reminder once. The Notification row is claimed first (unique per
-    appointment), so two overlapping runs cannot both send; a failed send releases the claim so
-    the next run retries."""
+    """Send each due reminder once per channel. The Notification row is claimed first (unique
+    per appointment and channel), so two overlapping runs cannot both send; a failed send stays
+    in the outbox as failed and the next run retries it."""
     now = now or timezone.now()
     counts = {"sent": 0, "no_email": 0, "failed": 0}
     for appointment in list(due_reminders(now)):
-        try:
-            with transaction.atomic():
-                claim = Notification.objects.create(
-                    appointment=appointment,
-                    kind=Notification.Kind.REMINDER,
-                    recipient=appointment.patient.email,
-                    outcome="sending",
-                )
-        except IntegrityError:
-            continue  # another run got there first
-        try:
-            sent = send_appointment_email(appointment, Notification.Kind.REMINDER)
-        except Exception:
-            logger.exception("Reminder for %s failed; will retry", appointment.uuid)
-            claim.delete()
-            counts["failed"] += 1
-            continue
-        claim.outcome = "sent" if sent else "no_email"
-        claim.sent_at = timezone.now() if sent else None
-        claim.save(update_fields=["outcome", "sent_at", "updated_at"])
-        counts["sent" if sent else "no_email"] += 1
+        for channel, address in reminder_channels(appointment):
+            claim = _claim(appointment, channel, address)
+            if claim is None:
+                continue
+            try:
+                sent = _deliver(appointment, channel, address)
+            except Exception:
+                logger.exception("%s reminder for %s failed; will retry", channel, appointment.uuid)
+                claim.outcome = "failed"
+                claim.save(update_fields=["outcome", "updated_at"])
+                counts["failed"] += 1
+                continue
+            claim.outcome = "sent" if sent else "no_email"
+            claim.sent_at = timezone.now() if sent else None
+            claim.save(update_fields=["outcome", "sent_at", "updated_at"])
+            counts["sent" if sent else "no_email"] += 1
     return counts
+
+
+def outbox(appointment: Appointment, *, now: datetime.datetime | None = None) -> list[dict]:
+    """The appointment's messages for staff: each recorded one (sent, failed, not sent) and the
+    reminders still scheduled, with their channel and time."""
+    now = now or timezone.now()
+    rows = [
+        {
+            "kind": n.get_kind_display(),
+            "channel": n.get_channel_display(),
+            "state": n.outcome_label(),
+            "recipient": n.recipient,
+            "at": n.sent_at or n.updated_at,
+        }
+        for n in appointment.notifications.order_by("created_at")
+    ]
+    if appointment.status == Status.BOOKED and appointment.starts_at > now:
+        done = set(
+            appointment.notifications.filter(kind=Notification.Kind.REMINDER).values_list(
+                "channel", flat=True
+            )
+        )
+        due_at = appointment.starts_at - datetime.timedelta(
+            hours=reminder_lead_hours(appointment.clinic)
+        )
+        for channel, address in reminder_channels(appointment):
+            if channel not in done and address:
+                rows.append(
+                    {
+                        "kind": Notification.Kind.REMINDER.label,
+                        "channel": Notification.Channel(channel).label,
+                        "state": "Scheduled",
+                        "recipient": address,
+                        "at": max(due_at, now),
+                    }
+                )
+    return rows

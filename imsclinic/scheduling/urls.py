@@ -6,11 +6,21 @@ app_name = "scheduling"
 urlpatterns = [
     path("", views.day_view, name="day"),
     path("book/", views.book, name="book"),
+    path("calendar/", views.calendar_view, name="calendar"),
+    path("closures/", views.closures, name="closures"),
+    path("closures/add/", views.closure_add, name="closure-add"),
+    path("closures/holidays/", views.closure_holidays, name="closure-holidays"),
+    path("closures/<uuid:row_uuid>/remove/", views.closure_remove, name="closure-remove"),
     path("appointments/<uuid:appointment_uuid>/", views.appointment_detail, name="appointment"),
     path(
         "appointments/<uuid:appointment_uuid>/status/",
         views.appointment_status,
         name="appointment-status",
+    ),
+    path(
+        "appointments/<uuid:appointment_uuid>/reschedule/",
+        views.appointment_reschedule,
+        name="appointment-reschedule",
     ),
     path(
         "appointments/<uuid:appointment_uuid>/cancel/",

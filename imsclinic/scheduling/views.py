@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,9 +24,13 @@ from imsclinic.scheduling.forms import (
     AvailabilityForm,
     BookingForm,
     CancelForm,
+    ClosureForm,
     ExceptionForm,
+    HolidaysForm,
     InstructionForm,
+    RescheduleForm,
     StatusForm,
+    replacements_from,
 )
 from imsclinic.scheduling.instructions import instruction_text
 from imsclinic.scheduling.models import (
@@ -34,11 +39,12 @@ from imsclinic.scheduling.models import (
     Availability,
     AvailabilityException,
     CalendarFeed,
+    Closure,
     InstructionTemplate,
     Kind,
     hash_feed_token,
 )
-from imsclinic.scheduling.notifications import practitioner_feed
+from imsclinic.scheduling.notifications import outbox, practitioner_feed
 
 
 def clinic_practitioners(clinic):
@@ -101,6 +107,42 @@ def day_view(request):
     return render(request, "scheduling/day.html", context)
 
 
+@staff_required
+@require_GET
+def calendar_view(request):
+    """The time grid: `view=day` or `week`, one practitioner or all side by side."""
+    from imsclinic.scheduling.calendar import build, week_of
+
+    clinic = request.clinic
+    try:
+        day = _day(request, clinic)
+    except ValueError as exc:
+        return refuse(request, str(exc))
+    mode = "day" if request.GET.get("view") == "day" else "week"
+    everyone = list(clinic_practitioners(clinic))
+    wanted = request.GET.get("practitioner") or ""
+    practitioners = [p for p in everyone if str(p.uuid) == wanted] or everyone
+    if not any(str(p.uuid) == wanted for p in everyone):
+        wanted = ""
+    days = [day] if mode == "day" else week_of(day)
+    step = datetime.timedelta(days=1 if mode == "day" else 7)
+    columns, rows = build(clinic, practitioners, days, now=timezone.now())
+    context = {
+        "day": day,
+        "days": days,
+        "mode": mode,
+        "previous": day - step,
+        "next": day + step,
+        "columns": columns,
+        "rows": rows,
+        "practitioners_per_day": len(practitioners),
+        "all_practitioners": everyone,
+        "selected": wanted,
+        "book_url": reverse("scheduling:book"),
+    }
+    return render(request, "scheduling/calendar.html", context)
+
+
 def _booking_patient(request):
     uuid = request.GET.get("patient") or request.POST.get("patient")
     if not uuid:
@@ -127,6 +169,7 @@ def book(request):
         "date": request.GET.get("date") or clinic.today().isoformat(),
         "time": request.GET.get("time") or "09:00",
         "practitioner": request.GET.get("practitioner"),
+        "service": request.GET.get("service"),
         "kind": request.GET.get("kind")
         or (
             Kind.IMS_TREATMENT
@@ -141,6 +184,7 @@ def book(request):
         clinic=clinic,
     )
     conflicts = None
+    replacements = replacements_from(request.POST, clinic) if request.method == "POST" else {}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -151,10 +195,12 @@ def book(request):
                     practitioner=data["practitioner"],
                     kind=data["kind"],
                     mode=data["mode"],
+                    service=data["service"],
                     first_starts_at=form.starts_at(),
                     count=data["repeat"],
                     interval_days=data["interval_days"],
                     notes=data["notes"],
+                    replacements=replacements,
                     by=request.user,
                 )
                 messages.success(request, f"Booked {series} for {patient.full_name}.")
@@ -165,8 +211,10 @@ def book(request):
                     practitioner=data["practitioner"],
                     kind=data["kind"],
                     mode=data["mode"],
+                    service=data["service"],
                     starts_at=form.starts_at(),
                     notes=data["notes"],
+                    same_day_override_reason=data["same_day_override_reason"],
                     by=request.user,
                 )
                 messages.success(
@@ -186,6 +234,7 @@ def book(request):
         "form": form,
         "patient": patient,
         "conflicts": conflicts,
+        "picked": {f"replace_{i}": v.astimezone(clinic.tz) for i, v in replacements.items()},
         "has_assessment": Appointment.objects.has_completed_assessment(patient),
         "clinic": clinic,
     }
@@ -209,7 +258,70 @@ def appointment_detail(request, appointment_uuid):
     return render(
         request,
         "scheduling/appointment.html",
-        {"appointment": appointment, "cancel_form": CancelForm()},
+        {
+            "appointment": appointment,
+            "cancel_form": CancelForm(),
+            "moved_to": Appointment.objects.filter(rescheduled_from=appointment).first(),
+            "outbox": outbox(appointment),
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def appointment_reschedule(request, appointment_uuid):
+    """Move a visit, or the rest of its course, to a new time in one step."""
+    appointment = _appointment(request, appointment_uuid, what="schedule.appointment.reschedule")
+    clinic = request.clinic
+    local = appointment.local_start()
+    form = RescheduleForm(
+        request.POST or None,
+        initial={
+            "practitioner": appointment.practitioner.uuid,
+            "date": request.GET.get("date") or local.date().isoformat(),
+            "time": request.GET.get("time") or local.strftime("%H:%M"),
+            "whole_course": bool(appointment.series_id),
+        },
+        practitioners=clinic_practitioners(clinic),
+        clinic=clinic,
+    )
+    conflicts = None
+    replacements = replacements_from(request.POST, clinic) if request.method == "POST" else {}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            moved = actions.reschedule(
+                appointment=appointment,
+                starts_at=form.starts_at(),
+                practitioner=data["practitioner"],
+                whole_course=data["whole_course"],
+                replacements=replacements,
+                reason=data["reason"],
+                by=request.user,
+            )
+            messages.success(
+                request,
+                f"Moved {len(moved)} visit{'s' if len(moved) != 1 else ''} of "
+                f"{appointment.patient.full_name}. The patient is sent the new time.",
+            )
+            return redirect("scheduling:appointment", appointment_uuid=moved[0].uuid)
+        except SeriesConflict as exc:
+            conflicts = exc.items
+            form.add_error(None, exc.message.replace("in this series", "to move"))
+        except BookingError as exc:
+            field = {"starts_at": "time"}.get(exc.field, exc.field)
+            form.add_error(field if field in form.fields else None, exc.message)
+    if request.method == "POST":
+        messages.error(request, "Nothing was moved. Please see the message below.")
+    return render(
+        request,
+        "scheduling/reschedule.html",
+        {
+            "appointment": appointment,
+            "form": form,
+            "conflicts": conflicts,
+            "picked": {f"replace_{i}": v.astimezone(clinic.tz) for i, v in replacements.items()},
+        },
     )
 
 
@@ -345,6 +457,85 @@ def exception_remove(request, row_uuid):
     actions.remove_exception(exception_row=row, by=request.user)
     messages.success(request, "Removed.")
     return redirect("scheduling:availability")
+
+
+def _closures_page(request, *, closure_form=None, holidays_form=None):
+    clinic = request.clinic
+    today = clinic.today()
+    upcoming = list(Closure.objects.filter(clinic=clinic, date__gte=today))
+    booked_on_closed = (
+        Appointment.objects.active()
+        .filter(clinic=clinic, starts_at__gte=timezone.now())
+        .select_related("patient", "practitioner")
+    )
+    closed_days = {c.date for c in upcoming}
+    affected = [a for a in booked_on_closed if a.local_start().date() in closed_days]
+    return render(
+        request,
+        "scheduling/closures.html",
+        {
+            "closures": upcoming,
+            "affected": affected,
+            "closure_form": closure_form or ClosureForm(),
+            "holidays_form": holidays_form or HolidaysForm(initial={"year": today.year + 1}),
+            "can_edit": request.user.has_role(clinic, Role.CLINIC_ADMIN, Role.FRONT_DESK),
+            "clinic": clinic,
+        },
+    )
+
+
+@staff_required
+@require_GET
+def closures(request):
+    return _closures_page(request)
+
+
+@role_required(Role.CLINIC_ADMIN, Role.FRONT_DESK)
+@require_POST
+def closure_add(request):
+    form = ClosureForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.add_closure(clinic=request.clinic, by=request.user, **form.cleaned_data)
+            messages.success(request, "Closure saved. Nobody can be booked that day.")
+            return redirect("scheduling:closures")
+        except BookingError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    messages.error(request, "Nothing was saved. Please correct the form.")
+    return _closures_page(request, closure_form=form)
+
+
+@role_required(Role.CLINIC_ADMIN, Role.FRONT_DESK)
+@require_POST
+def closure_holidays(request):
+    form = HolidaysForm(request.POST)
+    if form.is_valid():
+        added = actions.add_statutory_holidays(
+            clinic=request.clinic, years=[form.cleaned_data["year"]], by=request.user
+        )
+        messages.success(
+            request, f"Added {len(added)} statutory holiday{'s' if len(added) != 1 else ''}."
+        )
+        return redirect("scheduling:closures")
+    messages.error(request, "Nothing was saved. Please give a year.")
+    return _closures_page(request, holidays_form=form)
+
+
+@staff_required
+def closure_remove(request, row_uuid):
+    # Scoped load first (another clinic's closure is a 404), then the role at that clinic.
+    row = load(
+        request,
+        Closure,
+        row_uuid,
+        what="schedule.closures",
+        roles=(Role.CLINIC_ADMIN, Role.FRONT_DESK),
+    )
+    if request.method != "POST":  # after the scoped load: another clinic's is a 404
+        return HttpResponseNotAllowed(["POST"])
+    actions.remove_closure(closure=row, by=request.user)
+    messages.success(request, "The clinic is open that day again.")
+    return redirect("scheduling:closures")
 
 
 @role_required(Role.PRACTITIONER)

@@ -6,7 +6,7 @@ hours; the status/cancel/remove routes are POST-only, so the matrix's GET answer
 
 import datetime
 
-from imsclinic.scheduling.models import AvailabilityException
+from imsclinic.scheduling.models import AvailabilityException, Closure
 from tests.factories import AppointmentFactory, AvailabilityFactory
 from tests.trust.authz_registry import Route
 
@@ -32,7 +32,29 @@ def _exception(w, patient):
     return {"row_uuid": row.uuid}
 
 
+def _closure(w, patient):
+    row = Closure.objects.create(
+        clinic=patient.clinic,
+        date=patient.clinic.today() + datetime.timedelta(days=30),
+        name="Staff training",
+    )
+    return {"row_uuid": row.uuid}
+
+
+def _closure_api(w, patient):
+    return {"closure_uuid": _closure(w, patient)["row_uuid"]}
+
+
 AUTHZ = [
+    Route("schedule/appointments/<uuid:appointment_uuid>/reschedule/", _appointment),
+    Route("schedule/closures/<uuid:row_uuid>/remove/", _closure, ok=("bob", "olivia"), status=405),
+    Route(
+        "api/v1/scheduling/appointments/<uuidstr:appointment_uuid>/reschedule",
+        _appointment,
+        status=405,
+    ),
+    Route("api/v1/scheduling/appointments/<uuidstr:appointment_uuid>/notifications", _appointment),
+    Route("api/v1/scheduling/closures/<uuidstr:closure_uuid>", _closure_api),
     Route("schedule/appointments/<uuid:appointment_uuid>/", _appointment),
     Route("schedule/appointments/<uuid:appointment_uuid>/status/", _appointment, status=405),
     Route("schedule/appointments/<uuid:appointment_uuid>/cancel/", _appointment, status=405),

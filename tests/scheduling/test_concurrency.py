@@ -106,3 +106,54 @@ def test_concurrent_overlapping_series_leave_one(clinic_a, alice, bob, open_hour
         t.join(timeout=60)
     assert sorted(outcomes) == ["booked", "series_conflict"]
     assert Appointment.objects.filter(kind=Kind.IMS_TREATMENT).count() == 4
+
+
+def test_one_patient_booked_at_once_with_two_practitioners_keeps_one(
+    clinic_a, alice, bob, open_hours
+):
+    """The patient lock: two desks book one patient at overlapping times with different
+    practitioners; exactly one booking stands."""
+    from imsclinic.accounts.models import Role
+    from tests.factories import MembershipFactory, UserFactory
+    from tests.factories.scheduling import weekdays_open
+
+    dana = UserFactory(username="dana")
+    MembershipFactory(user=dana, clinic=clinic_a, role=Role.PRACTITIONER)
+    weekdays_open(dana, clinic_a)
+    patient = PatientFactory(clinic=clinic_a)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt(practitioner, start):
+        try:
+            barrier.wait(timeout=10)
+            actions.book_appointment(
+                clinic=clinic_a,
+                patient=patient,
+                practitioner=practitioner,
+                kind=Kind.INITIAL_ASSESSMENT,
+                starts_at=start,
+                by=bob,
+                notify=False,
+            )
+            result = "booked"
+        except BookingError as exc:
+            result = exc.code
+        except Exception as exc:  # surfaced in the assertion below
+            result = f"error: {exc!r}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [
+        threading.Thread(target=attempt, args=(alice, at(clinic_a, 3, 10))),
+        threading.Thread(target=attempt, args=(dana, at(clinic_a, 3, 10, 30))),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["booked", "taken"], (connection.vendor, outcomes)
+    assert Appointment.objects.filter(patient=patient).count() == 1

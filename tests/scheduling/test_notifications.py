@@ -62,7 +62,7 @@ def test_send_reminders_is_idempotent_and_respects_lead_time(clinic_a, alice, ca
     assert [m.to for m in mail.outbox] == [[due.patient.email]]
     assert mail.outbox[0].subject.startswith("Reminder:")
     ics_of(mail.outbox[0])
-    assert Notification.objects.get(appointment=no_email).outcome == "no_email"
+    assert Notification.objects.get(appointment=no_email, channel="email").outcome == "no_email"
     call_command("send_reminders")
     assert len(mail.outbox) == 1
     assert "Reminders sent: 0" in capsys.readouterr().out

@@ -1,5 +1,7 @@
 """Staff schedule pages: day view, booking form (single and course), status buttons, Today."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -65,8 +67,11 @@ def test_course_form_shows_conflicts_with_alternatives(
         booking(patient_a, alice, at(clinic_a, 2, 10).date(), kind=Kind.IMS_TREATMENT, repeat=6),
     )
     body = response.content.decode()
-    assert "These dates are not free" in body and "Visit 2" in body and "Free nearby" in body
+    assert "These dates are not free" in body and "Visit 2" in body
     assert not AppointmentSeries.objects.exists()
+    # Each alternative is a button of the booking form: clicking one books the whole course
+    # with that time for the taken date.
+    alternative = re.search(r'name="replace_1" value="([0-9T:-]+)"', body).group(1)
     response = client.post(
         reverse("scheduling:book"),
         booking(
@@ -75,11 +80,15 @@ def test_course_form_shows_conflicts_with_alternatives(
             at(clinic_a, 2, 10).date(),
             kind=Kind.IMS_TREATMENT,
             repeat=6,
-            time="14:00",
+            replace_1=alternative,
         ),
     )
     assert response.status_code == 302
-    assert AppointmentSeries.objects.get().appointments.count() == 6
+    starts = [
+        a.starts_at.astimezone(clinic_a.tz).strftime("%Y-%m-%dT%H:%M")
+        for a in AppointmentSeries.objects.get().appointments.order_by("starts_at")
+    ]
+    assert len(starts) == 6 and starts[1] == alternative
 
 
 def test_day_view_and_today_panel_show_appointments(client, alice, bob, clinic_a, open_hours):

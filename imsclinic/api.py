@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 
 from imsclinic.bench.api import router as bench_router
 from imsclinic.clinical.api import router as clinical_router
+from imsclinic.clinics.api import router as clinics_router
 from imsclinic.core.api_errors import database_busy
 from imsclinic.core.db import DatabaseBusy
 from imsclinic.core.openapi import document_shared_behaviour
@@ -50,6 +51,7 @@ api.add_router("/fhir", interop_router)
 api.add_router("/practitioners", practitioners_router)
 api.add_router("/exports", exports_router)
 api.add_router("/bench", bench_router)
+api.add_router("/admin", clinics_router)
 
 
 @api.exception_handler(PermissionDenied)

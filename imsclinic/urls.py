@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/", include("imsclinic.reports.urls")),
     path("interop/", include("imsclinic.interop.urls")),
     path("api-tokens/", include("imsclinic.gateway.urls")),
+    path("clinic-admin/", include("imsclinic.clinics.urls")),
     path("bench/", include("imsclinic.bench.urls")),
     path("api/v1/", api.urls),
 ]

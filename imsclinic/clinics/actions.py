@@ -30,6 +30,7 @@ from imsclinic.accounts.models import (
 )
 from imsclinic.audit.services import record
 from imsclinic.clinics.policies import validate_policies
+from imsclinic.gateway.models import ApiToken
 from imsclinic.patients.models import Patient
 from imsclinic.scheduling.models import Service
 
@@ -54,11 +55,17 @@ def _lock_clinic(clinic) -> Clinic:
     return Clinic.objects.select_for_update().get(pk=clinic.pk)
 
 
+def integration_user_ids():
+    """The service users behind integration tokens: clinic admins on paper, never people."""
+    return ApiToken.objects.filter(clinic__isnull=False).values("user_id")
+
+
 def _active_admin_count(clinic) -> int:
     return (
         Membership.objects.filter(
             clinic=clinic, role=Role.CLINIC_ADMIN, is_active=True, user__is_active=True
         )
+        .exclude(user_id__in=integration_user_ids())
         .values("user_id")
         .distinct()
         .count()

@@ -128,6 +128,7 @@ def _staff_out(user, clinic) -> dict:
 def _staff_queryset(clinic):
     return (
         User.objects.filter(memberships__clinic=clinic, memberships__is_active=True, is_active=True)
+        .exclude(pk__in=actions.integration_user_ids())
         .distinct()
         .prefetch_related("memberships")
         .order_by("last_name", "first_name", "username")

@@ -5,6 +5,7 @@ import zoneinfo
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from imsclinic.accounts.models import Clinic, NeedlingAuthorisation, Role
 from imsclinic.clinics.policies import FIELD_LABELS, PolicyError, validate_policies
@@ -235,3 +236,13 @@ class ServiceForm(forms.ModelForm):
         self.fields[
             "kind"
         ].help_text = "Ties the service to the care pathway: an assessment comes before treatment."
+
+    def _post_clean(self):
+        super()._post_clean()
+        # Django words the unique (clinic, name) constraint as "Service with this Clinic and
+        # Name already exists."; say it in the clinic's terms, on the name field.
+        name = self.cleaned_data.get("name")
+        duplicate = Service.objects.filter(clinic_id=self.instance.clinic_id, name__iexact=name)
+        if name and duplicate.exclude(pk=self.instance.pk).exists():
+            self._errors.pop(NON_FIELD_ERRORS, None)
+            self.add_error("name", "This clinic already has a service with that name.")

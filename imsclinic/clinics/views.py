@@ -72,6 +72,7 @@ def _staff_rows(clinic):
     rows = {}
     for membership in (
         Membership.objects.filter(clinic=clinic)
+        .exclude(user_id__in=actions.integration_user_ids())
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "user__username")
     ):

@@ -32,7 +32,7 @@ from imsclinic.audit.services import record
 from imsclinic.clinics.policies import validate_policies
 from imsclinic.gateway.models import ApiToken
 from imsclinic.patients.models import Patient
-from imsclinic.scheduling.models import Service
+from imsclinic.scheduling.models import Service, create_default_services
 
 ROLE_LABELS = dict(Role.choices)
 
@@ -450,3 +450,20 @@ def update_service(*, service, by, **fields) -> Service:
 def deactivate_service(*, service, by) -> Service:
     """Hidden from booking; existing appointments keep it."""
     return update_service(service=service, by=by, is_active=False)
+
+
+@transaction.atomic
+def add_default_services(*, clinic, by) -> list[Service]:
+    """Give a new clinic the usual IMS services (scheduling.DEFAULT_SERVICES) to edit."""
+    require_admin(by, clinic)
+    before = set(Service.objects.filter(clinic=clinic).values_list("pk", flat=True))
+    services = create_default_services(clinic)
+    added = [s.name for s in services if s.pk not in before]
+    record(
+        by=by,
+        action="service.defaults",
+        target=clinic,
+        clinic=clinic,
+        summary=f"Added the usual services: {', '.join(added) or 'none missing'}",
+    )
+    return services

@@ -275,6 +275,10 @@ def clinic_settings(request, clinic_uuid):
 @require_http_methods(["GET", "POST"])
 def services(request, clinic_uuid):
     clinic = admin_clinic(request, clinic_uuid)
+    if request.method == "POST" and request.POST.get("defaults") == "yes":
+        actions.add_default_services(clinic=clinic, by=request.user)
+        messages.success(request, "The usual IMS services were added. Edit them to suit.")
+        return redirect("clinics:services", clinic_uuid=clinic.uuid)
     form = ServiceForm(request.POST or None, instance=Service(clinic=clinic))
     if request.method == "POST" and form.is_valid():
         try:

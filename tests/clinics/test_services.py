@@ -72,3 +72,12 @@ def test_another_clinics_service_is_not_found(client, olivia, clinic_a, clinic_b
     client.force_login(olivia)
     assert client.get(f"/clinic-admin/{clinic_a.uuid}/services/{other.uuid}/").status_code == 404
     assert client.get(f"/clinic-admin/{clinic_b.uuid}/services/").status_code == 404
+
+
+def test_a_new_clinic_starts_from_the_usual_services(client, olivia, clinic_a):
+    client.force_login(olivia)
+    url = f"/clinic-admin/{clinic_a.uuid}/services/"
+    assert b"Add the usual IMS services" in client.get(url).content
+    assert client.post(url, {"defaults": "yes"}).status_code == 302
+    assert Service.objects.filter(clinic=clinic_a, name="Initial IMS assessment").exists()
+    assert AuditEvent.objects.filter(action="service.defaults").count() == 1

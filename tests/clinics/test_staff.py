@@ -240,3 +240,16 @@ def test_recording_a_registration_is_audited_and_validated(client, olivia, alice
     assert duplicate.status_code == 400
     assert "already" in duplicate.content.decode()
     assert AuditEvent.objects.filter(action="staff.registration.add").count() == 1
+
+
+def test_the_admins_today_warns_of_expiring_credentials(client, olivia, alice, bob, clinic_a):
+    today = clinic_a.today()
+    NeedlingAuthorisation.objects.filter(user=alice).update(
+        expires_on=today + datetime.timedelta(days=10)
+    )
+    client.force_login(olivia)
+    page = client.get("/today/").content.decode()
+    assert "Registrations and authorisations to renew" in page
+    assert "Alice Practitioner:" in page and "(in 10 days)" in page
+    client.force_login(bob)
+    assert "to renew" not in client.get("/today/").content.decode()

@@ -23,6 +23,9 @@ from imsclinic.scheduling.models import Kind, Mode, Service
 router = Router(tags=["clinic administration"], auth=api_auth)
 
 HexColour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+# Money travels as a decimal string ("95.00"), never a float; the pattern is the whole rule, so
+# the schema says exactly what is accepted.
+Price = Annotated[str, Field(pattern=r"^[0-9]{1,8}(\.[0-9]{1,2})?$", examples=["95.00"])]
 
 
 class StaffOut(Schema):
@@ -61,7 +64,7 @@ class ServiceIn(Schema):
     buffer_minutes: Annotated[int, Field(ge=0, le=120)] = 0
     colour: HexColour = "#2f6f8f"
     bookable_online: bool = False
-    price: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] = Decimal("0.00")
+    price: Price = "0.00"
     position: Annotated[int, Field(ge=0, le=32767)] = 0
 
 
@@ -73,7 +76,7 @@ class ServicePatch(Schema):
     buffer_minutes: Annotated[int, Field(ge=0, le=120)] | None = None
     colour: HexColour | None = None
     bookable_online: bool | None = None
-    price: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] | None = None
+    price: Price | None = None
     position: Annotated[int, Field(ge=0, le=32767)] | None = None
     is_active: bool | None = None
 
@@ -183,7 +186,9 @@ def list_services(request, clinic: uuid.UUID | None = None):
 def create_service(request, payload: ServiceIn, clinic: uuid.UUID | None = None):
     chosen = _admin_clinic(request, clinic)
     try:
-        service = actions.create_service(clinic=chosen, by=request.user, **payload.dict())
+        fields = payload.dict()
+        fields["price"] = Decimal(fields["price"])
+        service = actions.create_service(clinic=chosen, by=request.user, **fields)
     except actions.AdminError as exc:
         return Status(409, {"detail": exc.message})
     return Status(201, _service_out(service))
@@ -206,9 +211,10 @@ def update_service(
     service = get_object_or_404(Service, clinic=chosen, uuid=service_uuid)
     _require_admin(request, chosen)
     try:
-        service = actions.update_service(
-            service=service, by=request.user, **payload.dict(exclude_none=True)
-        )
+        fields = payload.dict(exclude_none=True)
+        if "price" in fields:
+            fields["price"] = Decimal(fields["price"])
+        service = actions.update_service(service=service, by=request.user, **fields)
     except actions.AdminError as exc:
         return Status(409, {"detail": exc.message})
     return _service_out(service)

@@ -38,8 +38,8 @@ def test_owner_invites_a_practitioner_who_signs_in(
     page.context.clear_cookies()  # the invited person's own browser
     page.goto(link)
     expect(page.get_by_role("heading", name="Welcome: choose your password")).to_be_visible()
-    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
-    page.get_by_label("New password confirmation").fill(NEW_PASSWORD)
+    page.locator("#id_new_password1").fill(NEW_PASSWORD)
+    page.locator("#id_new_password2").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Set password").click()
     expect(page.get_by_text("Your password is set. Sign in with it now.")).to_be_visible()
 

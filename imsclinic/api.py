@@ -11,6 +11,7 @@ from django.db import DatabaseError
 from ninja import NinjaAPI
 
 from imsclinic.clinical.api import router as clinical_router
+from imsclinic.clinics.api import router as clinics_router
 from imsclinic.core.api_errors import database_busy
 from imsclinic.core.db import DatabaseBusy
 from imsclinic.core.openapi import document_shared_behaviour
@@ -46,6 +47,7 @@ api.add_router("/outcomes", outcomes_router)
 api.add_router("/fhir", interop_router)
 api.add_router("/practitioners", practitioners_router)
 api.add_router("/exports", exports_router)
+api.add_router("/admin", clinics_router)
 # An area's router is mounted once it has an endpoint: an empty one would only add an empty tag
 # to the OpenAPI schema (reports has none yet; the bench harness is not part of the product).
 

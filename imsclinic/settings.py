@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "imsclinic.interop",
     # The one gateway to patient data and the API's authentication (above the areas it serves).
     "imsclinic.gateway",
+    "imsclinic.clinics",
     # The host on top: pages and commands that combine areas (home, Today, serve, demo).
     "imsclinic.web",
     *(["imsclinic.bench"] if DEV_TOOLS else []),

@@ -17,6 +17,7 @@ urlpatterns = [
     path("billing/", include("imsclinic.billing.urls")),
     path("interop/", include("imsclinic.interop.urls")),
     path("api-tokens/", include("imsclinic.gateway.urls")),
+    path("clinic-admin/", include("imsclinic.clinics.urls")),
     path("api/v1/", api.urls),
 ]
 if settings.DEV_TOOLS:

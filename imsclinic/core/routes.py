@@ -33,6 +33,7 @@ PUBLIC_ROUTES: set[str] = {
     "api/v1/screening",
     "portal/join/<str:token>/",  # one-time invitation token, hashed at rest
     "schedule/feed/<str:token>.ics",  # secret 256-bit token, hashed at rest, rotatable
+    "clinic-admin/invitation/<uidb64>/<token>/",  # staff invitation: one-time signed token
 }
 
 PROTECTED_ROUTES: set[str] = {
@@ -186,6 +187,22 @@ PROTECTED_ROUTES: set[str] = {
     "interop/exports/fhir/",
     "api-tokens/",
     "api-tokens/<uuid:token_uuid>/revoke/",
+    # Clinic administration (issue 15): clinic admin only.
+    "clinic-admin/",
+    "clinic-admin/<uuid:clinic_uuid>/staff/",
+    "clinic-admin/<uuid:clinic_uuid>/staff/<uuid:user_uuid>/",
+    "clinic-admin/<uuid:clinic_uuid>/staff/<uuid:user_uuid>/roles/",
+    "clinic-admin/<uuid:clinic_uuid>/staff/<uuid:user_uuid>/registrations/",
+    "clinic-admin/<uuid:clinic_uuid>/staff/<uuid:user_uuid>/authorisations/",
+    "clinic-admin/<uuid:clinic_uuid>/staff/<uuid:user_uuid>/offboard/",
+    "clinic-admin/<uuid:clinic_uuid>/settings/",
+    "clinic-admin/<uuid:clinic_uuid>/services/",
+    "clinic-admin/<uuid:clinic_uuid>/services/<uuid:service_uuid>/",
+    "clinic-admin/<uuid:clinic_uuid>/services/<uuid:service_uuid>/active/",
+    "api/v1/admin/staff",
+    "api/v1/admin/staff/<uuidstr:user_uuid>",
+    "api/v1/admin/services",
+    "api/v1/admin/services/<uuidstr:service_uuid>",
 }
 
 # Prefixes whose routes protect themselves wholesale (Django admin: superusers only).

@@ -24,6 +24,7 @@ SCOPES = {
     "read": "Read patients, appointments and clinical records of the clinic",
     "write": "Create and change records through the same actions as the UI",
     "fhir": "FHIR R4 read and bulk export",
+    "admin": "Manage the clinic's staff, roles and services (a clinic admin's token)",
 }
 
 

@@ -77,6 +77,7 @@ ANONYMOUS_ANSWERS = {
     "api/v1/screening": (405, None),  # POST only
     "portal/join/<str:token>/": (404, None),  # an unknown invitation
     "schedule/feed/<str:token>.ics": (404, None),  # an unknown feed token
+    "clinic-admin/invitation/<uidb64>/<token>/": (200, None),  # says the link no longer works
 }
 
 

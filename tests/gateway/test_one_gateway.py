@@ -30,6 +30,7 @@ NOT_PATIENT_DATA = (
     "role_id",
     "questionnaire_id",
     "token_uuid",
+    "service_uuid",  # a clinic's appointment types (clinic administration)
 )
 
 # The portal patient's own pages (no UUID: the record is hers by sign-in).

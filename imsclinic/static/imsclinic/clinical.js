@@ -34,15 +34,15 @@
     var svg = rect.ownerSVGElement;
     svg.querySelectorAll('[data-dot-for="' + id + '"]').forEach(function (dot) { dot.remove(); });
     var x = parseFloat(rect.getAttribute("x")), y = parseFloat(rect.getAttribute("y"));
-    var perRow = Math.max(1, Math.floor((parseFloat(rect.getAttribute("width")) - 2) / 6));
+    var perRow = Math.max(1, Math.floor((parseFloat(rect.getAttribute("width")) - 2) / 8));
     var count = 0;
     document.querySelectorAll("select[data-sign]").forEach(function (select) {
       var option = select.querySelector('option[value="' + id + '"]');
       if (!option || !option.selected) return;
       var dot = document.createElementNS(SVG_NS, "circle");
-      dot.setAttribute("cx", x + 4 + (count % perRow) * 6);
-      dot.setAttribute("cy", y + 4 + Math.floor(count / perRow) * 6);
-      dot.setAttribute("r", "2.6");
+      dot.setAttribute("cx", x + 5 + (count % perRow) * 8);
+      dot.setAttribute("cy", y + 5 + Math.floor(count / perRow) * 8);
+      dot.setAttribute("r", "3.4");
       dot.setAttribute("class", "sign-dot sign-colour-" + select.getAttribute("data-colour"));
       dot.setAttribute("data-dot-for", id);
       dot.setAttribute("aria-hidden", "true");

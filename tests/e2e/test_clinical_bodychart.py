@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from imsclinic.clinical.models import Assessment
+from imsclinic.clinical.models import Assessment, TreatmentSession
 from tests.e2e.conftest import ARTIFACTS, sign_in
 from tests.e2e.interactions import Interactions
-from tests.factories import ConsentFactory, PatientFactory
+from tests.factories import ConsentFactory, CourseOfCareFactory, PatientFactory
 
 pytestmark = pytest.mark.browser
 
@@ -140,3 +140,37 @@ def test_assessment_body_chart_fits_and_is_captured(page, alice, password, clini
     if os.environ.get("IMSCLINIC_UPDATE_SCREENSHOTS"):
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_SCREENSHOTS / f"assessment-bodychart-{width}.png")
+
+
+def test_located_precaution_is_placed_by_tapping_the_body_chart(page, alice, password, clinic_a):
+    patient = PatientFactory(clinic=clinic_a, given_name="Noor", family_name="Haddad")
+    ConsentFactory(patient=patient, explained_by=alice)
+    CourseOfCareFactory(patient=patient, practitioner=alice)
+    sign_in(page, "alice", password)
+    page.get_by_role("button", name="Start session for Noor Haddad").click()
+    expect(page.get_by_role("heading", name="Session 1")).to_be_visible()
+    # The raw multi-select is the no-JavaScript fallback; the chart replaces it.
+    expect(page.locator("#id_regions")).to_be_hidden()
+    page.get_by_text("Contraindications and precautions").click()
+    page.get_by_label("Lymphoedema in the area or limb (contraindication)").check()
+    arm = page.get_by_role("button", name="Right upper arm (front)", exact=True)
+    arm.click()
+    expect(arm).to_have_attribute("aria-pressed", "true")
+    forearm = page.get_by_role("button", name="Right forearm (front)", exact=True)
+    forearm.focus()
+    forearm.press("Space")
+    expect(page.locator("[data-picker-summary]")).to_have_text(
+        "Chosen: Right upper arm (front), Right forearm (front)"
+    )
+    page.get_by_role("button", name="Update check").or_(
+        page.get_by_role("button", name="Nothing new / save check")
+    ).click()
+    expect(page.get_by_text("Pre-session check recorded.")).to_be_visible()
+    session = TreatmentSession.objects.get(patient=patient)
+    assert session.precheck["items"] == [
+        {"id": "lymphoedema", "regions": ["arm_front_r", "forearm_front_r"]}
+    ]
+    # Shown again on the chart after the reload.
+    expect(
+        page.get_by_role("button", name="Right upper arm (front)", exact=True)
+    ).to_have_attribute("aria-pressed", "true")

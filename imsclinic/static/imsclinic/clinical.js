@@ -88,7 +88,50 @@
     }
   }
 
+  // Region pickers (located precautions on the pre-session check): a tap toggles the region in
+  // the multi-select the form submits; the chart shows what is chosen.
+  function pickerSelect(picker) {
+    return document.getElementById(picker.getAttribute("data-region-picker"));
+  }
+
+  function refreshPicker(picker) {
+    var select = pickerSelect(picker);
+    if (!select) return;
+    var names = [];
+    picker.querySelectorAll("rect[data-region]").forEach(function (rect) {
+      var option = select.querySelector('option[value="' + rect.getAttribute("data-region") + '"]');
+      var chosen = !!(option && option.selected);
+      rect.classList.toggle("marked", chosen);
+      rect.setAttribute("aria-pressed", chosen ? "true" : "false");
+      if (chosen) names.push(option.textContent);
+    });
+    var summary = picker.querySelector("[data-picker-summary]");
+    if (summary) summary.textContent = names.length ? "Chosen: " + names.join(", ") : "None chosen.";
+  }
+
+  function enhancePickers() {
+    document.querySelectorAll("[data-region-picker]").forEach(function (picker) {
+      var fallback = document.querySelector(
+        '[data-picker-fallback="' + picker.getAttribute("data-region-picker") + '"]'
+      );
+      if (!pickerSelect(picker)) return;
+      picker.hidden = false;
+      if (fallback) fallback.hidden = true;
+      refreshPicker(picker);
+    });
+  }
+
   function toggleRegion(rect) {
+    var picker = rect.closest("[data-region-picker]");
+    if (picker) {
+      var select = pickerSelect(picker);
+      var option = select && select.querySelector(
+        'option[value="' + rect.getAttribute("data-region") + '"]'
+      );
+      if (option) option.selected = !option.selected;
+      refreshPicker(picker);
+      return;
+    }
     var mode = chartMode();
     if (mode === "pain") {
       togglePain(rect);
@@ -178,6 +221,7 @@
   });
 
   function enhance() {
+    enhancePickers();
     enhanceBodyChart();
     enhanceLevelGrid();
   }

@@ -32,6 +32,8 @@ def test_blood_thinners_block_deep_sites_until_a_clearance_is_recorded(
     for index, (name, depth) in enumerate((("Piriformis", "60"), ("Gluteus medius", "40")), 1):
         muscle.fill(name)
         page.get_by_label("Depth (mm)").fill(depth)
+        page.get_by_label("Response").select_option("twitch")
+        page.get_by_label("Tolerance").select_option("good")
         page.get_by_label("Depth (mm)").press("Enter")
         expect(page.locator(".needling-table tbody tr")).to_have_count(index)
 

@@ -102,6 +102,7 @@ def test_signing_refusal_is_shown_in_the_browser(page, alice, password, clinic_a
     expect(page.get_by_text("Lung and pleura beneath")).to_be_visible()  # hazard as you type
     page.get_by_label("Depth (mm)").fill("12")
     page.get_by_label("Response").select_option("grasp_2")
+    page.get_by_label("Tolerance").select_option("good")
     page.get_by_label("Depth (mm)").press("Enter")
     page.get_by_role("button", name="Sign session").click()
     expect(

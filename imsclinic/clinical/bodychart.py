@@ -58,6 +58,18 @@ LAYOUT = {
 WIDTH, HEIGHT, CENTRE = 200, 440, 100
 
 
+def region_name(area_label: str, side: str) -> str:
+    """The accessible name of a sided region, side first as clinicians say it: "Right upper arm
+    (front)"."""
+    side_word = "Right" if side == "R" else "Left"
+    return f"{side_word} {area_label[0].lower()}{area_label[1:]}"
+
+
+# Gunn's signs located on body regions get one mark colour each (classes sign-colour-0..9 in
+# clinical.css), so several signs on one region stay distinguishable.
+SIGN_COLOURS = 10
+
+
 @dataclass(frozen=True)
 class ChartRegion:
     id: str
@@ -79,9 +91,10 @@ def regions() -> list[ChartRegion]:
         dx, y, w, h = LAYOUT.get(area.id, (60, 420, 16, 16))
         on_left = (area.view == "front") == (sided.side == "R")
         x = CENTRE - dx - w if on_left else CENTRE + dx
-        side_word = "right" if sided.side == "R" else "left"
         found.append(
-            ChartRegion(sided.id, f"{area.label}, {side_word}", area.view, sided.side, x, y, w, h)
+            ChartRegion(
+                sided.id, region_name(area.label, sided.side), area.view, sided.side, x, y, w, h
+            )
         )
     return sorted(found, key=lambda r: (r.view != "front", r.y, r.x))
 

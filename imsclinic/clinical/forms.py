@@ -2,7 +2,7 @@
 
 from django import forms
 
-from imsclinic.clinical import safety
+from imsclinic.clinical import bodychart, safety
 from imsclinic.clinical.models import (
     AdverseEvent,
     CourseOfCare,
@@ -327,10 +327,12 @@ class PrecheckForm(forms.Form):
     items = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple, label="New since the last visit"
     )
-    regions = forms.CharField(
+    regions = forms.MultipleChoiceField(
         required=False,
-        label="Where (for located items such as an infection)",
-        help_text="Body-chart regions, e.g. arm_front_l",
+        label="Where (for located items such as an infection or lymphoedema)",
+        help_text="Tap the regions on the body chart (or choose them in the list).",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        error_messages={"invalid_choice": "One of the chosen body regions is not known."},
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -340,14 +342,7 @@ class PrecheckForm(forms.Form):
         self.fields["items"].choices = [
             (c.id, f"{c.name} ({kinds[c.kind]})") for c in safety.contraindication_choices()
         ]
-
-    def clean_regions(self):
-        known = load_knowledge().body_regions
-        regions = _split(self.cleaned_data["regions"])
-        unknown = [r for r in regions if r not in known]
-        if unknown:
-            raise forms.ValidationError(f"Unknown body-chart regions: {', '.join(unknown)}")
-        return regions
+        self.fields["regions"].choices = [(r.id, r.label) for r in bodychart.regions()]
 
     def precheck(self) -> dict:
         kb = load_knowledge()

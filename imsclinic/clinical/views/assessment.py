@@ -88,6 +88,24 @@ def _signs_from_post(post) -> list[dict]:
 LEVEL_GRID_SIGNS = frozenset({engine.SPINOUS_SIGN})
 
 
+def _region_signs(kb) -> list[dict]:
+    """Gunn's signs recorded on body-chart regions, each with its mark colour on the chart."""
+    located = [
+        sign
+        for sign in kb.gunn_signs.values()
+        if sign.located_by != "muscle" and sign.id not in LEVEL_GRID_SIGNS
+    ]
+    return [
+        {
+            "id": sign.id,
+            "name": sign.name,
+            "how_to_test": sign.how_to_test,
+            "colour": index % bodychart.SIGN_COLOURS,
+        }
+        for index, sign in enumerate(located)
+    ]
+
+
 def _source_date(assessment):
     import datetime
 
@@ -136,7 +154,8 @@ def assessment_context(request, assessment, **extra) -> dict:
         views=bodychart.chart_views(assessment.body_chart),
         pain_types=bodychart.PAIN_TYPES,
         regions=bodychart.regions(),
-        gunn_signs=[s for s in kb.gunn_signs.values() if s.id not in LEVEL_GRID_SIGNS],
+        region_signs=_region_signs(kb),
+        intensities=range(11),
         level_grid=level_grid(assessment),
         screening_source_date=_source_date(assessment),
         signs_marked=[f"{sign}|{region}" for sign, region in signs_marked],
@@ -175,6 +194,16 @@ def assessment_detail(request, assessment):
     fields.update(
         body_chart=marks, screening_answers=screening, gunn_signs=_signs_from_post(request.POST)
     )
+    accepting = request.POST.get("accept") == "suggestion"
+    if accepting:
+        # "Accept": the engine's suggestion as it stands on the page becomes the accepted
+        # segments, whatever the text box holds.
+        fields["accepted_segments"] = list(
+            (assessment.suggested_segments or {}).get("suggested") or []
+        )
+        if not fields["accepted_segments"]:
+            messages.error(request, "There is no suggestion to accept yet. Nothing was saved.")
+            return redirect(request.path + "#suggestion")
     kb = load_knowledge()
     if fields["condition_id"] and not fields["icd10_codes"]:
         fields["icd10_codes"] = [c.code for c in kb.conditions[fields["condition_id"]].icd10]
@@ -182,7 +211,15 @@ def assessment_detail(request, assessment):
         actions.update_assessment(assessment=assessment, by=request.user, fields=fields)
     except (ClinicalError, RecordLocked) as error:
         return refuse_to(request, error, request.path)
-    messages.success(request, "Assessment saved.")
+    if accepting:
+        messages.success(
+            request,
+            "Assessment saved with the suggested segments "
+            f"{', '.join(fields['accepted_segments'])}. The course plan is proposed on the "
+            "Course tab.",
+        )
+    else:
+        messages.success(request, "Assessment saved.")
     return redirect(request.path + "#suggestion")
 
 

@@ -60,7 +60,51 @@ def level_grid(assessment) -> dict:
         }
         for structure, side, state in GRID_COLUMNS
     ]
-    return {"rows": rows, "headers": headers, "count": len(recorded)}
+    return {
+        "rows": rows,
+        "headers": headers,
+        "count": len(recorded),
+        "tap_rows": _tap_rows(recorded),
+        "tap_headers": [_place_header(structure, side) for structure, side in TAP_PLACES],
+    }
+
+
+# The one-tap grid: one cell per level, structure and side, cycling none -> tender -> taut.
+TAP_PLACES = list(dict.fromkeys((structure, side) for structure, side, _state in GRID_COLUMNS))
+STATE_LABELS = {(): "None", ("tender",): "Tender", ("taut",): "Taut", ("taut", "tender"): "Both"}
+
+
+def _place_header(structure: str, side: str) -> str:
+    what = "Paraspinal" if structure == SpinalLevelFinding.Structure.PARASPINAL else "Spinous"
+    return f"{what} {SIDE_WORDS[side]}"
+
+
+def _tap_rows(recorded: set) -> list[dict]:
+    rows = []
+    for level in SPINAL_LEVELS:
+        cells = []
+        for structure, side in TAP_PLACES:
+            states = tuple(
+                sorted(
+                    state
+                    for state in SpinalLevelFinding.State.values
+                    if (structure, level, side, state) in recorded
+                )
+            )
+            where = (
+                "paraspinal"
+                if structure == SpinalLevelFinding.Structure.PARASPINAL
+                else ("spinous process")
+            )
+            cells.append(
+                {
+                    "value": f"{structure}|{level}|{side}",
+                    "label": f"{level} {where} {SIDE_WORDS[side]}",
+                    "state_label": STATE_LABELS[states],
+                }
+            )
+        rows.append({"level": level, "cells": cells})
+    return rows
 
 
 @record_view(Assessment, "chart.assessment.levels", url_kwarg="assessment_uuid")

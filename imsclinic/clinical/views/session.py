@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from imsclinic.clinical import actions, safety
+from imsclinic.clinical import actions, bodychart, safety
 from imsclinic.clinical.actions import ClinicalError, RecordLocked, SigningRefused
 from imsclinic.clinical.forms import (
     AddendumForm,
@@ -170,11 +170,12 @@ def session_context(request, session, **extra) -> dict:
         PrecheckForm(
             initial={
                 "items": session.precheck_ids(),
-                "regions": ", ".join(regions),
+                "regions": regions,
                 "notes": precheck.get("notes", ""),
             }
         ),
     )
+    context.setdefault("picker_views", bodychart.chart_views([]))
     context.setdefault("row_form", NeedlingRowForm(initial=_row_initial(session)))
     context.setdefault("ae_form", AdverseEventForm())
     context.setdefault("addendum_form", AddendumForm())

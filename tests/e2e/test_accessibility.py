@@ -54,9 +54,14 @@ def _pages_for(role: str, urls: dict) -> list[str]:
             urls["course"],
             urls["consent"],
             urls["outcomes"],
-            "/outcomes/analytics/",
         ],
-        "frontdesk": ["/today/", "/schedule/", "/schedule/book/", urls["appointment"]],
+        "frontdesk": [
+            "/today/",
+            "/schedule/",
+            "/schedule/book/",
+            urls["appointment"],
+            "/screening/requests/",
+        ],
         "patient": ["/portal/", "/portal/book/", "/portal/intake/"],
     }[role]
 

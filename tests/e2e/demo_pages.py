@@ -26,6 +26,8 @@ def build(clinic_patients: int = 6):
         .order_by(F("signed_at").asc(nulls_first=True))
         .first()
     )
+    if session.is_signed:
+        session = _draft_like(session)
     appointment = Appointment.objects.filter(clinic=clinic).order_by("starts_at").first()
     patient = session.patient
     return {
@@ -39,6 +41,36 @@ def build(clinic_patients: int = 6):
         "outcomes": reverse("outcomes:tab", args=[patient.uuid]),
         "appointment": reverse("scheduling:appointment", args=[appointment.uuid]),
     }
+
+
+def _draft_like(signed):
+    """A draft next session charting the same muscles: the page with the row form and the full
+    needling table, as a practitioner sees it mid-session."""
+    from django.db.models import Max
+
+    from tests.factories.clinical import NeedlingRowFactory, TreatmentSessionFactory
+
+    last = TreatmentSession.objects.filter(patient=signed.patient).aggregate(
+        n=Max("session_number")
+    )
+    draft = TreatmentSessionFactory(
+        patient=signed.patient,
+        practitioner=signed.practitioner,
+        course=signed.course,
+        session_number=last["n"] + 1,
+        precheck={},
+    )
+    for row in signed.needling_rows.all():
+        NeedlingRowFactory(
+            session=draft,
+            order=row.order,
+            muscle_id=row.muscle_id,
+            side=row.side,
+            depth_mm=row.depth_mm,
+            response=row.response,
+            tolerance=row.tolerance,
+        )
+    return draft
 
 
 def passwords():

@@ -15,9 +15,12 @@ WIDTHS = [390, 768, 1366]
 PAGES = ["today", "assessment", "session"]
 MIN_TOUCH_PX = 44
 # Visible controls a finger taps, in the page's content (the skip link and hidden inputs aside).
+# A checkbox or radio is tapped through its label, so the label is what is measured.
 SMALL_TARGETS = """(minimum) => [...document.querySelectorAll(
     "main button, main input:not([type=hidden]), main select, main summary, main a.button")]
   .filter(el => el.offsetParent !== null)
+  .map(el => (el.type === "checkbox" || el.type === "radio")
+    ? (el.closest("label") || (el.id && document.querySelector(`label[for="${el.id}"]`)) || el) : el)
   .map(el => [el, el.getBoundingClientRect()])
   .filter(([el, box]) => box.height < minimum - 0.5)
   .map(([el, box]) => `${el.tagName.toLowerCase()} "${(el.innerText || el.value || el.name || "").trim().slice(0, 40)}" ${Math.round(box.height)} px`)"""

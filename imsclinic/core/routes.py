@@ -36,6 +36,7 @@ PUBLIC_ROUTES: set[str] = {
 }
 
 PROTECTED_ROUTES: set[str] = {
+    "bench/signed-in",  # the benchmark's signed-in floor (development tools only)
     "today/",
     # Clinical (issue 5): assessment, course, consent, sessions.
     "clinical/patients/<uuid:patient_uuid>/assessment/",
@@ -95,6 +96,7 @@ PROTECTED_ROUTES: set[str] = {
     "outcomes/instruments/",
     "outcomes/analytics/",
     "outcomes/analytics/export.csv",
+    "outcomes/network/",
     "outcomes/portal/<slug:instrument_id>/",
     "reports/patients/<uuid:patient_uuid>/courses/<uuid:course_uuid>/<slug:kind>/",
     "reports/patients/<uuid:patient_uuid>/courses/<uuid:course_uuid>/<slug:kind>.pdf",

@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 
 from imsclinic.clinical.api import router as clinical_router
 from imsclinic.clinics.api import router as clinics_router
+from imsclinic.core.api_docs import OfflineSwagger
 from imsclinic.core.api_errors import database_busy
 from imsclinic.core.db import DatabaseBusy
 from imsclinic.core.openapi import document_shared_behaviour
@@ -36,6 +37,8 @@ api = ClinicAPI(
     description="Patients, scheduling, assessments, needling sessions, outcomes and FHIR R4 for "
     "IMS and dry-needling clinics. Staff authenticate with `Authorization: Bearer <token>`.",
     urls_namespace="api-v1",
+    # Vendored Swagger UI and a static initialiser: works offline and under the CSP (core/api_docs).
+    docs=OfflineSwagger(),
     # One request budget per token (settings.RATE_LIMITS["api"]); past it, 429 JSON.
     throttle=[ApiRateThrottle()],
 )

@@ -125,6 +125,24 @@ class Precaution:
     def blocks(self) -> bool:
         return self.kind == "absolute" and self.consequence == "block"
 
+    @property
+    def kind_label(self) -> str:
+        return PRECAUTION_KIND_LABELS[self.kind]
+
+    @property
+    def consequence_label(self) -> str:
+        return CONSEQUENCE_LABELS[self.consequence]
+
+
+# What the pages show for the knowledge base's kinds and consequences (never the raw values).
+PRECAUTION_KIND_LABELS = {"absolute": "absolute", "relative": "relative"}
+CONSEQUENCE_LABELS = {
+    "block": "no needling",
+    "require_clearance": "needs clearance",
+    "warn": "take care",
+    "restrict_region": "not in the affected area",
+}
+
 
 def contraindication_choices() -> list:
     """Knowledge contraindications, absolute first, for the pre-session check."""

@@ -86,10 +86,23 @@ def patient_chart(request, patient):
     return render(request, "patients/chart_summary.html", context)
 
 
+_ROLE_LABELS = {**dict(Role.choices), "patient": "Patient"}
+
+
+def chart_part_label(what: str) -> str:
+    """'chart.access_log' -> 'Chart: access log': the logged part of the chart, in words."""
+    area, _, rest = what.partition(".")
+    words = rest.replace(".", " ").replace("_", " ").strip()
+    return f"{area.capitalize()}: {words}" if words else area.capitalize()
+
+
 @chart_view("chart.access_log", roles=(Role.CLINIC_ADMIN,))
 def access_log(request, patient):
     rows = ChartAccess.objects.filter(patient_uuid=patient.uuid).order_by("-id")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    for row in page.object_list:
+        row.roles_label = ", ".join(_ROLE_LABELS.get(r, r) for r in row.roles.split(",") if r)
+        row.what_label = chart_part_label(row.what)
     return render(
         request, "patients/access_log.html", chart_context(request, patient, "access", page=page)
     )

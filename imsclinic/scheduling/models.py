@@ -59,6 +59,17 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.CANCELLED: frozenset(),
 }
 
+# The changes that step back: the status pages show them only behind an explicit "Undo" that asks
+# for confirmation, so one stray tap cannot reopen a completed visit.
+REVERTS: frozenset[tuple[str, str]] = frozenset(
+    {
+        (Status.ARRIVED, Status.BOOKED),
+        (Status.IN_SESSION, Status.ARRIVED),
+        (Status.COMPLETED, Status.IN_SESSION),
+        (Status.NO_SHOW, Status.BOOKED),
+    }
+)
+
 
 class BookedVia(models.TextChoices):
     STAFF = "staff", "Staff"
@@ -438,6 +449,20 @@ class Appointment(PublicIdModel, TimestampedModel):
 
     def allowed_statuses(self) -> list[str]:
         return sorted(TRANSITIONS.get(self.status, frozenset()))
+
+    def forward_statuses(self) -> list[tuple[str, str]]:
+        """(value, label) of the next steps, in the order of the visit."""
+        allowed = TRANSITIONS.get(self.status, frozenset())
+        return [
+            (s.value, s.label) for s in Status if s in allowed and (self.status, s) not in REVERTS
+        ]
+
+    def revert_status(self) -> tuple[str, str] | None:
+        """(value, label) of the step back, if there is one."""
+        for current, previous in REVERTS:
+            if current == self.status:
+                return previous.value, previous.label
+        return None
 
     def can_be_cancelled_by_patient(self, now: datetime.datetime) -> bool:
         """Within the clinic's cancellation window (policy `cancellation_hours`, default 24)."""

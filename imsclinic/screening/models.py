@@ -107,3 +107,8 @@ class EvaluationRequest(PublicIdModel, TimestampedModel):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    @property
+    def treatments_tried_labels(self) -> list[str]:
+        labels = dict(TREATMENTS_TRIED)
+        return [labels.get(key, key) for key in self.treatments_tried or []]

@@ -68,7 +68,9 @@ def test_clinic_admin_pages_through_who_opened_the_chart(client, alice, olivia, 
     response = client.get(reverse("patients:access-log", args=[patient_a.uuid]))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "alice" in body and "chart.summary" in body
+    assert "alice" in body and "Chart: summary" in body and "<td>Practitioner</td>" in body
+    # The log's internal names (part "chart.summary", role "practitioner") are not shown.
+    assert "chart.summary" not in body and "<td>practitioner</td>" not in body
 
 
 @pytest.mark.parametrize("who", ["alice", "bob"])

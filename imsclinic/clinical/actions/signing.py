@@ -12,6 +12,34 @@ from imsclinic.clinical import safety
 from imsclinic.clinical.models import PrecautionClearance, consent_problems
 
 
+class Fix:
+    """Where each kind of refusal is fixed. The pages link a refusal to its fix by this kind
+    (clinical/views/common.py), never by matching the sentence."""
+
+    CONSENT = "consent"
+    PRECHECK = "precheck"
+    PRECAUTIONS = "precautions"
+    NEEDLE_COUNT = "needle-count"
+    CLEAN_TECHNIQUE = "clean-technique"
+    NEEDLING_ROWS = "needling-rows"
+
+
+class Refusal(str):
+    """One reason, as the sentence the practitioner reads, with the kind of fix it needs (or
+    None). A str, so every caller that lists or joins reasons keeps working."""
+
+    fix: str | None
+
+    def __new__(cls, text: str, fix: str | None = None):
+        refusal = super().__new__(cls, text)
+        refusal.fix = fix
+        return refusal
+
+
+def _fixed_by(fix: str, reasons: list[str]) -> list[Refusal]:
+    return [Refusal(reason, fix) for reason in reasons]
+
+
 class SigningRefused(Exception):
     """A record could not be signed; `reasons` lists every problem found, in order."""
 
@@ -153,18 +181,23 @@ def session_refusals(session, *, by) -> list[str]:
         return ["This session is already signed."]
     if by.pk != session.practitioner_id:
         reasons.append("Only the practitioner who charted this session can sign it.")
-    reasons += needle_count_problems(session, rows)
+    reasons += _fixed_by(Fix.NEEDLE_COUNT, needle_count_problems(session, rows))
     if not (session.precheck or {}).get("checked"):
-        reasons.append("The pre-session check for new contraindications has not been completed.")
+        reasons.append(
+            Refusal(
+                "The pre-session check for new contraindications has not been completed.",
+                Fix.PRECHECK,
+            )
+        )
     precautions = safety.patient_precautions(session.patient, session=session)
-    reasons += safety.absolute_problems(precautions, rows)
-    reasons += precaution_problems(session, rows, precautions)
+    reasons += _fixed_by(Fix.PRECAUTIONS, safety.absolute_problems(precautions, rows))
+    reasons += _fixed_by(Fix.PRECAUTIONS, precaution_problems(session, rows, precautions))
     reasons += hard_stops(session, rows)
     if rows:
         thorax = any(safety.is_thorax_muscle(row.muscle_id) for row in rows)
-        reasons += consent_problems(session.patient, thorax=thorax)
+        reasons += _fixed_by(Fix.CONSENT, consent_problems(session.patient, thorax=thorax))
     else:
-        reasons.append("No needling rows are charted.")
+        reasons.append(Refusal("No needling rows are charted.", Fix.NEEDLING_ROWS))
     reasons += actor_problems(by, on=session.local_date, clinic=session.clinic)
     for row in rows:
         if safety.muscle_or_none(row.muscle_id) is None:
@@ -199,7 +232,12 @@ def session_refusals(session, *, by) -> list[str]:
         if not clean.get(key)
     ]
     if rows and missing:
-        reasons.append("Clean needle technique not confirmed: " + ", ".join(missing) + ".")
+        reasons.append(
+            Refusal(
+                "Clean needle technique not confirmed: " + ", ".join(missing) + ".",
+                Fix.CLEAN_TECHNIQUE,
+            )
+        )
     return reasons
 
 
@@ -222,6 +260,6 @@ def assessment_refusals(assessment, *, by) -> list[str]:
         reason + " Remove the accepted segments to sign the assessment without a needling plan."
         for reason in safety.absolute_problems([p for p in precautions if p.blocks])
     ]
-    reasons += consent_problems(assessment.patient, thorax=False)
+    reasons += _fixed_by(Fix.CONSENT, consent_problems(assessment.patient, thorax=False))
     reasons += actor_problems(by, on=assessment.assessed_on, clinic=assessment.clinic)
     return reasons

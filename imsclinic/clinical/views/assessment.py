@@ -23,7 +23,7 @@ from imsclinic.clinical.forms import (
     WithdrawForm,
 )
 from imsclinic.clinical.models import Assessment, Consent, ConsentTextVersion, CourseOfCare
-from imsclinic.clinical.views.common import appointment_from_post, refuse_to
+from imsclinic.clinical.views.common import appointment_from_post, refusals_with_fixes, refuse_to
 from imsclinic.clinical.views.gunn import level_grid
 from imsclinic.core.access import role_required
 from imsclinic.gateway.records import chart_view, record_view
@@ -166,7 +166,11 @@ def assessment_context(request, assessment, **extra) -> dict:
         addenda=assessment.addenda.select_related("author"),
         refusals=[]
         if assessment.is_signed
-        else actions.assessment_refusals(assessment, by=request.user),
+        else refusals_with_fixes(
+            actions.assessment_refusals(assessment, by=request.user),
+            patient=assessment.patient,
+            page_url=reverse("clinical:assessment", args=[assessment.uuid]),
+        ),
     )
     context.setdefault("form", HistoryForm(initial=initial))
     context.setdefault("finding_form", FindingForm())

@@ -2,8 +2,29 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from imsclinic.clinical.actions import ClinicalError, RecordLocked, SigningRefused
+from imsclinic.clinical.actions.signing import Fix
+
+
+def refusals_with_fixes(reasons, *, patient, page_url: str) -> list[dict]:
+    """Each signing refusal with a link to where it is fixed: consent on its own page, the rest
+    at their section of `page_url` (the session or assessment page). Keyed by the refusal's
+    kind, so a reworded sentence keeps its link."""
+    where = {
+        Fix.CONSENT: (reverse("clinical:consent", args=[patient.uuid]), "Record consent"),
+        Fix.PRECHECK: (page_url + "#precheck-heading", "Go to the pre-session check"),
+        Fix.PRECAUTIONS: (page_url + "#precautions", "Go to the precautions"),
+        Fix.NEEDLE_COUNT: (page_url + "#session-form", "Enter the needle count"),
+        Fix.CLEAN_TECHNIQUE: (page_url + "#session-form", "Confirm clean technique"),
+        Fix.NEEDLING_ROWS: (page_url + "#add-row", "Chart a needling row"),
+    }
+    listed = []
+    for reason in reasons:
+        url, label = where.get(getattr(reason, "fix", None), (None, None))
+        listed.append({"text": str(reason), "fix_url": url, "fix_label": label})
+    return listed
 
 
 def refuse_to(request, error, url):

@@ -27,7 +27,7 @@ from imsclinic.clinical.models import (
     consent_problems,
     latest_consent,
 )
-from imsclinic.clinical.views.common import appointment_from_post, refuse_to
+from imsclinic.clinical.views.common import appointment_from_post, refusals_with_fixes, refuse_to
 from imsclinic.gateway.records import chart_view, record_view
 from imsclinic.patients.models import Patient
 from imsclinic.patients.views import chart_context
@@ -152,7 +152,13 @@ def session_context(request, session, **extra) -> dict:
         addenda=session.addenda.select_related("author"),
         adverse_events=session.adverse_events.all(),
         consent=latest_consent(session.patient),
-        refusals=[] if session.is_signed else actions.session_refusals(session, by=request.user),
+        refusals=[]
+        if session.is_signed
+        else refusals_with_fixes(
+            actions.session_refusals(session, by=request.user),
+            patient=session.patient,
+            page_url=reverse("clinical:session", args=[session.uuid]),
+        ),
         muscle_choices=safety.muscle_choices(),
         precaution_status=safety.precaution_status(session, precautions),
         retest_candidates=[] if session.is_signed else actions.retest_candidates(session),

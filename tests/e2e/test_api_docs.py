@@ -1,0 +1,28 @@
+"""The API docs page works offline and under the app's CSP: vendored Swagger UI, no inline script."""
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_api_docs_render_the_operations_from_vendored_files(page, live_server):
+    requested_hosts, csp_errors = set(), []
+    page.on("request", lambda request: requested_hosts.add(request.url.split("/")[2]))
+    page.on(
+        "console",
+        lambda message: (
+            csp_errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    response = page.goto("/api/v1/docs")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    expect(page.get_by_role("heading", name="IMS Clinic API").first).to_be_visible()
+    operations = page.locator(".opblock")
+    expect(operations.first).to_be_visible()
+    assert operations.count() > 20
+    # An operation opens and shows its parameters and responses.
+    operations.first.locator(".opblock-summary").click()
+    expect(operations.first.locator(".responses-wrapper")).to_be_visible()
+    assert requested_hosts == {live_server.url.split("/")[2]}, requested_hosts
+    assert not csp_errors, csp_errors

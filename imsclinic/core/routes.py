@@ -11,7 +11,8 @@ Django's own admin (platform operators only) is covered as one prefix.
 from django.urls import URLPattern, URLResolver, get_resolver
 
 PUBLIC_ROUTES: set[str] = {
-    "",  # redirects to login or to the user's start page
+    "",  # the public front door for visitors; signed-in people go to their start page
+    "clinics/<slug:clinic_slug>/",  # a clinic's public page (issue 15)
     "healthz",
     "accounts/login/",
     "accounts/logout/",
@@ -37,6 +38,7 @@ PUBLIC_ROUTES: set[str] = {
 
 PROTECTED_ROUTES: set[str] = {
     "today/",
+    "clinics/<slug:clinic_slug>/edit/",  # the clinic admin edits the public page
     # Clinical (issue 5): assessment, course, consent, sessions.
     "clinical/patients/<uuid:patient_uuid>/assessment/",
     "clinical/patients/<uuid:patient_uuid>/assessment/start/",

@@ -11,6 +11,7 @@ from imsclinic.core.access import staff_required
 from imsclinic.gateway.records import chart_view
 from imsclinic.patients import actions
 from imsclinic.patients.chart import visible_tabs
+from imsclinic.patients.duplicates import find_duplicates
 from imsclinic.patients.forms import DEMOGRAPHIC_FIELDS, PatientForm, PatientSearchForm
 from imsclinic.patients.models import Patient
 
@@ -36,15 +37,38 @@ def patient_list(request):
 @require_http_methods(["GET", "POST"])
 def patient_create(request):
     form = PatientForm(request.POST or None)
+    duplicates = []
     if request.method == "POST" and form.is_valid():
-        patient = actions.create_patient(
-            clinic=request.clinic, by=request.user, fields=form.cleaned_data
+        data = form.cleaned_data
+        duplicates = find_duplicates(
+            clinic=request.clinic,
+            **{name: data[name] for name in ("given_name", "family_name", "date_of_birth")},
+            email=data.get("email", ""),
+            phone=data.get("phone", ""),
         )
-        messages.success(request, f"Registered {patient.full_name} (chart {patient.chart_number}).")
-        return redirect("patients:chart", patient_uuid=patient.uuid)
-    if request.method == "POST":
+        # "Register anyway" resends the form with this box ticked, after the warning was shown.
+        if not duplicates or request.POST.get("register_anyway") == "yes":
+            patient = actions.create_patient(
+                clinic=request.clinic,
+                by=request.user,
+                fields=data,
+                despite_candidates=[c.patient.chart_number for c in duplicates],
+            )
+            messages.success(
+                request, f"Registered {patient.full_name} (chart {patient.chart_number})."
+            )
+            return redirect("patients:chart", patient_uuid=patient.uuid)
+        messages.warning(
+            request,
+            "This person may already have a chart. Open it, or register a new chart anyway.",
+        )
+    elif request.method == "POST":
         messages.error(request, "Please correct the highlighted fields. Nothing was saved.")
-    return render(request, "patients/form.html", {"form": form, "creating": True})
+    return render(
+        request,
+        "patients/form.html",
+        {"form": form, "creating": True, "duplicates": duplicates},
+    )
 
 
 @chart_view("chart.edit")

@@ -3,12 +3,14 @@ public "book an assessment" flow. Each action is atomic and records one audit ev
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from imsclinic.audit.services import record
 from imsclinic.core.db import write_transaction
 from imsclinic.patients.actions import create_patient
+from imsclinic.patients.duplicates import exact_match
 from imsclinic.scheduling.actions import book_appointment, lock_practitioner
 from imsclinic.scheduling.models import BookedVia, Kind
 from imsclinic.screening.models import EvaluationRequest, Outcome, RequestStatus, Source
@@ -161,7 +163,12 @@ def book_assessment_online(
     # The practitioner's row before registering: registering appends to the audit chain, whose
     # lock comes last in the lock order (docs/performance.md), and the booking needs this row.
     lock_practitioner(practitioner)
-    patient = create_patient(clinic=clinic, by=None, fields=patient_fields)
+    # The same person booking again gets their chart back, not a new one: only on an exact match
+    # (name, birth date, and the email or phone they gave), since a visitor proves nothing more.
+    patient = exact_match(clinic=clinic, **patient_fields)
+    attached = patient is not None
+    if patient is None:
+        patient = create_patient(clinic=clinic, by=None, fields=patient_fields)
     appointment = book_appointment(
         clinic=clinic,
         patient=patient,
@@ -188,6 +195,44 @@ def book_assessment_online(
         clinic=clinic,
         patient=patient,
         summary=f"Booked an initial assessment online ({evaluation.outcome})",
-        details={"outcome": evaluation.outcome, "appointment": str(appointment.uuid)},
+        details={
+            "outcome": evaluation.outcome,
+            "appointment": str(appointment.uuid),
+            "existing_chart": attached,
+        },
     )
     return appointment
+
+
+@transaction.atomic
+def save_clinic_page(*, clinic, by, about_ims: str, what_to_expect: str):
+    """Replace the clinic's public page text. Clinic admins only (checked here, not only in the
+    view)."""
+    from imsclinic.accounts.models import Role
+    from imsclinic.screening.models import ClinicPage
+
+    if not by.has_role(clinic, Role.CLINIC_ADMIN):
+        raise PermissionDenied("Only the clinic's admin edits its public page.")
+    about_ims, what_to_expect = about_ims.strip(), what_to_expect.strip()
+    if not about_ims or not what_to_expect:
+        raise ScreeningError("Both texts need some words: the page shows them to every visitor.")
+    page, _ = ClinicPage.objects.select_for_update().get_or_create(
+        clinic=clinic,
+        defaults={"about_ims": about_ims, "what_to_expect": what_to_expect, "updated_by": by},
+    )
+    changed = [
+        name
+        for name, value in (("about_ims", about_ims), ("what_to_expect", what_to_expect))
+        if getattr(page, name) != value
+    ]
+    page.about_ims, page.what_to_expect, page.updated_by = about_ims, what_to_expect, by
+    page.save()
+    record(
+        by=by,
+        action="clinic_page.save",
+        target=page,
+        clinic=clinic,
+        summary="Edited the clinic's public page",
+        details={"fields": changed},
+    )
+    return page

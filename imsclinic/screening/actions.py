@@ -216,10 +216,11 @@ def save_clinic_page(*, clinic, by, about_ims: str, what_to_expect: str):
     about_ims, what_to_expect = about_ims.strip(), what_to_expect.strip()
     if not about_ims or not what_to_expect:
         raise ScreeningError("Both texts need some words: the page shows them to every visitor.")
-    page, _ = ClinicPage.objects.select_for_update().get_or_create(
-        clinic=clinic,
-        defaults={"about_ims": about_ims, "what_to_expect": what_to_expect, "updated_by": by},
+    # Two first edits at once: the insert that loses is ignored and both lock the one row.
+    ClinicPage.objects.bulk_create(
+        [ClinicPage(clinic=clinic, about_ims="", what_to_expect="")], ignore_conflicts=True
     )
+    page = ClinicPage.objects.select_for_update().get(clinic=clinic)
     changed = [
         name
         for name, value in (("about_ims", about_ims), ("what_to_expect", what_to_expect))

@@ -31,6 +31,8 @@ PUBLIC_ROUTES: set[str] = {
     "screening/<slug:clinic_slug>/contact/",
     "screening/<slug:clinic_slug>/book/",
     "screening/<slug:clinic_slug>/booked/",
+    # The online booker's own visit: a signed, time-limited link from the confirmation email.
+    "screening/<slug:clinic_slug>/manage/<str:token>/",
     "api/v1/screening",
     "portal/join/<str:token>/",  # one-time invitation token, hashed at rest
     "schedule/feed/<str:token>.ics",  # secret 256-bit token, hashed at rest, rotatable

@@ -237,3 +237,73 @@ def save_clinic_page(*, clinic, by, about_ims: str, what_to_expect: str):
         details={"fields": changed},
     )
     return page
+
+
+def _check_window(appointment, now):
+    from imsclinic.scheduling.models import Status, cancellation_hours
+
+    if appointment.status != Status.BOOKED:
+        raise ScreeningError(
+            f"This visit is {appointment.get_status_display().lower()}: it cannot be changed."
+        )
+    if not appointment.can_be_cancelled_by_patient(now):
+        hours = cancellation_hours(appointment.clinic)
+        raise ScreeningError(
+            f"Visits can be changed or cancelled online up to {hours:g} hours before they start. "
+            f"Please call {appointment.clinic.name}."
+        )
+
+
+@transaction.atomic
+def cancel_online(*, appointment, reason: str = ""):
+    """A booker cancels through the signed link in their email, inside the clinic's window."""
+    from imsclinic.scheduling.actions import cancel_appointment
+    from imsclinic.scheduling.models import Appointment
+
+    locked = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+    _check_window(locked, timezone.now())
+    return cancel_appointment(
+        appointment=locked,
+        by=None,
+        reason=reason or "Cancelled by the patient from the email link.",
+        via=BookedVia.ONLINE,
+    )
+
+
+@transaction.atomic
+def reschedule_online(*, appointment, practitioner, starts_at):
+    """A booker moves their visit through the signed link, inside the clinic's window.
+
+    The old visit is cancelled and the new one booked in one transaction (a taken time leaves
+    the old visit booked); the new visit's confirmation email carries a fresh link and .ics.
+    """
+    from imsclinic.scheduling.models import Appointment
+
+    locked = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("clinic", "patient")
+        .get(pk=appointment.pk)
+    )
+    _check_window(locked, timezone.now())
+    cancel_online(appointment=locked, reason="Rescheduled by the patient from the email link.")
+    new = book_appointment(
+        clinic=locked.clinic,
+        patient=locked.patient,
+        practitioner=practitioner,
+        kind=locked.kind,
+        starts_at=starts_at,
+        mode=locked.mode,
+        by=None,
+        via=BookedVia.ONLINE,
+        notes=f"Rescheduled online from {locked.starts_at.isoformat()}.",
+    )
+    record(
+        by=None,
+        action="appointment.reschedule_online",
+        target=new,
+        clinic=locked.clinic,
+        patient=locked.patient,
+        summary="Rescheduled online from the email link",
+        details={"from": str(locked.uuid), "to": str(new.uuid)},
+    )
+    return new

@@ -75,6 +75,7 @@ ANONYMOUS_ANSWERS = {
     "screening/<slug:clinic_slug>/contact/": (302, "/screening/clinic-a/"),
     "screening/<slug:clinic_slug>/book/": (302, "/screening/clinic-a/"),
     "screening/<slug:clinic_slug>/booked/": (302, "/screening/clinic-a/"),
+    "screening/<slug:clinic_slug>/manage/<str:token>/": (404, None),  # a link we never signed
     "api/v1/screening": (405, None),  # POST only
     "portal/join/<str:token>/": (404, None),  # an unknown invitation
     "schedule/feed/<str:token>.ics": (404, None),  # an unknown feed token

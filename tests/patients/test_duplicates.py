@@ -81,7 +81,11 @@ def test_exact_match_needs_name_birth_date_and_contact(clinic_a):
     assert exact_match(**person, date_of_birth=BORN, phone="") is None
     # Two charts that both match exactly: nobody can tell which, so neither is used.
     PatientFactory(
-        clinic=clinic_a, given_name="Ruth", family_name="Ames", date_of_birth=BORN, email=chart.email
+        clinic=clinic_a,
+        given_name="Ruth",
+        family_name="Ames",
+        date_of_birth=BORN,
+        email=chart.email,
     )
     assert exact_match(**person, date_of_birth=BORN, email="ruth@example.org") is None
 

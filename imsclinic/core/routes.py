@@ -85,6 +85,8 @@ PROTECTED_ROUTES: set[str] = {
     "patients/<uuid:patient_uuid>/",
     "patients/<uuid:patient_uuid>/edit/",
     "patients/<uuid:patient_uuid>/access-log/",
+    "patients/<uuid:patient_uuid>/duplicates/",
+    "patients/<uuid:patient_uuid>/merge/",
     "portal/",
     "accounts/2fa/",
     "accounts/2fa/confirm/",

@@ -30,6 +30,7 @@ NOT_PATIENT_DATA = (
     "role_id",
     "questionnaire_id",
     "token_uuid",
+    "clinic_slug",  # a clinic's public page and its edit form (screening.front_views)
 )
 
 # The portal patient's own pages (no UUID: the record is hers by sign-in).

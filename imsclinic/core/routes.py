@@ -94,6 +94,8 @@ PROTECTED_ROUTES: set[str] = {
     "accounts/2fa/verify/",
     "api/v1/patients",
     "api/v1/patients/<uuidstr:patient_uuid>",
+    "api/v1/patients/<uuidstr:patient_uuid>/duplicates",
+    "api/v1/patients/<uuidstr:patient_uuid>/merge",
     # outcomes and reports (issue 6)
     "outcomes/patients/<uuid:patient_uuid>/",
     "outcomes/patients/<uuid:patient_uuid>/record/<slug:instrument_id>/",

@@ -11,4 +11,6 @@ def _patient(w, patient):
 AUTHZ = [
     Route("patients/<uuid:patient_uuid>/duplicates/", _patient),
     Route("patients/<uuid:patient_uuid>/merge/", _patient, ok=("olivia",), status=405),
+    Route("api/v1/patients/<uuidstr:patient_uuid>/duplicates", _patient),
+    Route("api/v1/patients/<uuidstr:patient_uuid>/merge", _patient, ok=("olivia",), status=405),
 ]

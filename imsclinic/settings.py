@@ -89,6 +89,11 @@ TRUST_X_FORWARDED_FOR = env_bool("IMSCLINIC_TRUST_X_FORWARDED_FOR", False)
 SITE_URL = env_str("IMSCLINIC_SITE_URL", "http://127.0.0.1:8000")
 
 # --- Applications ---------------------------------------------------------------------------
+# Development tools: the benchmark harness and the demo builders (`imsclinic bench`, `imsclinic
+# demo`, the /bench/hello ceiling and the per-request query counter). On by default in
+# development, off in production; `imsclinic bench` turns them on for its own production-mode
+# servers and bench databases only.
+DEV_TOOLS = env_bool("IMSCLINIC_DEV_TOOLS", not PRODUCTION)
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -119,11 +124,12 @@ INSTALLED_APPS = [
     "imsclinic.gateway",
     # The host on top: pages and commands that combine areas (home, Today, serve, demo).
     "imsclinic.web",
-    "imsclinic.bench",
+    *(["imsclinic.bench"] if DEV_TOOLS else []),
 ]
 
 MIDDLEWARE = [
-    "imsclinic.bench.middleware.QueryCountMiddleware",  # unused unless IMSCLINIC_BENCH_QUERY_COUNT=1
+    # Unused unless IMSCLINIC_BENCH_QUERY_COUNT=1 (raises MiddlewareNotUsed at start-up).
+    *(["imsclinic.bench.middleware.QueryCountMiddleware"] if DEV_TOOLS else []),
     "django.middleware.security.SecurityMiddleware",
     "imsclinic.core.security.RequestSizeLimitMiddleware",
     "imsclinic.core.validation.RejectUnsafeInputMiddleware",
@@ -173,15 +179,26 @@ if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {})
-        # psycopg 3's pool: connections are reused across requests without CONN_MAX_AGE.
-        _db["OPTIONS"]["pool"] = {
-            "min_size": env_int("IMSCLINIC_DB_POOL_MIN", 1),
-            "max_size": env_int("IMSCLINIC_DB_POOL_MAX", 10),
-            "timeout": env_int("IMSCLINIC_DB_POOL_TIMEOUT", 30),
-        }
+        if env_bool("IMSCLINIC_DB_PGBOUNCER", False):
+            # Behind PgBouncer in transaction mode (docs/scaling.md): PgBouncer pools, so each
+            # process keeps one persistent connection to it; no server-side cursors and no
+            # prepared statements, which do not survive a switch of server connection.
+            _db["CONN_MAX_AGE"] = env_int("IMSCLINIC_DB_CONN_MAX_AGE", 600)
+            _db["CONN_HEALTH_CHECKS"] = True
+            _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+            _db["OPTIONS"]["prepare_threshold"] = None
+        else:
+            # psycopg 3's pool: connections are reused across requests without CONN_MAX_AGE.
+            _db["OPTIONS"]["pool"] = {
+                "min_size": env_int("IMSCLINIC_DB_POOL_MIN", 1),
+                "max_size": env_int("IMSCLINIC_DB_POOL_MAX", 10),
+                "timeout": env_int("IMSCLINIC_DB_POOL_TIMEOUT", 30),
+            }
         # Short clinical queries gain nothing from JIT; compiling one costs ~300 ms once its
         # cost estimate passes jit_above_cost (seen on the Today flags query at 600 courses).
-        _db["OPTIONS"].setdefault("options", "-c jit=off")
+        # PgBouncer refuses this startup parameter: there, ALTER DATABASE ... SET jit = off.
+        if not env_bool("IMSCLINIC_DB_PGBOUNCER", False):
+            _db["OPTIONS"].setdefault("options", "-c jit=off")
         _db["TEST"] = {"NAME": env_str("IMSCLINIC_TEST_DB_NAME", "test_imsclinic")}
     DATABASES = {"default": _db}
 else:
@@ -203,9 +220,42 @@ else:
             # A file, not :memory:, so tests exercise WAL and several connections (concurrency
             # tests, the live server and the browser) see one database.
             "TEST": {"NAME": str(DATA_DIR / "test_imsclinic.sqlite3")},
+            # Opening a connection and running the PRAGMAs cost ~1.6 ms per request; keep it
+            # for a while and check it is alive when a request reuses it.
+            "CONN_MAX_AGE": env_int("IMSCLINIC_DB_CONN_MAX_AGE", 600),
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 DATABASE_IS_SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+
+# --- Cache ------------------------------------------------------------------------------------
+# Chart summary sections are cached per patient under the chart's version stamp (a database
+# column), so a stale entry is never read, whichever server wrote the chart. One server: the
+# per-process memory cache. Several servers: IMSCLINIC_CACHE_URL=redis://host:6379/0 (Django's
+# built-in RedisCache), so a section rendered on one is reused by the others.
+CACHE_URL = env_str("IMSCLINIC_CACHE_URL", "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env_str("IMSCLINIC_CACHE_PREFIX", "imsclinic"),
+            "TIMEOUT": env_int("IMSCLINIC_CACHE_SECONDS", 24 * 3600),
+        }
+    }
+elif CACHE_URL == "locmem://":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "imsclinic",
+            "TIMEOUT": env_int("IMSCLINIC_CACHE_SECONDS", 24 * 3600),
+            "OPTIONS": {"MAX_ENTRIES": env_int("IMSCLINIC_CACHE_MAX_ENTRIES", 5000)},
+        }
+    }
+else:
+    raise ImproperlyConfigured(
+        f"IMSCLINIC_CACHE_URL must be locmem:// or a redis:// URL, not {CACHE_URL!r}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------------------

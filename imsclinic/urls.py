@@ -17,9 +17,11 @@ urlpatterns = [
     path("reports/", include("imsclinic.reports.urls")),
     path("interop/", include("imsclinic.interop.urls")),
     path("api-tokens/", include("imsclinic.gateway.urls")),
-    path("bench/", include("imsclinic.bench.urls")),
     path("api/v1/", api.urls),
 ]
+if settings.DEV_TOOLS:
+    # The benchmark's ceiling (/bench/hello): development and `imsclinic bench` servers only.
+    urlpatterns.append(path("bench/", include("imsclinic.bench.urls")))
 
 # Django admin is for developers only: it edits rows directly, around the actions' safety rules.
 # Production does not route it at all; in development every admin change is audited

@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Exists, OuterRef
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -25,3 +26,29 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        return signed_in_user(self, user_id)
+
+
+def signed_in_user(backend, user_id):
+    """A session's user in one query, with whether they have a confirmed second factor.
+
+    The device check rides on the user's own row (two EXISTS subqueries), so the 2FA decision
+    costs no query of its own on every request and is never stale: enrolling or removing a device
+    is seen by the very next request of every session.
+    """
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    devices = {"user": OuterRef("pk"), "confirmed": True}
+    user = (
+        get_user_model()
+        ._default_manager.annotate(
+            has_confirmed_totp=Exists(TOTPDevice.objects.filter(**devices)),
+            has_confirmed_static=Exists(StaticDevice.objects.filter(**devices)),
+        )
+        .filter(pk=user_id)
+        .first()
+    )
+    return user if user is not None and backend.user_can_authenticate(user) else None

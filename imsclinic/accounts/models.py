@@ -110,17 +110,40 @@ class User(PublicIdModel, AbstractUser):
     def display_name(self) -> str:
         return self.get_full_name() or self.username
 
+    def _load_memberships(self) -> None:
+        """Roles and their clinics in one query, once per user instance (so once per request)."""
+        roles: dict[int, set[str]] = {}
+        clinics: dict[int, Clinic] = {}
+        for membership in self.memberships.filter(is_active=True).select_related("clinic"):
+            roles.setdefault(membership.clinic_id, set()).add(membership.role)
+            clinics[membership.clinic_id] = membership.clinic
+        self._roles_by_clinic = roles
+        self._staff_clinics = clinics
+
     def roles_by_clinic(self) -> dict[int, set[str]]:
         """{clinic_id: {role, ...}} for active memberships, cached on the instance."""
-        cached = getattr(self, "_roles_by_clinic", None)
-        if cached is None:
-            cached = {}
-            for clinic_id, role in self.memberships.filter(is_active=True).values_list(
-                "clinic_id", "role"
-            ):
-                cached.setdefault(clinic_id, set()).add(role)
-            self._roles_by_clinic = cached
-        return cached
+        if getattr(self, "_roles_by_clinic", None) is None:
+            self._load_memberships()
+        return self._roles_by_clinic
+
+    def staff_clinics(self) -> dict[int, "Clinic"]:
+        """{clinic_id: Clinic} where the user holds an active role, read with the roles."""
+        if getattr(self, "_staff_clinics", None) is None:
+            self._load_memberships()
+        return self._staff_clinics
+
+    def forget_memberships(self) -> None:
+        """Drop the per-instance roles after a membership change made through this instance."""
+        self._roles_by_clinic = None
+        self._staff_clinics = None
+
+    def has_confirmed_device(self) -> bool:
+        """A confirmed TOTP or backup-code device; free when loaded by `backends.signed_in_user`."""
+        if hasattr(self, "has_confirmed_totp"):
+            return self.has_confirmed_totp or self.has_confirmed_static
+        from django_otp import user_has_device
+
+        return user_has_device(self, confirmed=True)
 
     def roles_at(self, clinic) -> set[str]:
         clinic_id = clinic if isinstance(clinic, int) else clinic.pk

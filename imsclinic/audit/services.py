@@ -7,6 +7,7 @@ the change it describes. Chart views call `log_chart_access(...)` once per view.
 from imsclinic.audit import chain
 from imsclinic.audit.models import AuditEvent, ChartAccess
 from imsclinic.core import request_context
+from imsclinic.core.signals import chart_written
 
 
 def record(
@@ -19,7 +20,21 @@ def record(
     summary: str = "",
     details: dict | None = None,
 ) -> AuditEvent:
-    """Append an audit event. `by` is the acting user (None for the system)."""
+    """Append an audit event. `by` is the acting user (None for the system).
+
+    An event about a patient (`patient`, or a `target` that belongs to one) is a write to their
+    chart: it bumps the chart's version stamp in the same transaction, so no cached summary
+    section outlives the change, whichever action made it.
+    """
+    patient_id = getattr(patient, "pk", None) or getattr(target, "patient_id", None)
+    if patient_id is not None:
+        from imsclinic.patients.chart_cache import bump_chart_version
+
+        bump_chart_version(patient_id)
+        if patient is not None:
+            # The caller's instance re-reads the new stamp if it renders the chart afterwards.
+            patient.__dict__.pop("chart_version", None)
+        chart_written.send(sender=record, patient_id=patient_id, action=action)
     clinic_id = getattr(clinic, "pk", clinic)
     if clinic_id is None and patient is not None:
         clinic_id = patient.clinic_id

@@ -98,6 +98,7 @@ def resolve(fixture: Fixture) -> list[Endpoint]:
         else:
             endpoints.append(Endpoint(key, label, [_page(fixture, path + query)]))
 
+    page("signed_in", "Bare signed-in view (the signed-in floor)", "bench:signed-in")
     page("today", "Today page", "today")
     page("patient_search", "Patient search", "patients:list", query=f"?q={fixture.search}")
     page("chart_summary", "Chart summary (500 sessions)", "patients:chart", patient_uuid=patient)

@@ -96,6 +96,9 @@ class Target:
             IMSCLINIC_STATIC_ROOT=str(self.options.work / "static"),
             IMSCLINIC_LOG_LEVEL="ERROR",
             IMSCLINIC_BENCH_QUERY_COUNT="1",
+            # The harness (bench_setup, demo, /bench/hello, the query counter) is a development
+            # tool, absent from production; its own production-mode servers turn it on.
+            IMSCLINIC_DEV_TOOLS="true",
         )
         if self.database == "sqlite":
             env["IMSCLINIC_SQLITE_PATH"] = str(self.sqlite_path)
@@ -164,6 +167,8 @@ def prepare(target: Target, env: dict) -> dict:
         _run(_python("migrate", "-v0"), env)
         started = time.perf_counter()
         spec = target.spec
+        # Generating data is not serving: it runs with development settings, since production
+        # never creates demo data (the server that measures it runs in production mode).
         _run(
             _python(
                 "demo",
@@ -177,7 +182,7 @@ def prepare(target: Target, env: dict) -> dict:
                 str(spec["seed"]),
             )
             + ([] if sys.stdout.isatty() else ["--no-progress"]),
-            env,
+            {**env, "IMSCLINIC_ENV": "development"},
         )
         info["generation_seconds"] = round(time.perf_counter() - started, 1)
         target.marker.write_text(json.dumps(target.stamp()))

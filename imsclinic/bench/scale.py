@@ -122,6 +122,10 @@ def run_from_command(command, *, patients, clinics, sessions, seed, no_progress)
     with progress_bars(enabled=not no_progress) as progress, transaction.atomic():
         base = build_demo(patients=min(60, spec.patients), seed=seed, progress=progress)
         net = build_network(spec, progress=progress, base=base)
+        # Bulk rows bypass the actions that keep course priorities and rollups current.
+        from imsclinic.outcomes.rollups import rebuild_derived
+
+        rebuild_derived()
     analyze()
     style = command.style
     command.stdout.write(

@@ -8,7 +8,17 @@ of the stack's own ceiling a page uses, independent of the machine it ran on.
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
+from imsclinic.core.access import staff_required
+
 
 @require_GET
 def hello(request):
     return HttpResponse(b"hello", content_type="text/plain")
+
+
+@staff_required
+@require_GET
+def signed_in(request):
+    """The signed-in floor: the full middleware stack (session, user, roles, active clinic, 2FA)
+    and the staff check, then nothing. Compared with `hello` it is what signing in costs."""
+    return HttpResponse(b"signed in", content_type="text/plain")

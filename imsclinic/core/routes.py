@@ -39,6 +39,7 @@ PUBLIC_ROUTES: set[str] = {
 }
 
 PROTECTED_ROUTES: set[str] = {
+    "bench/signed-in",  # the benchmark's signed-in floor (development tools only)
     "today/",
     "clinics/<slug:clinic_slug>/edit/",  # the clinic admin edits the public page
     # Clinical (issue 5): assessment, course, consent, sessions.
@@ -103,6 +104,7 @@ PROTECTED_ROUTES: set[str] = {
     "outcomes/instruments/",
     "outcomes/analytics/",
     "outcomes/analytics/export.csv",
+    "outcomes/network/",
     "outcomes/portal/<slug:instrument_id>/",
     "reports/patients/<uuid:patient_uuid>/courses/<uuid:course_uuid>/<slug:kind>/",
     "reports/patients/<uuid:patient_uuid>/courses/<uuid:course_uuid>/<slug:kind>.pdf",

@@ -55,14 +55,14 @@ def lockout_response(request, original_response=None, credentials=None, *args, *
 
 
 def needs_second_factor(user) -> tuple[bool, bool]:
-    """(must verify, has a confirmed device) for a signed-in user who has not verified yet."""
-    from django_otp import user_has_device
+    """(must verify, has a confirmed device) for a signed-in user who has not verified yet.
 
-    has_device = user_has_device(user, confirmed=True)
-    if has_device:
+    No query of its own on a signed-in request: the device flags come with the user's row and the
+    clinics' `require_staff_2fa` with the roles (both read once per request, always current).
+    """
+    if user.has_confirmed_device():
         return True, True
-    # Through the user's own memberships: core reads the user it is given, and imports no area.
-    required = user.memberships.filter(is_active=True, clinic__require_staff_2fa=True).exists()
+    required = any(clinic.require_staff_2fa for clinic in user.staff_clinics().values())
     return required, False
 
 

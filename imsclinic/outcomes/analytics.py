@@ -345,16 +345,99 @@ def by_practitioner(f: Filters, rows: list[dict] | None = None) -> list[dict]:
 
 
 def summary(f: Filters) -> dict:
-    """Everything the analytics page and CSV show. The per-course query runs once."""
+    """Everything the analytics page and CSV show.
+
+    Session, patient and adverse-event figures come from the monthly rollups (outcomes/rollups.py:
+    whole months from the rollup tables, the partial months at the filter's edges from the
+    records); they equal `over_time`, `adverse_events` and `by_practitioner` computed directly
+    (tests/outcomes/test_rollups.py). The per-course MCID query runs once.
+    """
+    from imsclinic.outcomes import rollups
+
     rows = course_rows(f)
-    sessions = sessions_queryset(f).aggregate(
-        sessions=Count("id"), patients=Count("patient_id", distinct=True)
-    )
+    figures = rollups.session_figures(f)
+    events = rollups.event_rows(f)
     return {
-        "totals": sessions,
-        "over_time": over_time(f),
+        "totals": figures["totals"],
+        "over_time": figures["over_time"],
         "mcid_by_condition": mcid_by(f, "condition_id", rows),
         "non_responders": non_responders(f, rows),
-        "adverse_events": adverse_events(f),
-        "by_practitioner": by_practitioner(f, rows),
+        "adverse_events": _adverse_events_from(figures["totals"]["sessions"], events),
+        "by_practitioner": _by_practitioner_from(f, figures["by_practitioner"], events, rows),
     }
+
+
+def _adverse_events_from(sessions: int, events: list[tuple]) -> dict:
+    """`adverse_events(f)` from rollup rows (practitioner, kind, severity, events)."""
+    from collections import Counter
+
+    from imsclinic.clinical.models import AdverseEvent
+
+    by_kind, by_severity = Counter(), Counter()
+    for _practitioner, kind, severity, n in events:
+        by_kind[kind] += n
+        by_severity[severity] += n
+
+    def rate(n):
+        return round(n * 1000 / sessions, 2) if sessions else None
+
+    kinds = dict(AdverseEvent.Kind.choices)
+    severities = dict(AdverseEvent.Severity.choices)
+    return {
+        "sessions": sessions,
+        "by_kind": [
+            {
+                "kind": kind,
+                "label": kinds.get(kind, kind),
+                "events": n,
+                "per_1000": rate(n),
+                "references": reference_rates.references_for_kind(kind),
+            }
+            for kind, n in sorted(by_kind.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        "by_severity": [
+            {
+                "severity": severity,
+                "label": severities.get(severity, severity),
+                "events": n,
+                "per_1000": rate(n),
+                "references": reference_rates.references_for_severity(severity),
+            }
+            for severity, n in sorted(by_severity.items())
+        ],
+    }
+
+
+def _by_practitioner_from(f: Filters, sessions: dict, events: list[tuple], rows) -> list[dict]:
+    """`by_practitioner(f)` from rollup figures and the per-course rows."""
+    from collections import Counter
+
+    from django.contrib.auth import get_user_model
+
+    event_counts = Counter()
+    for practitioner, _kind, _severity, n in events:
+        event_counts[practitioner] += n
+    mcid = {r["key"]: r for r in mcid_by(f, "practitioner_id", rows)}
+    ids = set(sessions) | set(mcid)
+    names = {u.pk: u.display_name for u in get_user_model().objects.filter(pk__in=ids)}
+    result = []
+    for pid in sorted(ids, key=lambda i: names.get(i, "")):
+        r = sessions.get(pid, {"sessions": 0, "patients": 0})
+        n_events = event_counts.get(pid, 0)
+        m = mcid.get(pid, {})
+        result.append(
+            {
+                "practitioner_id": pid,
+                "name": names.get(pid, "?"),
+                "sessions": r["sessions"],
+                "patients": r["patients"],
+                "events": n_events,
+                "events_per_1000": round(n_events * 1000 / r["sessions"], 2)
+                if r["sessions"]
+                else None,
+                "courses": m.get("courses", 0),
+                "reached": m.get("reached", 0),
+                "share": m.get("share"),
+            }
+        )
+    return result

@@ -9,3 +9,6 @@ class OutcomesConfig(AppConfig):
         from imsclinic.patients.chart import ChartTab, register_tab
 
         register_tab(ChartTab("outcomes", "Outcomes", "outcomes:tab", clinical=True))
+        from imsclinic.outcomes import signals
+
+        signals.connect()

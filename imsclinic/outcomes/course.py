@@ -6,12 +6,9 @@ Today panel (`flags_for_clinic`).
 """
 
 import datetime
-import functools
-import operator
 from dataclasses import dataclass, field
 
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     Exists,
@@ -19,12 +16,11 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Collate
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from imsclinic.knowledge import Instrument, is_meaningful_change
@@ -268,80 +264,21 @@ def _describe(s: ScoreSeries) -> str:
     return f"{inst.abbreviation} {s.baseline.total:g} → {s.latest.total:g} (MCID {inst.mcid:g})"
 
 
-def _flag_annotations(courses, *, instruments, rules, now, clinic):
-    """Annotate `courses` with `flag_count`: the course rules of `evaluate_course` in SQL.
+def _flag_annotations(courses, *, rules, now, clinic):
+    """Annotate `courses` with `flag_count`: the course rules of `evaluate_course`, read from the
+    maintained columns (outcomes/priority.py) plus the clock-dependent dropout rule.
 
-    Mirrors evaluate_course exactly (tests/outcomes/test_course_rules.py compares the two), so the
-    database picks the flagged courses and their order and Python builds the flag texts for the
-    few shown only.
+    `priority` already counts "no meaningful change" and "reassessment due"; dropout is idle for
+    `dropout_weeks` since the last signed session (or noon of the start day) with nothing booked.
+    tests/outcomes/test_course_rules.py compares the result with evaluate_course course by course.
     """
-    from imsclinic.clinical.models import TreatmentSession
-
-    signed = TreatmentSession.objects.filter(course=OuterRef("pk"), signed_at__isnull=False)
-    courses = courses.annotate(
-        signed_count=Coalesce(
-            Subquery(
-                signed.order_by().values("course").annotate(n=Count("id")).values("n"),
-                output_field=IntegerField(),
-            ),
-            Value(0),
-        ),
-        last_session_at=Subquery(signed.order_by("-started_at").values("started_at")[:1]),
-    )
-    responses = QuestionnaireResponse.objects.filter(course=OuterRef("pk"))
-    # no_change: no instrument with an MCID improved (baseline -> latest) by at least the MCID.
-    improved = []
-    for iid, inst in instruments.items():
-        if inst.mcid is None:
-            continue
-        mine = responses.filter(instrument_id=iid)
-        # The baseline is the first intake response, else the first response (ScoreSeries).
-        intake_first = Case(When(timepoint=Timepoint.INTAKE, then=Value(0)), default=Value(1))
-        base, latest = f"_base_{iid}", f"_latest_{iid}"
-        courses = courses.alias(
-            **{
-                base: Subquery(
-                    mine.order_by(intake_first, "completed_at", "id").values("total")[:1]
-                ),
-                latest: Subquery(mine.order_by("-completed_at", "-id").values("total")[:1]),
-            }
-        )
-        gain = F(latest) - F(base) if inst.higher_is_better else F(base) - F(latest)
-        courses = courses.alias(**{f"_gain_{iid}": gain})
-        meets = Q(**{f"_gain_{iid}__gte": inst.mcid - 1e-9})
-        if inst.mcid <= 1e-9:
-            # With one response, baseline and latest are the same (a gain of 0, which meets
-            # an MCID of 0): only an MCID of 0 needs the "at least two responses" test.
-            second = f"_second_{iid}"
-            courses = courses.alias(
-                **{second: Subquery(mine.order_by("completed_at", "id").values("id")[1:2])}
-            )
-            meets &= Q(**{f"{second}__isnull": False})
-        # NULL (no responses on the instrument) is "not improved", never unknown.
-        courses = courses.alias(
-            **{
-                f"_improved_{iid}": Case(
-                    When(meets, then=Value(True)), default=Value(False), output_field=BooleanField()
-                )
-            }
-        )
-        improved.append(Q(**{f"_improved_{iid}": True}))
-    no_change = Q(signed_count__gte=rules.no_change_session)
-    if improved:
-        no_change &= ~functools.reduce(operator.or_, improved)
-    # review_due: at or past the planned review, no review response (on a known instrument).
-    reviewed = Exists(
-        responses.filter(timepoint=Timepoint.REVIEW, instrument_id__in=list(instruments))
-    )
-    review_due = Q(signed_count__gte=F("review_at_session")) & ~Q(_reviewed=True)
-    # dropout: idle for dropout_weeks (since the last signed session, or noon of the start day)
-    # and nothing booked.
     cutoff = now - datetime.timedelta(weeks=rules.dropout_weeks)
     day = cutoff.astimezone(clinic.tz).date()
     if datetime.datetime.combine(day, datetime.time(12), tzinfo=clinic.tz) > cutoff:
         day -= datetime.timedelta(days=1)
-    dropout = Q(last_session_at__lte=cutoff) | Q(last_session_at__isnull=True, started_on__lte=day)
-    courses = courses.alias(_reviewed=reviewed)
+    dropout = Q(last_signed_session_at__lte=cutoff) | Q(
+        last_signed_session_at__isnull=True, started_on__lte=day
+    )
     booked = Exists(
         Appointment.objects.filter(patient=OuterRef("patient_id"), starts_at__gte=now).exclude(
             status__in=["cancelled", "no_show"]
@@ -349,11 +286,10 @@ def _flag_annotations(courses, *, instruments, rules, now, clinic):
     )
     courses = courses.alias(_booked=booked)
     dropout &= ~Q(_booked=True)
-
-    def one_if(q):
-        return Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
-
-    return courses.annotate(flag_count=one_if(no_change) + one_if(review_due) + one_if(dropout))
+    return courses.annotate(
+        flag_count=F("priority")
+        + Case(When(dropout, then=Value(1)), default=Value(0), output_field=IntegerField())
+    )
 
 
 def _codepoint_order(field: str):
@@ -363,6 +299,26 @@ def _codepoint_order(field: str):
     if connection.vendor == "postgresql":
         return Collate(field, "C")
     return F(field)  # SQLite compares text byte by byte (UTF-8 keeps code-point order)
+
+
+FLAGGED_COURSE_FIELDS = (
+    "uuid",
+    "patient_id",
+    "clinic_id",
+    "practitioner_id",
+    "status",
+    "review_at_session",
+    "started_on",
+    "signed_session_count",
+    "last_signed_session_at",
+    "priority",
+    "patient__uuid",
+    "patient__given_name",
+    "patient__preferred_name",
+    "patient__family_name",
+    "clinic__time_zone",
+    "clinic__policies",
+)
 
 
 def flags_for_clinic(clinic, *, now=None, practitioner=None, limit: int = 50) -> list[dict]:
@@ -381,15 +337,11 @@ def flags_for_clinic(clinic, *, now=None, practitioner=None, limit: int = 50) ->
     if practitioner is not None:
         courses = courses.filter(practitioner=practitioner)
     courses = list(
-        _flag_annotations(
-            courses,
-            instruments=instruments,
-            rules=rules,
-            now=now,
-            clinic=clinic,
-        )
+        _flag_annotations(courses, rules=rules, now=now, clinic=clinic)
         .filter(flag_count__gt=0)
         .select_related("patient", "clinic")
+        # Only what the panel shows and the rules read (the rows are at most `limit`).
+        .only(*FLAGGED_COURSE_FIELDS)
         # Python's order of the names (code points), then the courses' own order.
         .order_by("-flag_count", _codepoint_order("patient__family_name"), "-started_on", "-id")[
             :limit
@@ -413,8 +365,8 @@ def flags_for_clinic(clinic, *, now=None, practitioner=None, limit: int = 50) ->
     for course in courses:
         flags = evaluate_course(
             course=course,
-            sessions_done=course.signed_count,
-            last_session_at=course.last_session_at,
+            sessions_done=course.signed_session_count,
+            last_session_at=course.last_signed_session_at,
             series=_series(responses.get(course.pk, []), instruments),
             rules=rules,
             now=now,

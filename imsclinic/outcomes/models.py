@@ -149,3 +149,78 @@ class ClinicInstrument(PublicIdModel, TimestampedModel):
         from imsclinic.knowledge import instrument_from_fhir_questionnaire
 
         return instrument_from_fhir_questionnaire(self.questionnaire, self.scoring)
+
+
+# --- Analytics rollups (outcomes/rollups.py keeps them current; `imsclinic analytics rebuild`) --
+
+
+class PatientMonthRollup(models.Model):
+    """Signed sessions of one patient in one clinic-local calendar month, by practitioner and by
+    the condition of the session's course. Distinct patients over any range of whole months come
+    from here (a patient seen in two months is one patient), as do the session counts."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="First day of the clinic-local month")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    condition_id = models.CharField(max_length=80, blank=True)
+    sessions = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "month", "patient", "practitioner", "condition_id"],
+                name="outcomes_patient_month_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["patient"], name="outcomes_patient_month_pat")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.sessions} sessions"
+
+
+class EventMonthRollup(models.Model):
+    """Adverse events of signed sessions in one clinic-local month, by practitioner, condition,
+    kind and severity."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    condition_id = models.CharField(max_length=80, blank=True)
+    kind = models.CharField(max_length=20)
+    severity = models.CharField(max_length=12)
+    events = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "month", "practitioner", "condition_id", "kind", "severity"],
+                name="outcomes_event_month_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.events} adverse events"
+
+
+class ClinicMonthRollup(models.Model):
+    """A clinic's month in three numbers: what a network owner's dashboard reads for every
+    clinic at once, without touching the sessions."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    sessions = models.PositiveIntegerField()
+    patients = models.PositiveIntegerField()
+    adverse_events = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "month"], name="outcomes_clinic_month_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.sessions} sessions, {self.patients} patients"

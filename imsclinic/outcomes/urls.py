@@ -18,5 +18,6 @@ urlpatterns = [
     path("instruments/", views.instruments, name="instruments"),
     path("analytics/", views.analytics_page, name="analytics"),
     path("analytics/export.csv", views.analytics_csv, name="analytics-csv"),
+    path("network/", views.network_dashboard, name="network"),
     path("portal/<slug:instrument_id>/", views.portal_questionnaire, name="portal-questionnaire"),
 ]

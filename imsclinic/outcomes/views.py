@@ -1,13 +1,16 @@
 """Outcome pages: the chart's Outcomes tab, questionnaire entry, discharge, the clinic's own
 instruments, and clinic analytics (with CSV export)."""
 
+import datetime
+
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from imsclinic.accounts.models import Role
-from imsclinic.core.access import role_required
+from imsclinic.core.access import role_required, staff_required
 from imsclinic.core.downloads import attachment, csv_writer
 from imsclinic.gateway.records import chart_view, portal_view
 from imsclinic.knowledge import load_knowledge
@@ -232,6 +235,44 @@ def analytics_csv(request):
     writer.writerow(["section", "group", "measure", "value"])
     writer.writerows(rows)
     return response
+
+
+@staff_required
+@require_GET
+def network_dashboard(request):
+    """Every clinic the user runs (clinic admin), month by month, from the clinic-month rollups:
+    one small query whatever the number of sessions in the network."""
+    from imsclinic.outcomes.rollups import network_months, next_month
+
+    clinics = {
+        pk: clinic
+        for pk, clinic in request.user.staff_clinics().items()
+        if Role.CLINIC_ADMIN in request.user.roles_at(pk)
+    }
+    if not clinics:
+        raise PermissionDenied("The network overview is for clinic admins.")
+    this_month = request.clinic.today().replace(day=1)
+    months = [this_month]
+    for _ in range(11):
+        months.insert(0, (months[0] - datetime.timedelta(days=1)).replace(day=1))
+    rows = network_months(clinics, since=months[0])
+    cells = {(r["clinic_id"], r["month"]): r for r in rows}
+    table = []
+    for clinic in sorted(clinics.values(), key=lambda c: c.name):
+        per_month = [cells.get((clinic.pk, m)) for m in months]
+        sessions = sum(r["sessions"] for r in per_month if r)
+        events = sum(r["adverse_events"] for r in per_month if r)
+        table.append(
+            {
+                "clinic": clinic,
+                "months": [r["sessions"] if r else 0 for r in per_month],
+                "sessions": sessions,
+                "events": events,
+                "per_1000": round(events * 1000 / sessions, 2) if sessions else None,
+            }
+        )
+    context = {"months": months, "table": table, "until": next_month(this_month)}
+    return render(request, "outcomes/network.html", context)
 
 
 def analytics_rows(report: dict, condition_names: dict) -> list[list]:

@@ -27,6 +27,7 @@ from django.db import transaction
 from imsclinic.accounts.models import Role
 from imsclinic.audit.services import record
 from imsclinic.audit.triggers import LOCKED_TABLES
+from imsclinic.patients.chart_cache import bump_chart_version
 from imsclinic.patients.models import Patient
 
 # Moved as one group, or kept as one group (see the module docstring).
@@ -176,6 +177,9 @@ def merge_patients(*, survivor: Patient, duplicate: Patient, by) -> MergeResult:
     ]
     survivor.save(update_fields=fields)
 
+    # The audit event below bumps the survivor's chart version; the old chart changed too, so
+    # its cached chart sections must go as well.
+    bump_chart_version(duplicate.pk)
     moved = {label: n for label, n in moved.items() if n}
     kept = {label: n for label, n in kept.items() if n}
     record(

@@ -4,7 +4,7 @@ import datetime
 import re
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 
 from imsclinic.core.models import PublicIdModel, TimestampedModel
 
@@ -51,11 +51,38 @@ class PatientQuerySet(models.QuerySet):
         result = self
         for word in words:
             result = result.filter(
-                models.Q(family_name_folded__startswith=word)
-                | models.Q(given_name_folded__startswith=word)
-                | models.Q(preferred_name_folded__startswith=word)
+                self._prefix("family_name_folded", word)
+                | self._prefix("given_name_folded", word)
+                | self._prefix("preferred_name_folded", word)
             )
         return result
+
+    def _prefix(self, column: str, prefix: str) -> models.Q:
+        """`column` starts with `prefix`, in the form the database's indexes can serve.
+
+        PostgreSQL: LIKE 'smi%', served by the varchar_pattern_ops indexes (migration 0002).
+        SQLite cannot use an index for LIKE ... ESCAPE, so there it is the equivalent range
+        'smi' <= column < 'smj' (SQLite compares text in code-point order), which the
+        (clinic, column) indexes serve, one index per OR'ed column.
+        """
+        if connections[self.db].vendor != "sqlite":
+            return models.Q(**{f"{column}__startswith": prefix})
+        upper = _next_prefix(prefix)
+        if upper is None:
+            return models.Q(**{f"{column}__gte": prefix})
+        return models.Q(**{f"{column}__gte": prefix, f"{column}__lt": upper})
+
+
+def _next_prefix(prefix: str) -> str | None:
+    """The smallest string greater than every string starting with `prefix` (None: no bound)."""
+    while prefix:
+        code = ord(prefix[-1]) + 1
+        if 0xD800 <= code <= 0xDFFF:  # surrogates are not text; skip to the next character
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return prefix[:-1] + chr(code)
+        prefix = prefix[:-1]
+    return None
 
 
 class Patient(PublicIdModel, TimestampedModel):
@@ -117,6 +144,9 @@ class Patient(PublicIdModel, TimestampedModel):
     family_name_folded = models.CharField(max_length=100, editable=False, default="")
     preferred_name_folded = models.CharField(max_length=100, editable=False, default="")
     phone_digits = models.CharField(max_length=20, editable=False, default="")
+    # Bumped by every audited write that concerns the patient (patients/chart_cache.py): the
+    # cached chart summary sections are keyed on it.
+    chart_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = PatientQuerySet.as_manager()
 

@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from imsclinic.patients.chart_cache import cached_fact
 from imsclinic.scheduling.models import Appointment
 
 
@@ -25,7 +26,12 @@ def appointments_section(request, patient):
             "patient": patient,
             "upcoming": upcoming,
             "recent": recent,
-            "has_assessment": appointments.has_completed_assessment(patient),
+            # Changes only with the chart's records (an audited write bumps the version).
+            "has_assessment": cached_fact(
+                patient,
+                "has-completed-assessment",
+                lambda: Appointment.objects.has_completed_assessment(patient),
+            ),
             "portal_invitation": invitation,
             "can_invite": request.user.has_role(patient.clinic_id, *INVITING_ROLES),
         },

@@ -19,9 +19,7 @@ def clinic(request):
 
 
 def _switchable(user):
-    from imsclinic.accounts.models import Clinic
-
-    ids = user.staff_clinic_ids()
-    if len(ids) < 2:
+    clinics = user.staff_clinics()
+    if len(clinics) < 2:
         return []
-    return list(Clinic.objects.filter(pk__in=ids).only("uuid", "name"))
+    return sorted(clinics.values(), key=lambda clinic: (clinic.name, clinic.pk))

@@ -28,6 +28,7 @@ from imsclinic.accounts.production import refuse_demo_data
 from imsclinic.audit.services import record
 from imsclinic.clinical import demo as clinical_demo
 from imsclinic.outcomes import demo as outcomes_demo
+from imsclinic.outcomes import rollups as outcomes_rollups
 from imsclinic.patients.models import Patient
 from imsclinic.scheduling import demo as scheduling_demo
 from imsclinic.screening import demo as screening_demo
@@ -39,7 +40,15 @@ DEMO_PASSWORDS = {
     "patient": "demo-patient-ims",
 }
 
-DEMO_STEPS = [screening_demo.build, scheduling_demo.build, clinical_demo.build, outcomes_demo.build]
+DEMO_STEPS = [
+    screening_demo.build,
+    scheduling_demo.build,
+    clinical_demo.build,
+    outcomes_demo.build,
+    # Last: the demo writes in bulk, so the derived tables (course priorities, analytics
+    # rollups) are computed from what the steps above wrote.
+    outcomes_rollups.rebuild_after_demo,
+]
 
 GIVEN_NAMES = [
     "Amelia",
@@ -401,3 +410,9 @@ def build_demo(*, patients: int = 60, seed: int = 1, progress=None) -> DemoConte
         summary=f"Demo data: {len(created)} patients, seed {seed}",
     )
     return ctx
+
+
+def print_logins(stdout) -> None:
+    stdout.write("Demo logins (demo data only):")
+    for username, password in DEMO_PASSWORDS.items():
+        stdout.write(f"  {username:<13} {password}")

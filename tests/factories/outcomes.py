@@ -5,9 +5,10 @@ import datetime
 import factory
 from django.utils import timezone
 
-from imsclinic.clinical.models import TreatmentSession
+from imsclinic.clinical.models import CourseOfCare, TreatmentSession
 from imsclinic.knowledge import score_instrument
 from imsclinic.outcomes.models import QuestionnaireResponse
+from imsclinic.outcomes.priority import refresh_course_priorities
 from tests.factories.clinical import (
     CourseOfCareFactory,
     NeedlingRowFactory,
@@ -73,6 +74,9 @@ def course_with_sessions(
         TreatmentSession.objects.filter(pk=session.pk).update(
             signed_at=session.started_at + datetime.timedelta(minutes=40), signed_by=practitioner
         )
+    # Signing through sign_session keeps the course's priority columns current (its audit event);
+    # these sessions are signed by a direct update, so do what signing does.
+    refresh_course_priorities(CourseOfCare.objects.filter(pk=course.pk))
     return course
 
 

@@ -114,7 +114,14 @@ class Assessment(PublicIdModel, TimestampedModel, SignableModel):
                 "it was measured.",
             ),
         ]
-        indexes = [models.Index(fields=["patient", "-assessed_on"])]
+        indexes = [
+            models.Index(fields=["patient", "-assessed_on"]),
+            models.Index(
+                fields=["practitioner"],
+                condition=models.Q(signed_at__isnull=True),
+                name="clinical_assess_open_drafts",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Assessment {self.assessed_on:%Y-%m-%d}"
@@ -254,11 +261,32 @@ class CourseOfCare(PublicIdModel, TimestampedModel):
     # {"flagged": bool, "precautions": [ids], "excluded": [{"muscle_id", "side", "reason"}],
     #  "plan": suggest_plan(...).to_dict(), "checked_at": iso time}
     plan_review = models.JSONField(default=dict, blank=True)
+    # Maintained by outcomes/priority.py whenever the course's chart changes (signing, a
+    # questionnaire, a status change, the clinic's rules): the Today panel reads these instead of
+    # recomputing every active course's history. `priority` counts the course-rule flags that
+    # depend only on the records (no meaningful change, reassessment due); the dropout flag
+    # depends on the clock and is derived from `last_signed_session_at` at read time.
+    signed_session_count = models.PositiveIntegerField(default=0, editable=False)
+    last_signed_session_at = models.DateTimeField(null=True, blank=True, editable=False)
+    priority = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = CourseOfCareQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_on", "-id"]
+        indexes = [
+            # The Today panel: a clinic's (or a practitioner's) active courses, most flags first.
+            models.Index(
+                fields=["clinic", "practitioner", "-priority"],
+                condition=models.Q(status="active"),
+                name="clinical_course_active_prio",
+            ),
+            models.Index(
+                fields=["clinic", "-priority"],
+                condition=models.Q(status="active"),
+                name="clinical_course_clinic_prio",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(planned_sessions__gte=1, planned_sessions__lte=52),

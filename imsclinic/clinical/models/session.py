@@ -130,7 +130,15 @@ class TreatmentSession(PublicIdModel, TimestampedModel, SignableModel):
                 violation_error_message="This patient already has a session in progress.",
             ),
         ]
-        indexes = [models.Index(fields=["clinic", "started_at"])]
+        indexes = [
+            models.Index(fields=["clinic", "started_at"]),
+            # Today's "unsigned drafts": a practitioner's open drafts, without reading the signed.
+            models.Index(
+                fields=["practitioner"],
+                condition=models.Q(signed_at__isnull=True),
+                name="clinical_session_open_drafts",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Session {self.session_number} on {self.local_date:%Y-%m-%d}"

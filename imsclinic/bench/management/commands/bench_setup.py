@@ -37,6 +37,7 @@ class Command(BaseCommand):
         patient = Patient.objects.filter(chart_number=HEAVY_CHART_NUMBER).first()
         if patient is None:
             raise CommandError("No heavy chart: generate data with `imsclinic demo --clinics N`.")
+        _retire_demo_logins()
         user = _bench_user(patient.clinic)
         fixture = Fixture(
             patient_uuid=str(patient.uuid),
@@ -61,6 +62,15 @@ class Command(BaseCommand):
                 }
             )
         )
+
+
+def _retire_demo_logins() -> None:
+    """The benchmark serves with production settings, which refuse to run while the demo logins
+    (published passwords) are active. The benchmark signs in as its own user, so on this
+    throwaway database the demo logins are simply switched off."""
+    from imsclinic.accounts.models import User
+
+    User.objects.filter(is_demo_account=True, is_active=True).update(is_active=False)
 
 
 def _bench_user(clinic):

@@ -9,8 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from imsclinic.accounts.models import Clinic
 from imsclinic.accounts.production import refuse_demo_accounts
 from imsclinic.core.progress import progress_bars
-from imsclinic.web.demo import build_demo
-from imsclinic.web.management.commands.demo import print_logins
+from imsclinic.web.demo import build_demo, print_logins
 
 
 class Command(BaseCommand):
@@ -40,7 +39,8 @@ class Command(BaseCommand):
                     "Production: the database has no clinic yet, and no demo data is created. "
                     "Set one up with `imsclinic create_clinic --help`."
                 )
-        elif not no_demo and not Clinic.objects.exists():
+        # Demo data is a development tool: a production server never creates the demo logins.
+        elif settings.DEV_TOOLS and not no_demo and not Clinic.objects.exists():
             self.stdout.write("Empty database: creating the demo clinic network…")
             with progress_bars(enabled=sys.stdout.isatty()) as progress:
                 build_demo(patients=demo_patients, seed=1, progress=progress)

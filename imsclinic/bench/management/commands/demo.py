@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from imsclinic.core.progress import progress_bars
 from imsclinic.patients.models import Patient
-from imsclinic.web.demo import DEMO_PASSWORDS, build_demo
+from imsclinic.web.demo import build_demo, print_logins
 
 
 class Command(BaseCommand):
@@ -53,9 +53,3 @@ class Command(BaseCommand):
             )
         )
         print_logins(self.stdout)
-
-
-def print_logins(stdout) -> None:
-    stdout.write("Demo logins (demo data only):")
-    for username, password in DEMO_PASSWORDS.items():
-        stdout.write(f"  {username:<13} {password}")

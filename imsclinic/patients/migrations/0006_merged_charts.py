@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0004_seed_chart_number_counters'),
+        ('patients', '0005_chart_version'),
     ]
 
     operations = [

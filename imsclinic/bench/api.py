@@ -1,5 +1,0 @@
-"""JSON API routes for the bench area, mounted under /api/v1/ by imsclinic.api."""
-
-from ninja import Router
-
-router = Router(tags=["bench"])

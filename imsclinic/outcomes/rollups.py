@@ -1,0 +1,339 @@
+"""Monthly per-clinic analytics rollups: kept current at signing, rebuildable from the records.
+
+Tables (outcomes/models.py):
+- PatientMonthRollup: signed sessions per (clinic, clinic-local month, patient, practitioner,
+  course condition);
+- EventMonthRollup: adverse events of signed sessions per (clinic, month, practitioner,
+  condition, kind, severity);
+- ClinicMonthRollup: sessions, distinct patients and adverse events per clinic and month (the
+  network owner's dashboard).
+
+Kept current by the audited actions that change them (`core.signals.chart_written` with the
+action's name: signing, adverse events, course changes): the patient's rows are recomputed from
+their own sessions, then the clinic-months they touch. `imsclinic analytics rebuild` recomputes
+everything (after bulk imports, the demo and benchmark generators, or to check).
+
+Readers (`session_rows`, `event_rows`) answer a date filter with whole months from the rollups
+and the partial months at its edges from the records (an indexed range on the clinic's sessions),
+so every figure equals the direct computation (tests/outcomes/test_rollups.py).
+"""
+
+import datetime
+from collections import Counter, defaultdict
+
+from django.db import transaction
+
+# Audited actions whose writes change what the rollups count.
+ROLLUP_ACTIONS = ("session.sign", "adverse_event.record", "course.")
+
+
+def month_start(moment: datetime.datetime, tz) -> datetime.date:
+    return moment.astimezone(tz).date().replace(day=1)
+
+
+def next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def _midnight(day: datetime.date, tz) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+
+
+# --- maintenance --------------------------------------------------------------------------------
+
+
+def _signed_sessions():
+    from imsclinic.clinical.models import TreatmentSession
+
+    return TreatmentSession.objects.filter(signed_at__isnull=False).order_by()
+
+
+def _session_counts(rows, tz) -> Counter:
+    """Counter{(month, patient, practitioner, condition): sessions} from raw session tuples."""
+    counts: Counter = Counter()
+    for started_at, patient_id, practitioner_id, condition_id in rows:
+        counts[(month_start(started_at, tz), patient_id, practitioner_id, condition_id or "")] += 1
+    return counts
+
+
+SESSION_FIELDS = ("started_at", "patient_id", "practitioner_id", "course__condition_id")
+
+
+def refresh_patient(patient_id: int) -> None:
+    """Recompute a patient's session rows, then the clinic-months they touch (one transaction)."""
+    from imsclinic.outcomes.models import PatientMonthRollup
+    from imsclinic.patients.models import Patient
+
+    patient = Patient.objects.select_related("clinic").only("clinic").get(pk=patient_id)
+    clinic = patient.clinic
+    with transaction.atomic():
+        existing = PatientMonthRollup.objects.filter(patient_id=patient_id)
+        months = set(existing.values_list("month", flat=True))
+        counts = _session_counts(
+            _signed_sessions().filter(patient_id=patient_id).values_list(*SESSION_FIELDS),
+            clinic.tz,
+        )
+        existing.delete()
+        PatientMonthRollup.objects.bulk_create(
+            PatientMonthRollup(
+                clinic_id=clinic.pk,
+                month=month,
+                patient_id=pid,
+                practitioner_id=practitioner,
+                condition_id=condition,
+                sessions=n,
+            )
+            for (month, pid, practitioner, condition), n in counts.items()
+        )
+        months |= {key[0] for key in counts}
+        refresh_clinic_months(clinic, months)
+
+
+def refresh_clinic_months(clinic, months) -> None:
+    """Recompute a clinic's event rows and month totals for `months` from records and rows."""
+    from django.db.models import Count, Sum
+
+    from imsclinic.clinical.models import AdverseEvent
+    from imsclinic.outcomes.models import ClinicMonthRollup, EventMonthRollup, PatientMonthRollup
+
+    tz = clinic.tz
+    for month in sorted(months):
+        low, high = _midnight(month, tz), _midnight(next_month(month), tz)
+        events = Counter()
+        for practitioner, condition, kind, severity in (
+            AdverseEvent.objects.filter(
+                clinic=clinic,
+                session__clinic=clinic,
+                session__signed_at__isnull=False,
+                session__started_at__gte=low,
+                session__started_at__lt=high,
+            )
+            .order_by()
+            .values_list(
+                "session__practitioner_id", "session__course__condition_id", "kind", "severity"
+            )
+        ):
+            events[(practitioner, condition or "", kind, severity)] += 1
+        EventMonthRollup.objects.filter(clinic=clinic, month=month).delete()
+        EventMonthRollup.objects.bulk_create(
+            EventMonthRollup(
+                clinic=clinic,
+                month=month,
+                practitioner_id=practitioner,
+                condition_id=condition,
+                kind=kind,
+                severity=severity,
+                events=n,
+            )
+            for (practitioner, condition, kind, severity), n in events.items()
+        )
+        totals = PatientMonthRollup.objects.filter(clinic=clinic, month=month).aggregate(
+            sessions=Sum("sessions"), patients=Count("patient_id", distinct=True)
+        )
+        ClinicMonthRollup.objects.filter(clinic=clinic, month=month).delete()
+        if totals["sessions"] or events:
+            ClinicMonthRollup.objects.create(
+                clinic=clinic,
+                month=month,
+                sessions=totals["sessions"] or 0,
+                patients=totals["patients"] or 0,
+                adverse_events=sum(events.values()),
+            )
+
+
+def rebuild(clinics=None, *, progress=None) -> dict:
+    """Recompute every rollup row (of `clinics`, default all) from the records."""
+    from imsclinic.accounts.models import Clinic
+    from imsclinic.outcomes.models import ClinicMonthRollup, EventMonthRollup, PatientMonthRollup
+
+    clinics = list(clinics if clinics is not None else Clinic.objects.order_by("pk"))
+    written = Counter()
+    for clinic in clinics:
+        with transaction.atomic():
+            for model in (PatientMonthRollup, EventMonthRollup, ClinicMonthRollup):
+                model.objects.filter(clinic=clinic).delete()
+            counts = _session_counts(
+                _signed_sessions()
+                .filter(clinic=clinic)
+                .values_list(*SESSION_FIELDS)
+                .iterator(chunk_size=5000),
+                clinic.tz,
+            )
+            PatientMonthRollup.objects.bulk_create(
+                (
+                    PatientMonthRollup(
+                        clinic=clinic,
+                        month=month,
+                        patient_id=pid,
+                        practitioner_id=practitioner,
+                        condition_id=condition,
+                        sessions=n,
+                    )
+                    for (month, pid, practitioner, condition), n in counts.items()
+                ),
+                batch_size=2000,
+            )
+            written["patient-months"] += len(counts)
+            months = {key[0] for key in counts} | _event_months(clinic)
+            refresh_clinic_months(clinic, months)
+            written["clinic-months"] += len(months)
+        if progress:
+            progress()
+    return dict(written)
+
+
+def rebuild_derived(clinics=None, *, progress=None) -> dict:
+    """Course priorities and analytics rollups of `clinics` (default all), from the records."""
+    from imsclinic.accounts.models import Clinic
+    from imsclinic.clinical.models import CourseOfCare
+    from imsclinic.outcomes.priority import refresh_course_priorities
+
+    clinics = list(clinics if clinics is not None else Clinic.objects.order_by("pk"))
+    courses = CourseOfCare.objects.filter(clinic__in=clinics)
+    changed = refresh_course_priorities(courses)
+    return {"course priorities changed": changed, **rebuild(clinics, progress=progress)}
+
+
+def rebuild_after_demo(ctx) -> None:
+    """The demo's last step (core/demo.py DEMO_STEPS): it writes in bulk, without actions."""
+    rebuild_derived([ctx.clinic, ctx.other_clinic])
+
+
+def _event_months(clinic) -> set:
+    from imsclinic.clinical.models import AdverseEvent
+
+    return {
+        month_start(at, clinic.tz)
+        for at in AdverseEvent.objects.filter(clinic=clinic, session__signed_at__isnull=False)
+        .order_by()
+        .values_list("session__started_at", flat=True)
+    }
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def split_range(start, end):
+    """(first whole month or None, end of whole months (exclusive) or None, partial day ranges).
+
+    Whole months are read from the rollups; each partial range [low, high) of days is read from
+    the records. No start means from the beginning, no end means up to now.
+    """
+    first_full = None if start is None else (start if start.day == 1 else next_month(start))
+    end_excl = None if end is None else end + datetime.timedelta(days=1)
+    full_end = None if end_excl is None else end_excl.replace(day=1)
+    partial = []
+    if start is not None and start.day != 1:
+        high = next_month(start) if end_excl is None else min(next_month(start), end_excl)
+        partial.append((start, high))
+    if end_excl is not None and end_excl.day != 1:
+        low = end_excl.replace(day=1) if start is None else max(end_excl.replace(day=1), start)
+        if (low, end_excl) not in partial and (not partial or low >= partial[0][1]):
+            partial.append((low, end_excl))
+    return first_full, full_end, partial
+
+
+def _whole_months(queryset, first_full, full_end):
+    if first_full is not None:
+        queryset = queryset.filter(month__gte=first_full)
+    if full_end is not None:
+        queryset = queryset.filter(month__lt=full_end)
+    if first_full is not None and full_end is not None and first_full >= full_end:
+        return queryset.none()
+    return queryset
+
+
+def session_rows(f) -> list[tuple]:
+    """(month, patient_id, practitioner_id, sessions) rows covering exactly the filter `f`."""
+    from imsclinic.outcomes.models import PatientMonthRollup
+
+    tz = f.clinic.tz
+    first_full, full_end, partial = split_range(f.start, f.end)
+    rollup = PatientMonthRollup.objects.filter(clinic=f.clinic)
+    if f.condition:
+        rollup = rollup.filter(condition_id=f.condition)
+    rows = list(
+        _whole_months(rollup, first_full, full_end).values_list(
+            "month", "patient_id", "practitioner_id", "sessions"
+        )
+    )
+    for low, high in partial:
+        raw = _signed_sessions().filter(
+            clinic=f.clinic, started_at__gte=_midnight(low, tz), started_at__lt=_midnight(high, tz)
+        )
+        if f.condition:
+            raw = raw.filter(course__condition_id=f.condition)
+        counts = _session_counts(raw.values_list(*SESSION_FIELDS), tz)
+        rows += [(m, pid, pr, n) for (m, pid, pr, _c), n in counts.items()]
+    return rows
+
+
+def event_rows(f) -> list[tuple]:
+    """(practitioner_id, kind, severity, events) rows covering exactly the filter `f`."""
+    from imsclinic.clinical.models import AdverseEvent
+    from imsclinic.outcomes.models import EventMonthRollup
+
+    tz = f.clinic.tz
+    first_full, full_end, partial = split_range(f.start, f.end)
+    rollup = EventMonthRollup.objects.filter(clinic=f.clinic)
+    if f.condition:
+        rollup = rollup.filter(condition_id=f.condition)
+    rows = list(
+        _whole_months(rollup, first_full, full_end).values_list(
+            "practitioner_id", "kind", "severity", "events"
+        )
+    )
+    for low, high in partial:
+        raw = AdverseEvent.objects.filter(
+            clinic=f.clinic,
+            session__clinic=f.clinic,
+            session__signed_at__isnull=False,
+            session__started_at__gte=_midnight(low, tz),
+            session__started_at__lt=_midnight(high, tz),
+        ).order_by()
+        if f.condition:
+            raw = raw.filter(session__course__condition_id=f.condition)
+        counts = Counter(raw.values_list("session__practitioner_id", "kind", "severity"))
+        rows += [(*key, n) for key, n in counts.items()]
+    return rows
+
+
+def session_figures(f) -> dict:
+    """Totals, per-month and per-practitioner session and distinct-patient counts."""
+    rows = session_rows(f)
+    months: dict = defaultdict(lambda: [0, set()])
+    practitioners: dict = defaultdict(lambda: [0, set()])
+    patients = set()
+    total = 0
+    for month, patient_id, practitioner_id, n in rows:
+        total += n
+        patients.add(patient_id)
+        months[month][0] += n
+        months[month][1].add(patient_id)
+        practitioners[practitioner_id][0] += n
+        practitioners[practitioner_id][1].add(patient_id)
+    return {
+        "totals": {"sessions": total, "patients": len(patients)},
+        "over_time": [
+            {"month": m, "sessions": months[m][0], "patients": len(months[m][1])}
+            for m in sorted(months)
+        ],
+        "by_practitioner": {
+            pid: {"practitioner_id": pid, "sessions": n, "patients": len(ids)}
+            for pid, (n, ids) in practitioners.items()
+        },
+    }
+
+
+def network_months(clinic_ids, *, since: datetime.date | None = None) -> list[dict]:
+    """Per clinic and month: sessions, patients, adverse events (the network dashboard)."""
+    from imsclinic.outcomes.models import ClinicMonthRollup
+
+    rows = ClinicMonthRollup.objects.filter(clinic_id__in=list(clinic_ids))
+    if since is not None:
+        rows = rows.filter(month__gte=since)
+    return list(
+        rows.order_by("clinic_id", "month").values(
+            "clinic_id", "month", "sessions", "patients", "adverse_events"
+        )
+    )

@@ -1,0 +1,63 @@
+"""Today reads the maintained course-priority column: one small query, served by indexes."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from imsclinic.clinical.models import CourseOfCare, TreatmentSession
+from imsclinic.outcomes.course import flags_for_clinic
+from tests.factories import PatientFactory
+from tests.factories.outcomes import course_with_sessions
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def courses(clinic_a, alice):
+    for i in range(6):
+        patient = PatientFactory(clinic=clinic_a, family_name=f"Prio{i}")
+        course_with_sessions(patient=patient, practitioner=alice, pains=[(7, 6)] * (i + 1))
+    return clinic_a
+
+
+def _flags_sql(clinic, **kw):
+    with CaptureQueriesContext(connection) as ctx:
+        flagged = flags_for_clinic(clinic, limit=25, **kw)
+    sql = next(q["sql"] for q in ctx.captured_queries if "clinical_courseofcare" in q["sql"])
+    return flagged, sql
+
+
+def test_the_flags_query_has_one_subquery_not_eighteen_per_course(courses, alice):
+    flagged, sql = _flags_sql(courses)
+    assert flagged, "the data has flagged courses"
+    # The only nested SELECT left is "an appointment is booked" (dropout, the clock's rule),
+    # written once for the filter and once for the order.
+    nested = sql.count("SELECT") - 1
+    assert nested == sql.count('FROM "scheduling_appointment"') <= 2, sql
+    assert "outcomes_questionnaireresponse" not in sql
+    assert "clinical_treatmentsession" not in sql
+    # Only the columns the panel shows: no demographics beyond the name.
+    assert "health_card_number" not in sql and "address_line1" not in sql
+    _, mine = _flags_sql(courses, practitioner=alice)
+    assert mine.count("SELECT") - 1 == mine.count('FROM "scheduling_appointment"') <= 2
+
+
+def _plan(queryset):
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+    return queryset.explain()
+
+
+def test_active_courses_of_a_practitioner_are_read_by_the_priority_index(courses, alice):
+    queryset = CourseOfCare.objects.filter(
+        clinic=courses, status="active", practitioner=alice
+    ).order_by("-priority")[:25]
+    text = _plan(queryset)
+    # Either partial index of active courses by priority (the planner's pick at this size).
+    assert "clinical_course_active_prio" in text or "clinical_course_clinic_prio" in text, text
+
+
+def test_open_drafts_are_read_by_their_partial_index(courses, alice):
+    queryset = TreatmentSession.objects.filter(practitioner=alice, signed_at__isnull=True)
+    assert "clinical_session_open_drafts" in _plan(queryset)

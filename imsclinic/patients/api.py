@@ -20,6 +20,7 @@ from imsclinic.patients.models import Patient
 from imsclinic.patients.schemas import (
     DuplicateCandidate,
     MergeOutcome,
+    MergeRefusal,
     MergeRequest,
     PatientCreate,
     PatientPublic,
@@ -82,7 +83,10 @@ def list_duplicates(request, patient):
     )
 
 
-@router.post("/{uuid:patient_uuid}/merge", response=MergeOutcome)
+@router.post(
+    "/{uuid:patient_uuid}/merge",
+    response={200: MergeOutcome, 404: MergeRefusal, 409: MergeRefusal},
+)
 @api_loads(
     "patient",
     Patient,
@@ -98,11 +102,11 @@ def merge(request, patient, payload: MergeRequest):
     and linked to this one (see docs/front-door.md)."""
     duplicate = Patient.objects.filter(uuid=payload.duplicate, clinic=patient.clinic).first()
     if duplicate is None:
-        raise HttpError(404, "No such chart at this clinic.")
+        return Status(404, {"detail": "No such chart at this clinic."})
     try:
         result = merge_patients(survivor=patient, duplicate=duplicate, by=request.user)
     except MergeError as exc:
-        raise HttpError(409, exc.message) from exc
+        return Status(409, {"detail": exc.message})
     return {"survivor": result.survivor, "moved": result.moved, "kept": result.kept}
 
 

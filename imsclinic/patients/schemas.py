@@ -58,3 +58,7 @@ class MergeOutcome(Schema):
         ...,
         description="Records kept on the old chart because signed records cannot change, by kind",
     )
+
+
+class MergeRefusal(Schema):
+    detail: str = Field(..., description="Why the charts were not merged; nothing moved")

@@ -78,6 +78,25 @@ if PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("Production refuses to start with IMSCLINIC_DEBUG on.")
 
+# --- Audit key and anchor (docs/adr/0007-keyed-audit-chains.md) -------------------------------
+# The audit chains are sealed with an HMAC key that lives outside the database, so someone holding
+# only the database (or a backup) cannot recompute them. Development creates a key file in the
+# data directory on first use; production refuses to start without a real key.
+AUDIT_KEY = env_str("IMSCLINIC_AUDIT_KEY")
+AUDIT_KEY_PATH = DATA_DIR / "audit.key"
+# Where the chain heads are anchored (a file with its own MAC). Default: one file per database
+# under DATA_DIR/audit-anchors/. Point it at storage the database host cannot rewrite if you can.
+AUDIT_ANCHOR_PATH = env_str("IMSCLINIC_AUDIT_ANCHOR_PATH")
+AUDIT_ANCHOR_INTERVAL_SECONDS = env_int("IMSCLINIC_AUDIT_ANCHOR_SECONDS", 3600)
+if PRODUCTION and (
+    AUDIT_KEY is None or AUDIT_KEY.lower() in PLACEHOLDER_SECRETS or len(AUDIT_KEY) < 32
+):
+    raise ImproperlyConfigured(
+        "Production needs IMSCLINIC_AUDIT_KEY (or IMSCLINIC_AUDIT_KEY_FILE): at least 32 random "
+        "characters, kept outside the database and apart from its backups. Generate one with: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+    )
+
 ALLOWED_HOSTS = env_list(
     "IMSCLINIC_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )

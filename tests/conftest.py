@@ -56,14 +56,15 @@ def _audit_triggers_survive_flush(request, django_db_blocker):
     )
     request.getfixturevalue("django_db_setup")
     with django_db_blocker.unblock():
-        if connection.vendor == "sqlite" and not triggers.installed(connection):
+        if not triggers.installed(connection):
             triggers.install(connection)
         if connection.vendor == "sqlite" and not triggers.locks_installed(connection):
             triggers.install_locks(connection)
     if flushes:
         request.getfixturevalue("transactional_db")
     yield
-    if flushes:
+    # PostgreSQL flushes with TRUNCATE, which the row triggers do not refuse: keep them there.
+    if flushes and connection.vendor == "sqlite":
         with django_db_blocker.unblock():
             triggers.drop(connection)
             triggers.drop_locks(connection)
@@ -76,6 +77,13 @@ def _fresh_rate_limits():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchor_per_test(settings, tmp_path_factory):
+    """Each test anchors its audit chains in a file of its own: an anchor left by an earlier
+    test's (since flushed or rolled back) rows would look like a cut-off chain."""
+    settings.AUDIT_ANCHOR_PATH = tmp_path_factory.mktemp("anchor") / "audit-anchor.json"
 
 
 @pytest.fixture

@@ -1,9 +1,12 @@
 """The audit trail: explicit events from actions, and a log of every chart access.
 
-Both tables are append-only and hash-chained: each row stores the hash of the row before it and a
-hash of its own content, so editing or deleting any row breaks the chain from that row on
-(`imsclinic audit verify`). Database triggers refuse UPDATE and DELETE; the model layer refuses
-them too, so the mistake is caught in tests before it ever reaches a database.
+Both tables are append-only and chained per clinic (plus one chain for network-level events with
+no clinic): each row carries its chain, a sequence number within it, the hash of the row before it
+and an HMAC of its own content under a key kept outside the database (`audit.keys`). Editing,
+removing or re-sealing any row without the key breaks the chain (`imsclinic audit verify`), and the
+chain heads anchored outside the database catch a cut-off tail (`audit.anchor`). Database triggers
+refuse UPDATE and DELETE; the model layer refuses them too, so the mistake is caught in tests
+before it ever reaches a database.
 
 Rows hold no foreign keys on purpose: deleting a user or clinic must never be blocked by, or
 cascade into, the record of what they did.
@@ -22,10 +25,17 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise chain.AppendOnlyError(f"{self.model.__name__} rows are append-only.")
 
 
+NETWORK_CHAIN = 0  # the chain of events that belong to no clinic
+
+
 class ChainedRow(models.Model):
-    """A row that links to its predecessor by hash."""
+    """A row that links to its predecessor in its clinic's chain by hash."""
 
     at = models.DateTimeField(db_index=True)
+    chain = models.BigIntegerField(
+        default=NETWORK_CHAIN, help_text="The clinic whose chain holds this row (0: network)"
+    )
+    seq = models.BigIntegerField(help_text="Position in the chain, from 1, without gaps")
     prev_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64, unique=True)
 
@@ -33,6 +43,9 @@ class ChainedRow(models.Model):
 
     # Field names covered by the hash, in a fixed order. Subclasses list theirs.
     HASHED_FIELDS: tuple[str, ...] = ()
+    # Which log this is, in chain-head rows and messages.
+    LOG = ""
+    LOG_LABEL = ""
 
     class Meta:
         abstract = True
@@ -46,7 +59,12 @@ class ChainedRow(models.Model):
         raise chain.AppendOnlyError(f"{type(self).__name__} rows are append-only.")
 
     def hashed_content(self) -> dict:
-        return {name: getattr(self, name) for name in self.HASHED_FIELDS}
+        content = {name: getattr(self, name) for name in self.HASHED_FIELDS}
+        content.update(log=self.LOG, chain=self.chain, seq=self.seq)
+        return content
+
+    def chain_for(self) -> int:
+        return self.clinic_id or NETWORK_CHAIN
 
 
 class AuditEvent(ChainedRow):
@@ -62,7 +80,14 @@ class AuditEvent(ChainedRow):
     summary = models.CharField(max_length=300, blank=True)
     details = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    content_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of a signed record's content at signing (audit.signed_content)",
+    )
 
+    LOG = "events"
+    LOG_LABEL = "audit events"
     HASHED_FIELDS = (
         "at",
         "actor_id",
@@ -75,11 +100,15 @@ class AuditEvent(ChainedRow):
         "summary",
         "details",
         "ip_address",
+        "content_hash",
     )
 
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["clinic_id", "-at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_event_chain_seq"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username or 'system'} {self.action}"
@@ -97,6 +126,8 @@ class ChartAccess(ChainedRow):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
 
+    LOG = "access"
+    LOG_LABEL = "access log"
     HASHED_FIELDS = (
         "at",
         "user_id",
@@ -117,6 +148,31 @@ class ChartAccess(ChainedRow):
             # "Recently opened charts" on Today: this user's latest rows at this clinic.
             models.Index(fields=["user_id", "clinic_id", "-id"], name="chartaccess_recent_idx"),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_access_chain_seq"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} opened {self.what}"
+
+
+class ChainHead(models.Model):
+    """The last row of one chain: its sequence number and hash.
+
+    An append locks this row (SELECT ... FOR UPDATE) as the last lock of its transaction, so
+    appends to one clinic's chain are serialised while other clinics append in parallel, and no
+    append ever scans the log for its predecessor.
+    """
+
+    log = models.CharField(max_length=10)
+    chain = models.BigIntegerField()
+    seq = models.BigIntegerField(default=0)
+    row_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["log", "chain"], name="audit_chainhead_log_chain"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.log} chain {self.chain} at {self.seq}"

@@ -89,6 +89,7 @@ class Target:
         env.update(
             IMSCLINIC_ENV="production",
             IMSCLINIC_SECRET_KEY=secret,
+            IMSCLINIC_AUDIT_KEY=secret,  # the same for every step of one run, as in production
             IMSCLINIC_DEBUG="false",
             IMSCLINIC_SSL_REDIRECT="false",
             IMSCLINIC_ALLOWED_HOSTS="127.0.0.1",

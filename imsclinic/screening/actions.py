@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from imsclinic.audit.services import record
+from imsclinic.audit.services import appends_last, record
 from imsclinic.core.db import write_transaction
 from imsclinic.patients.actions import create_patient
 from imsclinic.patients.duplicates import exact_match
@@ -136,6 +136,7 @@ def create_patient_from_request(*, evaluation: EvaluationRequest, by, fields: di
 
 
 @write_transaction  # registers and books: retried if it deadlocks with another write
+@appends_last  # creates the patient (audited), then locks the practitioner to book
 def book_assessment_online(
     *, clinic, contact: dict, screening: dict, practitioner, starts_at, mode
 ):

@@ -26,6 +26,7 @@ def _env(tmp_path, **overrides):
         IMSCLINIC_STATIC_ROOT=str(tmp_path / "static"),
         IMSCLINIC_ENV="production",
         IMSCLINIC_SECRET_KEY=GOOD_SECRET,
+        IMSCLINIC_AUDIT_KEY="b" * 16 + "Qx7-k" * 8,
         IMSCLINIC_ALLOWED_HOSTS="127.0.0.1",
         IMSCLINIC_SSL_REDIRECT="false",
     )
@@ -108,7 +109,8 @@ def test_production_refuses_to_start_while_demo_accounts_exist(tmp_path):
         timeout=60,
     )
     assert worker.returncode != 0 and "Production refuses to start" in worker.stderr
-    assert "never created in production" in _imsclinic(_env(tmp_path), "demo").stderr
+    # The demo builder is a development tool: production does not even have the command.
+    assert "Unknown command: 'demo'" in _imsclinic(_env(tmp_path), "demo").stderr
 
 
 def test_django_admin_is_not_routed_in_production(tmp_path):

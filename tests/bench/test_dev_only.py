@@ -34,7 +34,11 @@ print(json.dumps({
 
 
 def _probe(tmp_path, **env):
-    base = {"IMSCLINIC_SECRET_KEY": GOOD_SECRET, "IMSCLINIC_ALLOWED_HOSTS": "clinic.example.org"}
+    base = {
+        "IMSCLINIC_SECRET_KEY": GOOD_SECRET,
+        "IMSCLINIC_AUDIT_KEY": "c" * 16 + "Vb4-w" * 8,
+        "IMSCLINIC_ALLOWED_HOSTS": "clinic.example.org",
+    }
     result = run_django({**base, **env}, "shell", "-c", PROBE, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])

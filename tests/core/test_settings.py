@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 GOOD_SECRET = "k" * 20 + "Zq8-x" * 10
+GOOD_AUDIT_KEY = "a" * 16 + "Wm3-p" * 8
 
 
 def run_django(env_overrides, *args, tmp_path):
@@ -47,10 +48,40 @@ def test_production_refuses_debug(tmp_path):
     assert "IMSCLINIC_DEBUG" in result.stderr
 
 
+@pytest.mark.parametrize("audit_key", [None, "changeme", "too-short-for-an-hmac-key"])
+def test_production_refuses_a_missing_or_weak_audit_key(tmp_path, audit_key):
+    """The audit chains' key must come from outside the database; production never invents one."""
+    env = {
+        "IMSCLINIC_ENV": "production",
+        "IMSCLINIC_SECRET_KEY": GOOD_SECRET,
+        "IMSCLINIC_ALLOWED_HOSTS": "clinic.example.org",
+    }
+    if audit_key:
+        env["IMSCLINIC_AUDIT_KEY"] = audit_key
+    result = run_django(env, "check", tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "IMSCLINIC_AUDIT_KEY" in result.stderr
+    assert not (tmp_path / "audit.key").exists()
+
+
+def test_production_reads_the_audit_key_from_a_file(tmp_path):
+    key_file = tmp_path / "audit-key"
+    key_file.write_text(GOOD_AUDIT_KEY + "\n")
+    env = {
+        "IMSCLINIC_ENV": "production",
+        "IMSCLINIC_SECRET_KEY": GOOD_SECRET,
+        "IMSCLINIC_AUDIT_KEY_FILE": str(key_file),
+        "IMSCLINIC_ALLOWED_HOSTS": "clinic.example.org",
+    }
+    result = run_django(env, "check", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
 def test_check_deploy_is_clean_in_production(tmp_path):
     env = {
         "IMSCLINIC_ENV": "production",
         "IMSCLINIC_SECRET_KEY": GOOD_SECRET,
+        "IMSCLINIC_AUDIT_KEY": GOOD_AUDIT_KEY,
         "IMSCLINIC_ALLOWED_HOSTS": "clinic.example.org",
     }
     result = run_django(env, "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path)
@@ -64,6 +95,7 @@ def test_secret_can_come_from_a_file(tmp_path):
     env = {
         "IMSCLINIC_ENV": "production",
         "IMSCLINIC_SECRET_KEY_FILE": str(secret_file),
+        "IMSCLINIC_AUDIT_KEY": GOOD_AUDIT_KEY,
         "IMSCLINIC_ALLOWED_HOSTS": "clinic.example.org",
     }
     assert run_django(env, "check", tmp_path=tmp_path).returncode == 0

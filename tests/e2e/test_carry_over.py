@@ -1,23 +1,29 @@
-"""Issue 12, first half of the carry-over walk-through in a browser: a visitor screens with
-"blood thinners"; front desk turns the request into a patient; the first assessment's screening
-re-check shows the answer pre-ticked with its date. (The signing refusal until a clearance is
-recorded is the second half, in the safety tests.)"""
+"""Issue 12's walk-through in a browser: a visitor screens with "blood thinners"; front desk
+turns the request into a patient; the first assessment's screening re-check shows the answer
+pre-ticked with its date; once that assessment is signed, a session with deep sites near large
+vessels is refused until the prescribing physician's clearance is recorded, and then signs."""
 
 import pytest
 from playwright.sync_api import expect
 
-from imsclinic.clinical.models import Assessment
+from imsclinic.clinical.models import Assessment, TreatmentSession
 from imsclinic.patients.models import Patient
 from imsclinic.screening.models import EvaluationRequest
+from tests.e2e.charting import (
+    chart_deep_gluteal_sites,
+    expect_blood_thinner_refusal,
+    record_physician_clearance,
+)
 from tests.e2e.conftest import sign_in
 from tests.e2e.test_front_door import answer_every_question_no
+from tests.factories import ConsentFactory, CourseOfCareFactory
 
 pytestmark = pytest.mark.browser
 
 BLOOD_THINNERS = "Do you take blood thinners"
 
 
-def test_blood_thinners_from_the_self_screening_reach_the_first_assessment(
+def test_blood_thinners_from_the_self_screening_hold_signing_until_a_clearance(
     browser, live_server, screenshot, page, alice, bob, password, clinic_a
 ):
     # The visitor, on the public page.
@@ -74,3 +80,30 @@ def test_blood_thinners_from_the_self_screening_reach_the_first_assessment(
     assessment = Assessment.objects.get(patient=patient)
     assert assessment.screening_confirmed
     assert assessment.screening_answers["anticoagulants"] is True
+
+    # Signed, the assessment's precautions are on record for every later session.
+    page.get_by_role("button", name="Sign assessment").click()
+    expect(page.get_by_text("Signed by Alice Practitioner")).to_be_visible()
+    ConsentFactory(patient=patient, explained_by=alice, signature_name="Ingrid Solberg")
+    CourseOfCareFactory(patient=patient, practitioner=alice)
+
+    # A session: the pre-check finds nothing new, and deep gluteal sites are charted.
+    page.goto("/today/")
+    page.get_by_role("button", name="Start session for Ingrid Solberg").click()
+    expect(page.get_by_role("heading", name="Session 1")).to_be_visible()
+    page.wait_for_load_state("load")
+    page.get_by_text("Contraindications and precautions", exact=True).click()
+    page.get_by_role("button", name="Nothing new / save check").click()
+    expect(page.get_by_text("Pre-session check recorded.")).to_be_visible()
+    chart_deep_gluteal_sites(page)
+    expect_blood_thinner_refusal(page)
+    session = TreatmentSession.objects.get(patient=patient)
+    assert session.signed_at is None
+    screenshot("carry-over-session-refused")
+
+    record_physician_clearance(page)
+    page.get_by_role("button", name="Sign session").click()
+    expect(page.get_by_text("Session 1 signed and locked.")).to_be_visible()
+    session.refresh_from_db()
+    assert session.signed_by == alice
+    assert "anticoagulants" in [p["id"] for p in session.active_precautions]

@@ -50,8 +50,10 @@ def test_chart_six_muscle_session_from_today_and_sign(page, screenshot, alice, p
         expect(muscle).to_be_focused()  # autofocus: the keyboard stays on the row form
         muscle.fill(name)
         page.get_by_label("Depth (mm)").fill(depth)
-        # The response is what was seen today: never pre-selected (keyboard: tab, type "t").
+        # Response and tolerance are what was seen today: never pre-selected (keyboard: tab,
+        # type "t"; tab, type "g").
         page.get_by_label("Response").select_option("twitch")
+        page.get_by_label("Tolerance").select_option("good")
         if index == 1:
             page.get_by_label("Gauge").fill("0.30")
             page.get_by_label("Length (mm)").fill("50")
@@ -107,6 +109,7 @@ def test_signing_refusal_is_shown_in_the_browser(page, alice, password, clinic_a
     expect(page.get_by_text("Lung and pleura beneath")).to_be_visible()  # hazard as you type
     page.get_by_label("Depth (mm)").fill("12")
     page.get_by_label("Response").select_option("grasp_2")
+    page.get_by_label("Tolerance").select_option("good")
     page.get_by_label("Depth (mm)").press("Enter")
     page.get_by_role("button", name="Sign session").click()
     expect(

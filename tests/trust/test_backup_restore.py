@@ -1,10 +1,12 @@
-"""Backup → restore round-trips the demo data identically, and a damaged backup is refused.
+"""Backup -> restore round-trips identically; a poisoned or altered backup is refused and the
+target database is left untouched (issue 13 finding 4).
 
 SQLite runs always; PostgreSQL runs when the suite itself runs on PostgreSQL (DATABASE_URL).
-The commands are run as a person would (`python -m imsclinic.cli backup/restore`), against the
-test database the demo was written to.
+SQLite commands are run as a person would (`python -m imsclinic.cli backup/restore`) against the
+test database; PostgreSQL restores go through the same library function into a separate target.
 """
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -16,103 +18,286 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from imsclinic.audit import chain
-from imsclinic.audit.models import AuditEvent
+from imsclinic.audit import anchor, backups
+from imsclinic.audit.keys import audit_key
+from imsclinic.clinical import actions as clinical
 from imsclinic.core import backup
 from imsclinic.patients.actions import create_patient
 from imsclinic.patients.models import Patient
 from imsclinic.web.demo import build_demo
+from tests.factories import ConsentFactory, NeedlingRowFactory, TreatmentSessionFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+ATTACKER_KEY = b"an attacker's own key, not the clinic's"
 
 
 def cli(*args, env_overrides):
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMSCLINIC_")}
     env.pop("DATABASE_URL", None)
+    env["IMSCLINIC_AUDIT_KEY"] = audit_key().decode()
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "-m", "imsclinic.cli", *args],
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
 
 
-@pytest.fixture
-def demo_data():
-    build_demo(patients=20, seed=3)
-    assert Patient.objects.count() == 20
-    return Patient.objects.count()
-
-
 def sqlite_env(path):
-    return {"IMSCLINIC_SQLITE_PATH": str(path), "IMSCLINIC_DATA_DIR": str(path.parent)}
+    return {
+        "IMSCLINIC_SQLITE_PATH": str(path),
+        "IMSCLINIC_DATA_DIR": str(path.parent),
+        "IMSCLINIC_AUDIT_ANCHOR_PATH": str(path.parent / "anchor.json"),
+    }
 
 
 @pytest.fixture
 def sqlite_only():
     if connection.vendor != "sqlite":
-        pytest.skip("SQLite round trip (the PostgreSQL one runs on PostgreSQL)")
-    return connection.settings_dict["NAME"]
+        pytest.skip("SQLite (the PostgreSQL variant runs on PostgreSQL)")
+    return Path(connection.settings_dict["NAME"])
 
 
-def test_sqlite_round_trip_is_identical(tmp_path, sqlite_only, demo_data):
-    source = Path(sqlite_only)
+@pytest.fixture
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (set DATABASE_URL)")
+    return dict(connection.settings_dict)
+
+
+@pytest.fixture
+def clinic_data(alice, bob, patient_a, client):
+    """A signed session with needling rows, access-log rows, and bob at the front desk."""
+    ConsentFactory(patient=patient_a, explained_by=alice)
+    session = TreatmentSessionFactory(patient=patient_a, practitioner=alice, session_number=1)
+    NeedlingRowFactory(session=session, muscle_id="gluteus_medius", side="R")
+    signed = clinical.sign_session(session=session, by=alice)
+    client.force_login(alice)
+    assert client.get(f"/patients/{patient_a.uuid}/").status_code == 200
+    return signed
+
+
+def _drop_triggers_sql(vendor, cursor, table):
+    """Drop whatever triggers guard `table` (works whether or not lock triggers exist)."""
+    if vendor == "sqlite":
+        names = cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", [table]
+        ).fetchall()
+        for (name,) in names:
+            cursor.execute(f'DROP TRIGGER "{name}"')
+    else:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+            [table],
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP TRIGGER "{name}" ON "{table}"')
+
+
+def poison(vendor, cursor, session_pk):
+    """What an attacker with the database does before a restore."""
+    _drop_triggers_sql(vendor, cursor, "audit_chartaccess")
+    if vendor == "sqlite":
+        cursor.execute(
+            "CREATE TRIGGER erase_access AFTER INSERT ON audit_chartaccess "
+            "BEGIN DELETE FROM audit_chartaccess WHERE id = NEW.id; END"
+        )
+    else:
+        cursor.execute(
+            "CREATE FUNCTION erase_access() RETURNS trigger AS $$ BEGIN "
+            "DELETE FROM audit_chartaccess WHERE id = NEW.id; RETURN NULL; END $$ "
+            "LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER erase_access AFTER INSERT ON audit_chartaccess "
+            "FOR EACH ROW EXECUTE FUNCTION erase_access()"
+        )
+    cursor.execute("UPDATE accounts_user SET is_superuser = TRUE WHERE username = 'bob'")
+    _drop_triggers_sql(vendor, cursor, "clinical_treatmentsession")
+    placeholder = "?" if vendor == "sqlite" else "%s"
+    cursor.execute(
+        f"UPDATE clinical_treatmentsession SET notes = 'forged' WHERE id = {placeholder}",  # noqa: S608
+        [session_pk],
+    )
+
+
+def poison_sqlite_file(path, session_pk):
+    conn = sqlite3.connect(path)
+    poison("sqlite", conn.cursor(), session_pk)
+    conn.commit()
+    conn.close()
+
+
+def assert_all_named(problems_text, session):
+    assert (
+        "trigger erase_access on audit_chartaccess is not created by the migrations"
+        in (problems_text)
+        or "trigger audit_chartaccess.erase_access is not created by the migrations"
+        in problems_text
+    )
+    assert "user bob is a superuser in the backup but was not one in the source" in problems_text
+    assert f"treatment session {session.uuid}" in problems_text
+    assert "has changed since it was signed" in problems_text
+
+
+def fingerprint(path: Path) -> tuple:
+    """The target file's bytes and what lies beside it."""
+    return hashlib.sha256(path.read_bytes()).hexdigest(), sorted(
+        p.name for p in path.parent.iterdir()
+    )
+
+
+@pytest.fixture
+def sqlite_target(tmp_path):
+    """An existing database the restore is asked to replace (with --force)."""
+    target = tmp_path / "target" / "imsclinic.sqlite3"
+    target.parent.mkdir()
+    conn = sqlite3.connect(target)
+    conn.execute("CREATE TABLE marker (note TEXT)")
+    conn.execute("INSERT INTO marker VALUES ('the clinic database before the restore')")
+    conn.commit()
+    conn.close()
+    return target
+
+
+# --- SQLite --------------------------------------------------------------------------------
+
+
+def test_sqlite_round_trip_is_identical_and_ships_the_anchor(tmp_path, sqlite_only, clinic_data):
+    build_demo(patients=5, seed=3)
     out = tmp_path / "backup.sqlite3"
-    made = cli("backup", str(out), env_overrides=sqlite_env(source))
+    made = cli("backup", str(out), env_overrides=sqlite_env(sqlite_only))
     assert made.returncode == 0, made.stderr
     manifest = json.loads(backup.manifest_path(out).read_text())
-    assert manifest["tables"]["patients_patient"]["rows"] == demo_data
-    assert manifest["tables"]["audit_auditevent"]["rows"] == AuditEvent.objects.count() > 0
+    assert manifest["tables"]["patients_patient"]["rows"] == Patient.objects.count()
+    assert manifest["mac"] and manifest["extra"]["superusers"] == []
+    shipped = anchor.read(backups.anchor_file(out))
+    assert shipped == manifest["extra"]["audit_heads"] and shipped
 
     fresh = tmp_path / "fresh" / "imsclinic.sqlite3"
     restored = cli("restore", str(out), env_overrides=sqlite_env(fresh))
     assert restored.returncode == 0, restored.stderr
-    assert "row counts, content hashes and audit chains verified" in restored.stdout
-    # Independently of the command's own check: the live database and the restored copy agree.
-    live = backup.sqlite_manifest(source)
-    again = backup.sqlite_manifest(fresh)
+    assert "audit chains, signed records, schema and superusers verified" in restored.stdout
+    live, again = backup.sqlite_manifest(sqlite_only), backup.sqlite_manifest(fresh)
     assert backup.compare(live, again) == []
-    assert live.tables == again.tables
-    conn = sqlite3.connect(fresh)
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert conn.execute("SELECT count(*) FROM patients_patient").fetchone()[0] == demo_data
+    beside = sorted(p.name for p in fresh.parent.iterdir() if not p.name.endswith(("-wal", "-shm")))
+    assert beside == ["anchor.json", "imsclinic.sqlite3"]
+    verified = cli("audit", "verify", env_overrides=sqlite_env(fresh))
+    assert verified.returncode == 0, verified.stderr
 
 
-def test_restore_refuses_a_tampered_backup(tmp_path, sqlite_only, demo_data):
+def test_restore_refuses_a_poisoned_backup_and_leaves_the_target_untouched(
+    tmp_path, sqlite_only, clinic_data, sqlite_target
+):
     out = tmp_path / "backup.sqlite3"
-    backup.backup_sqlite(sqlite_only, out)
-    conn = sqlite3.connect(out)
-    conn.execute(
-        "UPDATE patients_patient SET family_name = 'Forged' WHERE id = (SELECT min(id) FROM patients_patient)"
-    )
-    conn.commit()
-    conn.close()
-    result = cli("restore", str(out), env_overrides=sqlite_env(tmp_path / "fresh" / "db.sqlite3"))
+    backups.make_backup(out)
+    poison_sqlite_file(out, clinic_data.pk)
+    before = fingerprint(sqlite_target)
+
+    # 1. The attacker re-describes the poisoned file with the project's own code, without our key.
+    genuine = backup.manifest_path(out).read_text()
+    forged = backup.sqlite_manifest(out, describe=backups.describe)
+    backup.write_manifest(out, forged, ATTACKER_KEY)
+    result = cli("restore", "--force", str(out), env_overrides=sqlite_env(sqlite_target))
     assert result.returncode == 1
-    assert "patients_patient: same row count but the content differs" in result.stderr
+    assert "not authenticated by this installation's audit key" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert fingerprint(sqlite_target) == before
+
+    # 2. With the genuine manifest, every kind of poison is found and named.
+    backup.manifest_path(out).write_text(genuine)
+    result = cli("restore", "--force", str(out), env_overrides=sqlite_env(sqlite_target))
+    assert result.returncode == 1, result.stdout
+    assert "the configured database was not changed" in result.stderr
+    assert_all_named(result.stderr, clinic_data)
+    assert "accounts_user: same row count but the content differs" in result.stderr
+    assert "trigger audit_chartaccess_no_delete on audit_chartaccess is missing" in result.stderr
+    assert fingerprint(sqlite_target) == before
 
 
-def test_restore_refuses_a_backup_without_manifest(tmp_path, sqlite_only, demo_data):
+def test_restore_refuses_a_backup_of_a_poisoned_database(
+    tmp_path, sqlite_only, clinic_data, sqlite_target
+):
+    """The manifest is genuine, but the source was poisoned before the backup: the checks against
+    the migrations and the signed content still refuse it."""
+    source_copy = tmp_path / "source.sqlite3"
+    backup.backup_sqlite(sqlite_only, source_copy, key=audit_key())
+    poison_sqlite_file(source_copy, clinic_data.pk)
     out = tmp_path / "backup.sqlite3"
-    backup.backup_sqlite(sqlite_only, out)
+    backup.backup_sqlite(source_copy, out, key=audit_key(), describe=backups.describe)
+    before = fingerprint(sqlite_target)
+    result = cli("restore", "--force", str(out), env_overrides=sqlite_env(sqlite_target))
+    assert result.returncode == 1, result.stdout
+    assert "trigger erase_access on audit_chartaccess is not created by the migrations" in (
+        result.stderr
+    )
+    assert f"treatment session {clinic_data.uuid}" in result.stderr
+    assert fingerprint(sqlite_target) == before
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["{not json", "[]", '{"format": 2, "engine": "sqlite"}', "", '{"format": 2, "tables": 5}'],
+)
+def test_a_malformed_manifest_is_one_line_without_traceback(
+    tmp_path, sqlite_only, clinic_data, sqlite_target, content
+):
+    out = tmp_path / "backup.sqlite3"
+    backups.make_backup(out)
+    backup.manifest_path(out).write_text(content)
+    result = cli("restore", "--force", str(out), env_overrides=sqlite_env(sqlite_target))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("Restore failed; the configured database was not changed:")
+
+
+def test_a_damaged_backup_file_is_one_line_and_the_target_untouched(
+    tmp_path, sqlite_only, clinic_data, sqlite_target
+):
+    out = tmp_path / "backup.sqlite3"
+    backups.make_backup(out)
+    out.write_bytes(b"not a database at all" * 100)
+    before = fingerprint(sqlite_target)
+    result = cli("restore", "--force", str(out), env_overrides=sqlite_env(sqlite_target))
+    assert result.returncode == 1
+    assert "is not a readable SQLite database" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert fingerprint(sqlite_target) == before
+
+
+def test_restore_refuses_a_backup_without_manifest(tmp_path, sqlite_only, clinic_data):
+    out = tmp_path / "backup.sqlite3"
+    backups.make_backup(out)
     backup.manifest_path(out).unlink()
     result = cli("restore", str(out), env_overrides=sqlite_env(tmp_path / "fresh" / "db.sqlite3"))
     assert result.returncode == 1 and "No manifest" in result.stderr
 
 
-def test_restore_will_not_overwrite_data_without_force(tmp_path, sqlite_only, demo_data):
+def test_restore_will_not_overwrite_data_without_force_and_keeps_the_old_one_with_it(
+    tmp_path, sqlite_only, clinic_data, sqlite_target
+):
     out = tmp_path / "backup.sqlite3"
-    backup.backup_sqlite(sqlite_only, out)
-    result = cli("restore", str(out), env_overrides=sqlite_env(Path(sqlite_only)))
+    backups.make_backup(out)
+    result = cli("restore", str(out), env_overrides=sqlite_env(sqlite_only))
     assert result.returncode == 2 and "already holds data" in result.stderr
+    before_bytes = sqlite_target.read_bytes()
+    result = cli("restore", "--force", str(out), env_overrides=sqlite_env(sqlite_target))
+    assert result.returncode == 0, result.stderr
+    kept = [p for p in sqlite_target.parent.iterdir() if ".before-restore-" in p.name]
+    assert len(kept) == 1 and kept[0].read_bytes() == before_bytes
+    conn = sqlite3.connect(sqlite_target)
+    assert conn.execute("SELECT count(*) FROM patients_patient").fetchone()[0] == 1
 
 
 def test_sqlite_backup_is_consistent_while_clinicians_keep_writing(
-    tmp_path, sqlite_only, demo_data, alice, clinic_a
+    tmp_path, sqlite_only, alice, clinic_a
 ):
-    """The online backup copies a snapshot: whatever was mid-write, counts and hashes agree."""
+    """The online backup copies a snapshot: whatever was mid-write, counts, hashes and the
+    audit heads agree, and the restored copy verifies."""
     stop = threading.Event()
     written = []
 
@@ -138,15 +323,16 @@ def test_sqlite_backup_is_consistent_while_clinicians_keep_writing(
     thread.start()
     try:
         out = tmp_path / "backup.sqlite3"
-        manifest = backup.backup_sqlite(sqlite_only, out)
+        manifest = backups.make_backup(out).manifest
     finally:
         stop.set()
         thread.join(timeout=30)
     assert written, "the writer should have written during the backup"
-    restored = backup.restore_sqlite(out, tmp_path / "restored.sqlite3")
-    assert restored.tables == manifest.tables
-    # Every patient in the snapshot has its audit event: no half-written action was copied.
-    conn = sqlite3.connect(tmp_path / "restored.sqlite3")
+    target = tmp_path / "restored" / "imsclinic.sqlite3"
+    restored = cli("restore", str(out), env_overrides=sqlite_env(target))
+    assert restored.returncode == 0, restored.stderr
+    assert backup.sqlite_manifest(target).tables == manifest.tables
+    conn = sqlite3.connect(target)
     patients = conn.execute(
         "SELECT count(*) FROM patients_patient WHERE given_name = 'During'"
     ).fetchone()[0]
@@ -155,36 +341,138 @@ def test_sqlite_backup_is_consistent_while_clinicians_keep_writing(
         "AND actor_username = 'alice'"
     ).fetchone()[0]
     assert patients == creates
-    assert chain.verify(AuditEvent).ok
 
 
-def test_postgresql_round_trip_is_identical(tmp_path, demo_data):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only (set DATABASE_URL)")
+# --- PostgreSQL ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pg_target(postgresql_only):
+    """A separate existing database the restore is asked to replace."""
     import psycopg
 
-    source = dict(connection.settings_dict)
-    fresh_name = source["NAME"] + "_restore"
+    source = postgresql_only
+    name = source["NAME"] + "_target"
     admin = psycopg.connect(
         dbname="postgres",
         host=source.get("HOST") or None,
         port=source.get("PORT") or None,
         user=source.get("USER") or None,
-        password=source.get("PASSWORD") or None,
         autocommit=True,
     )
-    admin.execute(f'DROP DATABASE IF EXISTS "{fresh_name}"')
-    admin.execute(f'CREATE DATABASE "{fresh_name}"')
-    try:
-        out = tmp_path / "backup.dump"
-        made = backup.backup_postgresql(source, out)
-        assert made.tables["patients_patient"]["rows"] == demo_data
-        restored = backup.restore_postgresql(out, {**source, "NAME": fresh_name})
-        assert restored.tables == made.tables
-        # A damaged dump is refused with a clear message.
-        out.write_bytes(out.read_bytes()[: out.stat().st_size // 2])
-        with pytest.raises(backup.BackupError, match="pg_restore failed"):
-            backup.restore_postgresql(out, {**source, "NAME": fresh_name})
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{fresh_name}" WITH (FORCE)')
-        admin.close()
+
+    def drop_all():
+        rows = admin.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", [name + "%"]
+        ).fetchall()
+        for (db,) in rows:
+            admin.execute(f'DROP DATABASE "{db}" WITH (FORCE)')
+
+    drop_all()
+    admin.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(
+        dbname=name,
+        host=source.get("HOST") or None,
+        port=source.get("PORT") or None,
+        user=source.get("USER") or None,
+        autocommit=True,
+    ) as conn:
+        conn.execute("CREATE TABLE marker (note text)")
+        conn.execute("INSERT INTO marker VALUES ('the clinic database before the restore')")
+
+    def state():
+        databases = admin.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s ORDER BY 1",
+            [source["NAME"] + "%"],
+        ).fetchall()
+        with psycopg.connect(
+            dbname=name,
+            host=source.get("HOST") or None,
+            port=source.get("PORT") or None,
+            user=source.get("USER") or None,
+        ) as conn:
+            tables = conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+            ).fetchall()
+            marker = (
+                conn.execute("SELECT note FROM marker").fetchall()
+                if (("marker",) in tables)
+                else None
+            )
+        return databases, tables, marker
+
+    yield {**source, "NAME": name}, state
+    drop_all()
+    admin.close()
+
+
+def test_postgresql_poisoned_backup_is_refused_and_the_target_untouched(
+    tmp_path, clinic_data, pg_target
+):
+    import psycopg
+
+    target, state = pg_target
+    source = dict(connection.settings_dict)
+    out = tmp_path / "backup.dump"
+    backups.make_backup(out)
+    genuine_manifest = backup.manifest_path(out).read_text()
+
+    # Poison a copy of the source, dump it, and pair the dump with the genuine manifest.
+    poisoned_db = source["NAME"] + "_target_poison"
+    backup.pg_create_database(source, poisoned_db)
+    problems = backup.restore_postgresql_into(
+        out,
+        {**source, "NAME": poisoned_db},
+        backup.Manifest.load(backup.manifest_path(out), audit_key()),
+    )
+    assert problems == []
+    with (
+        psycopg.connect(
+            dbname=poisoned_db,
+            host=source.get("HOST") or None,
+            port=source.get("PORT") or None,
+            user=source.get("USER") or None,
+            autocommit=True,
+        ) as conn,
+        conn.cursor() as cursor,
+    ):
+        poison("postgresql", cursor, clinic_data.pk)
+    poisoned = tmp_path / "poisoned.dump"
+    backup.backup_postgresql(
+        {**source, "NAME": poisoned_db}, poisoned, key=audit_key(), describe=backups.describe
+    )
+    backup.pg_drop_database(source, poisoned_db)
+    before = state()
+
+    env = {
+        "DATABASE_URL": backups._pg_url(target, target["NAME"]),
+        "IMSCLINIC_DATA_DIR": str(tmp_path),
+        "IMSCLINIC_AUDIT_ANCHOR_PATH": str(tmp_path / "anchor.json"),
+    }
+
+    # Re-described without our key: refused at the manifest.
+    document = json.loads(backup.manifest_path(poisoned).read_text())
+    body = {k: v for k, v in document.items() if k != "mac"}
+    document["mac"] = backup._mac(body, ATTACKER_KEY)
+    backup.manifest_path(poisoned).write_text(json.dumps(document))
+    result = cli("restore", "--force", str(poisoned), env_overrides=env)
+    assert result.returncode == 1
+    assert "not authenticated by this installation's audit key" in result.stderr
+    assert state() == before
+
+    # Genuine manifest of the clean source with the poisoned dump: every poison named.
+    backup.manifest_path(poisoned).write_text(genuine_manifest)
+    result = cli("restore", "--force", str(poisoned), env_overrides=env)
+    assert result.returncode == 1, result.stdout
+    assert_all_named(result.stderr, clinic_data)
+    assert "trigger audit_chartaccess.audit_chartaccess_append_only is missing" in result.stderr
+    assert state() == before
+
+    # The clean backup restores, swapping the target out (kept under another name).
+    result = cli("restore", "--force", str(out), env_overrides=env)
+    assert result.returncode == 0, result.stderr
+    databases, tables, marker = state()
+    kept = [name for (name,) in databases if "_before_restore_" in name]
+    assert len(kept) == 1 and kept[0] in result.stdout
+    assert ("patients_patient",) in tables and marker is None
+    assert not [name for (name,) in databases if "_restoring_" in name or "_reference_" in name]

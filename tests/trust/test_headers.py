@@ -83,6 +83,7 @@ def test_production_sends_hsts_secure_cookies_and_redirects_to_https(tmp_path):
     env.update(
         IMSCLINIC_ENV="production",
         IMSCLINIC_SECRET_KEY="k" * 20 + "Zq8-x" * 10,
+        IMSCLINIC_AUDIT_KEY="a" * 16 + "Wm3-p" * 8,
         IMSCLINIC_ALLOWED_HOSTS="clinic.example.org",
         IMSCLINIC_DATA_DIR=str(tmp_path),
         IMSCLINIC_STATIC_ROOT=str(tmp_path / "static"),

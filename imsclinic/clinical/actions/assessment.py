@@ -246,7 +246,14 @@ def sign_assessment(*, assessment, by) -> Assessment:
     course = CourseOfCare.objects.filter(patient=locked.patient).active().first()
     if course is not None:
         review_course_plan(course, precautions)
-    record(by=by, action="assessment.sign", target=locked, patient=locked.patient, summary="Signed")
+    record(
+        by=by,
+        action="assessment.sign",
+        target=locked,
+        patient=locked.patient,
+        summary="Signed",
+        signed_content=locked,
+    )
     return locked
 
 

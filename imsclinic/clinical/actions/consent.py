@@ -147,6 +147,7 @@ def record_consent(
             "mature_minor_assessment": bool(mature_minor_assessment),
             "created_default_text": created_default,
         },
+        signed_content=consent,
     )
     return consent
 

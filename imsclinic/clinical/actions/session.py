@@ -350,6 +350,7 @@ def sign_session(*, session, by) -> TreatmentSession:
         patient=locked.patient,
         summary=f"Session {locked.session_number} signed",
         details={"rows": locked.needling_rows.count(), "needles": locked.needles_in},
+        signed_content=locked,
     )
     return locked
 

@@ -47,6 +47,10 @@ class Command(BaseCommand):
             created_demo = True
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
+        try:  # anchor the audit chain heads now; gunicorn's master re-anchors hourly
+            call_command("audit", "anchor")
+        except SystemExit:
+            self.stderr.write("WARNING: the audit anchor was not moved (see above).")
         self.stdout.write(self.style.SUCCESS(f"IMS Clinic at http://{host}:{port}/"))
         if created_demo or (
             not settings.PRODUCTION and Clinic.objects.filter(slug="bow-valley").exists()
@@ -68,5 +72,8 @@ class Command(BaseCommand):
             "-",
             "--graceful-timeout",
             "10",
+            # Re-anchors the audit chain heads hourly (docs/security.md, "Audit anchor").
+            "--config",
+            "python:imsclinic.audit.anchor_timer",
         ]
         os.execvp(argv[0], argv)  # noqa: S606 - replaces this process with the server

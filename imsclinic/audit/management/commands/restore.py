@@ -1,10 +1,10 @@
 import sys
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from imsclinic.audit import backups
 from imsclinic.core import backup
 from imsclinic.core.progress import progress_bars
 
@@ -21,9 +21,11 @@ def _has_data() -> bool:
 
 class Command(BaseCommand):
     help = (
-        "Restore FILE (made by `imsclinic backup`) into the configured database, then verify "
-        "every table's row count and content hash against FILE.manifest.json and the audit "
-        "hash chains. Exits non-zero, naming the tables, on any difference."
+        "Restore FILE (made by `imsclinic backup`) into a new database, verify it there (the "
+        "authenticated manifest, every table's hash, the audit chains against the backup's "
+        "anchor, signed records, no trigger or function the migrations do not create, no "
+        "unexpected superuser), and only then swap it in for the configured database (stop the "
+        "server first). A refused restore leaves the configured database untouched."
     )
 
     def add_arguments(self, parser):
@@ -40,31 +42,24 @@ class Command(BaseCommand):
         if not force and _has_data():
             self.stderr.write(
                 "Restore refused: the configured database already holds data. Restore into an "
-                "empty database, or pass --force to replace it."
+                "empty database, or pass --force to replace it (the old one is kept beside it)."
             )
             sys.exit(2)
-        db = settings.DATABASES["default"]
-        connection.close()
         try:
             with progress_bars(enabled=not quiet and sys.stderr.isatty()) as progress:
-                if settings.DATABASE_IS_SQLITE:
-                    manifest = backup.restore_sqlite(file, Path(db["NAME"]), progress)
-                else:
-                    manifest = backup.restore_postgresql(file, db, progress)
-        except backup.BackupError as exc:
-            self.stderr.write(f"Restore failed: {exc}")
+                report = backups.restore(file, progress=progress)
+        except backups.RestoreRefused as exc:
+            self.stderr.write("Restore refused; the configured database was not changed:")
+            for problem in exc.problems:
+                self.stderr.write(f"  - {problem}")
             sys.exit(1)
-        from imsclinic.audit import chain
-        from imsclinic.audit.models import AuditEvent, ChartAccess
-
-        for model in (AuditEvent, ChartAccess):
-            result = chain.verify(model)
-            if not result.ok:
-                self.stderr.write(
-                    f"Restore failed: {result.table} row id {result.first_bad_id} {result.problem}"
-                )
-                sys.exit(1)
+        except backup.BackupError as exc:
+            self.stderr.write(f"Restore failed; the configured database was not changed: {exc}")
+            sys.exit(1)
+        manifest = report.manifest
+        kept = f" The replaced database is kept as {report.kept}." if report.kept else ""
         self.stdout.write(
             f"Restored {len(manifest.tables)} tables, {manifest.total_rows} rows from {file}; "
-            "row counts, content hashes and audit chains verified."
+            "row counts, content hashes, audit chains, signed records, schema and superusers "
+            f"verified.{kept}"
         )

@@ -272,6 +272,7 @@ def cancel_online(*, appointment, reason: str = ""):
 
 
 @transaction.atomic
+@appends_last  # cancels (audited), then locks the practitioner to book the new time
 def reschedule_online(*, appointment, practitioner, starts_at):
     """A booker moves their visit through the signed link, inside the clinic's window.
 

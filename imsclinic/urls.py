@@ -10,6 +10,7 @@ urlpatterns = [
     path("patients/", include("imsclinic.patients.urls")),
     path("portal/", include("imsclinic.portal.urls")),
     path("screening/", include("imsclinic.screening.urls")),
+    path("clinics/", include("imsclinic.screening.front_urls")),
     path("schedule/", include("imsclinic.scheduling.urls")),
     path("clinical/", include("imsclinic.clinical.urls")),
     path("outcomes/", include("imsclinic.outcomes.urls")),

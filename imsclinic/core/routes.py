@@ -11,7 +11,8 @@ Django's own admin (platform operators only) is covered as one prefix.
 from django.urls import URLPattern, URLResolver, get_resolver
 
 PUBLIC_ROUTES: set[str] = {
-    "",  # redirects to login or to the user's start page
+    "",  # the public front door for visitors; signed-in people go to their start page
+    "clinics/<slug:clinic_slug>/",  # a clinic's public page (issue 15)
     "healthz",
     "accounts/login/",
     "accounts/logout/",
@@ -30,6 +31,8 @@ PUBLIC_ROUTES: set[str] = {
     "screening/<slug:clinic_slug>/contact/",
     "screening/<slug:clinic_slug>/book/",
     "screening/<slug:clinic_slug>/booked/",
+    # The online booker's own visit: a signed, time-limited link from the confirmation email.
+    "screening/<slug:clinic_slug>/manage/<str:token>/",
     "api/v1/screening",
     "portal/join/<str:token>/",  # one-time invitation token, hashed at rest
     "schedule/feed/<str:token>.ics",  # secret 256-bit token, hashed at rest, rotatable
@@ -53,6 +56,7 @@ PROTECTED_ROUTES: set[str] = {
     "billing/reports/",
     "billing/reports/<slug:name>/",
     "billing/reports/<slug:name>.csv",
+    "clinics/<slug:clinic_slug>/edit/",  # the clinic admin edits the public page
     # Clinical (issue 5): assessment, course, consent, sessions.
     "clinical/patients/<uuid:patient_uuid>/assessment/",
     "clinical/patients/<uuid:patient_uuid>/assessment/start/",
@@ -97,6 +101,8 @@ PROTECTED_ROUTES: set[str] = {
     "patients/<uuid:patient_uuid>/",
     "patients/<uuid:patient_uuid>/edit/",
     "patients/<uuid:patient_uuid>/access-log/",
+    "patients/<uuid:patient_uuid>/duplicates/",
+    "patients/<uuid:patient_uuid>/merge/",
     "portal/",
     "accounts/2fa/",
     "accounts/2fa/confirm/",
@@ -104,6 +110,8 @@ PROTECTED_ROUTES: set[str] = {
     "accounts/2fa/verify/",
     "api/v1/patients",
     "api/v1/patients/<uuidstr:patient_uuid>",
+    "api/v1/patients/<uuidstr:patient_uuid>/duplicates",
+    "api/v1/patients/<uuidstr:patient_uuid>/merge",
     # outcomes and reports (issue 6)
     "outcomes/patients/<uuid:patient_uuid>/",
     "outcomes/patients/<uuid:patient_uuid>/record/<slug:instrument_id>/",

@@ -71,11 +71,20 @@ def _number_chart(clinic_id, chart_number: str | None) -> str:
 
 
 @write_transaction
-def create_patient(*, clinic, by, fields: dict, chart_number: str | None = None) -> Patient:
+def create_patient(
+    *,
+    clinic,
+    by,
+    fields: dict,
+    chart_number: str | None = None,
+    despite_candidates: list[str] = (),
+) -> Patient:
     """Register a patient at `clinic`, numbering the chart when no number is given.
 
     A chart number given that another patient of the clinic already has is refused with
-    IntegrityError (the unique constraint), and nothing is saved.
+    IntegrityError (the unique constraint), and nothing is saved. `despite_candidates` are the
+    chart numbers of possible duplicates staff were warned about and registered past: the audit
+    event keeps them.
     """
     patient = Patient(clinic=clinic, **fields)
     patient.chart_number = _number_chart(clinic.pk, chart_number)
@@ -86,7 +95,13 @@ def create_patient(*, clinic, by, fields: dict, chart_number: str | None = None)
         target=patient,
         patient=patient,
         clinic=clinic,
-        summary=f"Registered chart {patient.chart_number}",
+        summary=f"Registered chart {patient.chart_number}"
+        + (
+            f" despite possible duplicates {', '.join(despite_candidates)}"
+            if despite_candidates
+            else ""
+        ),
+        details={"possible_duplicates": list(despite_candidates)} if despite_candidates else None,
     )
     return patient
 

@@ -132,6 +132,13 @@ class Patient(PublicIdModel, TimestampedModel):
         related_name="patient_record",
     )
 
+    # Duplicate charts (patients/merge.py): the duplicate points at the chart that survived it;
+    # the survivor lists the chart numbers merged into it.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_charts"
+    )
+    merged_chart_numbers = models.JSONField(default=list, blank=True)
+
     # Search keys maintained on save.
     given_name_folded = models.CharField(max_length=100, editable=False, default="")
     family_name_folded = models.CharField(max_length=100, editable=False, default="")

@@ -39,3 +39,26 @@ class PractitionerPublic(Schema):
     uuid: uuid.UUID
     username: str
     display_name: str
+
+
+class DuplicateCandidate(Schema):
+    patient: PatientPublic
+    reasons: list[str] = Field(..., description="Why this chart may be the same person")
+    exact: bool = Field(..., description="Same name and birth date, and the same email or phone")
+
+
+class MergeRequest(Schema):
+    duplicate: uuid.UUID = Field(..., description="The chart merged into this one (it is closed)")
+
+
+class MergeOutcome(Schema):
+    survivor: PatientPublic
+    moved: dict[str, int] = Field(..., description="Records moved to the survivor, by kind")
+    kept: dict[str, int] = Field(
+        ...,
+        description="Records kept on the old chart because signed records cannot change, by kind",
+    )
+
+
+class MergeRefusal(Schema):
+    detail: str = Field(..., description="Why the charts were not merged; nothing moved")

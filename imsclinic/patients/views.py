@@ -11,7 +11,9 @@ from imsclinic.core.access import staff_required
 from imsclinic.gateway.records import chart_view
 from imsclinic.patients import actions
 from imsclinic.patients.chart import visible_tabs
+from imsclinic.patients.duplicates import find_duplicates
 from imsclinic.patients.forms import DEMOGRAPHIC_FIELDS, PatientForm, PatientSearchForm
+from imsclinic.patients.merge import MergeError, merge_patients
 from imsclinic.patients.models import Patient
 
 PAGE_SIZE = 25
@@ -36,15 +38,38 @@ def patient_list(request):
 @require_http_methods(["GET", "POST"])
 def patient_create(request):
     form = PatientForm(request.POST or None)
+    duplicates = []
     if request.method == "POST" and form.is_valid():
-        patient = actions.create_patient(
-            clinic=request.clinic, by=request.user, fields=form.cleaned_data
+        data = form.cleaned_data
+        duplicates = find_duplicates(
+            clinic=request.clinic,
+            **{name: data[name] for name in ("given_name", "family_name", "date_of_birth")},
+            email=data.get("email", ""),
+            phone=data.get("phone", ""),
         )
-        messages.success(request, f"Registered {patient.full_name} (chart {patient.chart_number}).")
-        return redirect("patients:chart", patient_uuid=patient.uuid)
-    if request.method == "POST":
+        # "Register anyway" resends the form with this box ticked, after the warning was shown.
+        if not duplicates or request.POST.get("register_anyway") == "yes":
+            patient = actions.create_patient(
+                clinic=request.clinic,
+                by=request.user,
+                fields=data,
+                despite_candidates=[c.patient.chart_number for c in duplicates],
+            )
+            messages.success(
+                request, f"Registered {patient.full_name} (chart {patient.chart_number})."
+            )
+            return redirect("patients:chart", patient_uuid=patient.uuid)
+        messages.warning(
+            request,
+            "This person may already have a chart. Open it, or register a new chart anyway.",
+        )
+    elif request.method == "POST":
         messages.error(request, "Please correct the highlighted fields. Nothing was saved.")
-    return render(request, "patients/form.html", {"form": form, "creating": True})
+    return render(
+        request,
+        "patients/form.html",
+        {"form": form, "creating": True, "duplicates": duplicates},
+    )
 
 
 @chart_view("chart.edit")
@@ -81,7 +106,11 @@ def patient_chart(request, patient):
     from imsclinic.patients.summary import summary_sections
 
     context = chart_context(
-        request, patient, "summary", sections=summary_sections(request, patient)
+        request,
+        patient,
+        "summary",
+        sections=summary_sections(request, patient),
+        merged_charts=list(patient.merged_charts.order_by("chart_number")),
     )
     return render(request, "patients/chart_summary.html", context)
 
@@ -106,3 +135,59 @@ def access_log(request, patient):
     return render(
         request, "patients/access_log.html", chart_context(request, patient, "access", page=page)
     )
+
+
+@chart_view("chart.duplicates")
+@require_http_methods(["GET"])
+def duplicates(request, patient):
+    """Charts that may be this same person, with a merge for the clinic admin."""
+    candidates = find_duplicates(
+        clinic=patient.clinic,
+        given_name=patient.given_name,
+        family_name=patient.family_name,
+        date_of_birth=patient.date_of_birth,
+        email=patient.email,
+        phone=patient.phone,
+        exclude=patient,
+    )
+    context = chart_context(
+        request,
+        patient,
+        "summary",
+        candidates=candidates,
+        can_merge=request.user.has_role(patient.clinic, Role.CLINIC_ADMIN),
+    )
+    return render(request, "patients/duplicates.html", context)
+
+
+@chart_view("chart.merge", roles=(Role.CLINIC_ADMIN,))
+@require_http_methods(["POST"])
+def merge(request, patient):
+    """Merge the chart named in the form into this one (this chart survives)."""
+    duplicate = Patient.objects.filter(
+        uuid=_uuid_or_none(request.POST.get("duplicate")), clinic=patient.clinic
+    ).first()
+    if duplicate is None or request.POST.get("confirm") != "yes":
+        messages.error(request, "Choose the duplicate chart and confirm the merge. Nothing moved.")
+        return redirect("patients:duplicates", patient_uuid=patient.uuid)
+    try:
+        result = merge_patients(survivor=patient, duplicate=duplicate, by=request.user)
+    except MergeError as exc:
+        messages.error(request, exc.message)
+        return redirect("patients:duplicates", patient_uuid=patient.uuid)
+    kept = "; ".join(f"{n} {what}" for what, n in result.kept.items())
+    messages.success(
+        request,
+        f"Merged chart {duplicate.chart_number} into this chart."
+        + (f" Kept on chart {duplicate.chart_number} because signed: {kept}." if kept else ""),
+    )
+    return redirect("patients:chart", patient_uuid=patient.uuid)
+
+
+def _uuid_or_none(value):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

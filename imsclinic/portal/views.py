@@ -107,7 +107,12 @@ def _portal_kind(patient) -> str | None:
 def book(request, patient):
     clinic = patient.clinic
     kind = _portal_kind(patient)
-    slots = online_slots(clinic, now=timezone.now(), kind=kind, patient=patient) if kind else []
+    slots = (
+        # Every free time of each day, as on the public booking page.
+        online_slots(clinic, now=timezone.now(), kind=kind, patient=patient, per_day=None)
+        if kind
+        else []
+    )
     by_value = {f"{s.practitioner.uuid}|{s.starts_at.isoformat()}": s for s in slots}
     form = PortalBookingForm(
         request.POST or None, slot_choices=[(v, str(s)) for v, s in by_value.items()]

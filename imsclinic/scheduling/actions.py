@@ -92,7 +92,9 @@ def _check_rules(*, clinic, patient, practitioner, kind, mode, starts_at, via, n
                 field="kind",
                 code="assessment_first",
             )
-        if Appointment.objects.filter(patient=patient).exists():
+        # A cancelled visit never happened: its patient is still new (and an online booker
+        # moving their visit cancels the old one first, in the same transaction).
+        if Appointment.objects.filter(patient=patient).exclude(status=Status.CANCELLED).exists():
             raise BookingError(
                 "Online booking is for new patients; please call the clinic.", field="patient"
             )

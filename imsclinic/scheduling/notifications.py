@@ -21,8 +21,10 @@ from icalendar import Calendar, Event
 from imsclinic.scheduling.instructions import instruction_lines
 from imsclinic.scheduling.models import (
     Appointment,
+    BookedVia,
     Notification,
     Status,
+    cancellation_hours,
     reminder_lead_hours,
 )
 
@@ -137,12 +139,24 @@ def _body(appointment: Appointment, kind: str) -> tuple[str, str]:
         else f"Address: {_clinic_address(clinic)}"
     )
     before = "\n".join(f"- {line}" for line in instruction_lines(clinic, "before_visit"))
+    if appointment.booked_via == BookedVia.ONLINE:
+        # Online bookers have no account: a signed link of their own (screening.manage).
+        from imsclinic.screening.manage import manage_url
+
+        change = (
+            f"To change or cancel (up to {cancellation_hours(clinic):g} hours before), open:\n"
+            f"{manage_url(appointment)}\nor call {clinic.phone or 'the clinic'}"
+        )
+    else:
+        change = (
+            f"To change or cancel, sign in to the patient portal or call "
+            f"{clinic.phone or 'the clinic'}"
+        )
     body = (
         f"Hello {appointment.patient.given_name},\n\n{opening}\n{where}\n"
         f"With: {appointment.practitioner.display_name}\n\n"
         f"Before your visit:\n{before}\n\n"
-        f"To change or cancel, sign in to the patient portal or call {clinic.phone or 'the clinic'}"
-        f".\nThe attached calendar file adds the visit to your calendar.\n\n{clinic.name}\n"
+        f"{change}.\nThe attached calendar file adds the visit to your calendar.\n\n{clinic.name}\n"
     )
     return subject, body
 

@@ -3,12 +3,14 @@ public "book an assessment" flow. Each action is atomic and records one audit ev
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from imsclinic.audit.services import appends_last, record
 from imsclinic.core.db import write_transaction
 from imsclinic.patients.actions import create_patient
+from imsclinic.patients.duplicates import exact_match
 from imsclinic.scheduling.actions import book_appointment, lock_practitioner
 from imsclinic.scheduling.models import BookedVia, Kind
 from imsclinic.screening.models import EvaluationRequest, Outcome, RequestStatus, Source
@@ -162,7 +164,12 @@ def book_assessment_online(
     # The practitioner's row before registering: registering appends to the audit chain, whose
     # lock comes last in the lock order (docs/performance.md), and the booking needs this row.
     lock_practitioner(practitioner)
-    patient = create_patient(clinic=clinic, by=None, fields=patient_fields)
+    # The same person booking again gets their chart back, not a new one: only on an exact match
+    # (name, birth date, and the email or phone they gave), since a visitor proves nothing more.
+    patient = exact_match(clinic=clinic, **patient_fields)
+    attached = patient is not None
+    if patient is None:
+        patient = create_patient(clinic=clinic, by=None, fields=patient_fields)
     appointment = book_appointment(
         clinic=clinic,
         patient=patient,
@@ -189,6 +196,116 @@ def book_assessment_online(
         clinic=clinic,
         patient=patient,
         summary=f"Booked an initial assessment online ({evaluation.outcome})",
-        details={"outcome": evaluation.outcome, "appointment": str(appointment.uuid)},
+        details={
+            "outcome": evaluation.outcome,
+            "appointment": str(appointment.uuid),
+            "existing_chart": attached,
+        },
     )
     return appointment
+
+
+@transaction.atomic
+def save_clinic_page(*, clinic, by, about_ims: str, what_to_expect: str):
+    """Replace the clinic's public page text. Clinic admins only (checked here, not only in the
+    view)."""
+    from imsclinic.accounts.models import Role
+    from imsclinic.screening.models import ClinicPage
+
+    if not by.has_role(clinic, Role.CLINIC_ADMIN):
+        raise PermissionDenied("Only the clinic's admin edits its public page.")
+    about_ims, what_to_expect = about_ims.strip(), what_to_expect.strip()
+    if not about_ims or not what_to_expect:
+        raise ScreeningError("Both texts need some words: the page shows them to every visitor.")
+    # Two first edits at once: the insert that loses is ignored and both lock the one row.
+    ClinicPage.objects.bulk_create(
+        [ClinicPage(clinic=clinic, about_ims="", what_to_expect="")], ignore_conflicts=True
+    )
+    page = ClinicPage.objects.select_for_update().get(clinic=clinic)
+    changed = [
+        name
+        for name, value in (("about_ims", about_ims), ("what_to_expect", what_to_expect))
+        if getattr(page, name) != value
+    ]
+    page.about_ims, page.what_to_expect, page.updated_by = about_ims, what_to_expect, by
+    page.save()
+    record(
+        by=by,
+        action="clinic_page.save",
+        target=page,
+        clinic=clinic,
+        summary="Edited the clinic's public page",
+        details={"fields": changed},
+    )
+    return page
+
+
+def _check_window(appointment, now):
+    from imsclinic.scheduling.models import Status, cancellation_hours
+
+    if appointment.status != Status.BOOKED:
+        raise ScreeningError(
+            f"This visit is {appointment.get_status_display().lower()}: it cannot be changed."
+        )
+    if not appointment.can_be_cancelled_by_patient(now):
+        hours = cancellation_hours(appointment.clinic)
+        raise ScreeningError(
+            f"Visits can be changed or cancelled online up to {hours:g} hours before they start. "
+            f"Please call {appointment.clinic.name}."
+        )
+
+
+@transaction.atomic
+def cancel_online(*, appointment, reason: str = ""):
+    """A booker cancels through the signed link in their email, inside the clinic's window."""
+    from imsclinic.scheduling.actions import cancel_appointment
+    from imsclinic.scheduling.models import Appointment
+
+    locked = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+    _check_window(locked, timezone.now())
+    return cancel_appointment(
+        appointment=locked,
+        by=None,
+        reason=reason or "Cancelled by the patient from the email link.",
+        via=BookedVia.ONLINE,
+    )
+
+
+@transaction.atomic
+@appends_last  # cancels (audited), then locks the practitioner to book the new time
+def reschedule_online(*, appointment, practitioner, starts_at):
+    """A booker moves their visit through the signed link, inside the clinic's window.
+
+    The old visit is cancelled and the new one booked in one transaction (a taken time leaves
+    the old visit booked); the new visit's confirmation email carries a fresh link and .ics.
+    """
+    from imsclinic.scheduling.models import Appointment
+
+    locked = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("clinic", "patient")
+        .get(pk=appointment.pk)
+    )
+    _check_window(locked, timezone.now())
+    cancel_online(appointment=locked, reason="Rescheduled by the patient from the email link.")
+    new = book_appointment(
+        clinic=locked.clinic,
+        patient=locked.patient,
+        practitioner=practitioner,
+        kind=locked.kind,
+        starts_at=starts_at,
+        mode=locked.mode,
+        by=None,
+        via=BookedVia.ONLINE,
+        notes=f"Rescheduled online from {locked.starts_at.isoformat()}.",
+    )
+    record(
+        by=None,
+        action="appointment.reschedule_online",
+        target=new,
+        clinic=locked.clinic,
+        patient=locked.patient,
+        summary="Rescheduled online from the email link",
+        details={"from": str(locked.uuid), "to": str(new.uuid)},
+    )
+    return new

@@ -112,3 +112,20 @@ class EvaluationRequest(PublicIdModel, TimestampedModel):
     def treatments_tried_labels(self) -> list[str]:
         labels = dict(TREATMENTS_TRIED)
         return [labels.get(key, key) for key in self.treatments_tried or []]
+
+class ClinicPage(TimestampedModel):
+    """The text of a clinic's public page that its clinic admin edits: what IMS is and what to
+    expect. Absent until the first edit; the page then shows the defaults in front_door.py.
+    (Aftercare is the clinic's aftercare instruction from scheduling, edited there.)"""
+
+    clinic = models.OneToOneField(
+        "accounts.Clinic", on_delete=models.CASCADE, related_name="public_page"
+    )
+    about_ims = models.TextField("What IMS is")
+    what_to_expect = models.TextField("What to expect")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Public page of clinic {self.clinic_id}"

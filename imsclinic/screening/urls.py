@@ -1,6 +1,6 @@
 from django.urls import path
 
-from imsclinic.screening import views
+from imsclinic.screening import front_views, views
 
 app_name = "screening"
 # Staff routes come first: "requests" is therefore a reserved word that no clinic slug may use.
@@ -15,4 +15,5 @@ urlpatterns = [
     path("<slug:clinic_slug>/contact/", views.contact, name="contact"),
     path("<slug:clinic_slug>/book/", views.book, name="book"),
     path("<slug:clinic_slug>/booked/", views.booked, name="booked"),
+    path("<slug:clinic_slug>/manage/<str:token>/", front_views.manage_booking, name="manage"),
 ]

@@ -18,7 +18,8 @@ from imsclinic.gateway.records import load
 from imsclinic.knowledge import InvalidAnswersError
 from imsclinic.patients.forms import DEMOGRAPHIC_FIELDS
 from imsclinic.scheduling.errors import BookingError
-from imsclinic.scheduling.slots import online_assessment_slots
+from imsclinic.scheduling.models import Kind
+from imsclinic.scheduling.slots import online_slots
 from imsclinic.screening import actions
 from imsclinic.screening.forms import (
     BookingContactForm,
@@ -125,7 +126,8 @@ def book(request, clinic_slug):
         return redirect("screening:form", clinic_slug=clinic.slug)
     if result.outcome == "not_suitable":
         return redirect("screening:result", clinic_slug=clinic.slug)
-    slots = online_assessment_slots(clinic, now=timezone.now())
+    # Every free time of each day (the picker once stopped at six, so afternoons never showed).
+    slots = online_slots(clinic, now=timezone.now(), kind=Kind.INITIAL_ASSESSMENT, per_day=None)
     by_value = {value: slot for value, slot in _slot_choices(slots)}
     form = BookingContactForm(
         request.POST or None,
@@ -156,12 +158,18 @@ def book(request, clinic_slug):
     days = {}
     for value, slot in by_value.items():
         days.setdefault(slot.starts_at.astimezone(clinic.tz).date(), []).append((value, slot))
+    chosen = form["slot"].value()
+    days = sorted(days.items())
+    open_day = (
+        by_value[chosen].starts_at.astimezone(clinic.tz).date() if chosen in by_value else None
+    )
     context = {
         "clinic": clinic,
         "form": form,
         "result": result,
-        "days": sorted(days.items()),
-        "chosen": form["slot"].value(),
+        "days": days,
+        "open_day": open_day or (days[0][0] if days else None),
+        "chosen": chosen,
     }
     return render(request, "screening/book.html", context)
 

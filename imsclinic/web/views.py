@@ -9,13 +9,16 @@ from imsclinic.audit.models import ChartAccess
 from imsclinic.core.access import staff_required
 from imsclinic.core.middleware import ACTIVE_CLINIC_KEY
 from imsclinic.patients.models import Patient
+from imsclinic.screening.front_views import front_door
 from imsclinic.web.today import today_panels
 
 
 @require_GET
 def home(request):
+    # Visitors see the public front door; signed-in people go to their own start page (staff to
+    # Today), so the sign-in link and `/` both bring staff to work.
     if not request.user.is_authenticated:
-        return redirect("login")
+        return front_door(request)
     if request.user.is_clinic_staff:
         return redirect("today")
     if hasattr(request.user, "patient_record"):

@@ -55,7 +55,8 @@ def test_anonymous_request_to_protected_route_is_turned_away(client, pattern):
 # What an anonymous visitor gets from each public route: converters hold the test clinic's slug
 # or a made-up token. A change here is a change to the public surface, so it is spelled out.
 ANONYMOUS_ANSWERS = {
-    "": (302, "/accounts/login/"),
+    "": (302, "/clinics/clinic-a/"),  # the only clinic: straight to its public page
+    "clinics/<slug:clinic_slug>/": (200, None),
     "healthz": (200, None),
     "accounts/login/": (200, None),
     "accounts/logout/": (405, None),  # sign-out is a POST
@@ -74,6 +75,7 @@ ANONYMOUS_ANSWERS = {
     "screening/<slug:clinic_slug>/contact/": (302, "/screening/clinic-a/"),
     "screening/<slug:clinic_slug>/book/": (302, "/screening/clinic-a/"),
     "screening/<slug:clinic_slug>/booked/": (302, "/screening/clinic-a/"),
+    "screening/<slug:clinic_slug>/manage/<str:token>/": (404, None),  # a link we never signed
     "api/v1/screening": (405, None),  # POST only
     "portal/join/<str:token>/": (404, None),  # an unknown invitation
     "schedule/feed/<str:token>.ics": (404, None),  # an unknown feed token

@@ -1,7 +1,10 @@
 """The front door in a real browser: a visitor screens themself and books an assessment; a
 front-desk member turns a request from the queue into a patient."""
 
+import re
+
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from imsclinic.knowledge import screening_questions
@@ -24,10 +27,17 @@ def answer_every_question_no(page):
         page.locator(f"input[name='{q['field']}'][value='{value}']").check()
 
 
-def test_visitor_goes_from_screening_to_a_booked_assessment(page, screenshot, clinic_a, alice):
+def test_visitor_goes_from_the_front_door_to_a_booked_assessment_and_moves_it(
+    page, screenshot, clinic_a, alice
+):
     weekdays_open(alice, clinic_a)
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
-    page.goto(f"/screening/{clinic_a.slug}/")
+    page.goto("/")  # the only clinic: its public page
+    expect(page.get_by_role("heading", name=clinic_a.name)).to_be_visible()
+    expect(page.get_by_role("heading", name="What IMS is")).to_be_visible()
+    expect(page.get_by_role("link", name="Staff sign in")).to_be_visible()
+    screenshot("front-door-0-clinic-page")
+    page.get_by_role("link", name="Am I a candidate?").click()
     expect(page.get_by_role("heading", name="Am I a candidate for IMS?")).to_be_visible()
     page.get_by_label("Low back").check()
     page.get_by_label("How long have you had this pain?").select_option(label="1 to 2 years")
@@ -41,7 +51,11 @@ def test_visitor_goes_from_screening_to_a_booked_assessment(page, screenshot, cl
     page.get_by_role("link", name="Book an assessment").click()
 
     expect(page.get_by_role("heading", name="Book an initial assessment")).to_be_visible()
-    page.locator("label.slot").first.click()
+    # The whole of each day, one day open at a time; a later day keeps the visit outside the
+    # clinic's 24-hour cancellation window, so the email link may still move it.
+    later_day = page.locator("details.slot-day").nth(2)
+    later_day.locator("summary").click()
+    later_day.locator("label.slot").last.click()
     page.get_by_label("First name").fill("Ruth")
     page.get_by_label("Last name").fill("Ames")
     page.get_by_label("Email").fill("ruth@example.org")
@@ -56,6 +70,22 @@ def test_visitor_goes_from_screening_to_a_booked_assessment(page, screenshot, cl
     assert appointment.kind == "initial_assessment" and appointment.booked_via == "online"
     assert appointment.patient.family_name == "Ames"
     assert EvaluationRequest.objects.get().status == "booked"
+
+    # The confirmation email (locmem outbox: the live server runs in this process) carries the
+    # signed link; the visitor moves the visit to the next day shown.
+    link = re.search(r"https?://\S+(/screening/\S+/manage/\S+/)", mail.outbox[-1].body).group(1)
+    page.goto(link)
+    expect(page.get_by_role("heading", name=f"Your visit at {clinic_a.name}")).to_be_visible()
+    page.locator("details.slot-day summary").nth(1).click()
+    page.locator("details.slot-day").nth(1).locator("label.slot").first.click()
+    page.get_by_role("button", name="Move my visit").click()
+    expect(page.get_by_text("Your visit is moved.")).to_be_visible()
+    screenshot("front-door-5-moved")
+    appointment.refresh_from_db()
+    moved = Appointment.objects.exclude(pk=appointment.pk).get()
+    assert appointment.status == "cancelled" and moved.status == "booked"
+    assert moved.starts_at != appointment.starts_at and moved.patient == appointment.patient
+    assert len(mail.outbox) == 2  # the new time, with a new link and .ics
 
 
 def test_not_suitable_visitor_is_told_why_and_cannot_book(page, screenshot, clinic_a):

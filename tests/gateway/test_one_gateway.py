@@ -31,6 +31,7 @@ NOT_PATIENT_DATA = (
     "questionnaire_id",
     "token_uuid",
     "service_uuid",  # a clinic's appointment types (clinic administration)
+    "clinic_slug",  # a clinic's public page and its edit form (screening.front_views)
 )
 
 # The portal patient's own pages (no UUID: the record is hers by sign-in).

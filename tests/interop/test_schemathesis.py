@@ -40,6 +40,8 @@ RULES_BEYOND_THE_SCHEMA = {
     "decimal place, known muscles and levels, an active course (tests/clinical)",
     "POST /api/v1/fhir/Patient": "the body is a FHIR R4 Patient validated by fhir.resources and "
     "the registry form; OpenAPI only says 'an object' (tests/interop/test_import.py)",
+    "POST /api/v1/patients/{patient_uuid}/merge": "the duplicate must be another active chart "
+    "of the same clinic: 404 or 409 otherwise (tests/patients/test_duplicates_api.py)",
     "POST /api/v1/fhir": "the body is a FHIR R4 Bundle of Patients, validated the same way "
     "(tests/interop/test_import.py)",
 }

@@ -119,8 +119,8 @@ class ClinicSettingsForm(forms.ModelForm):
         label="Screening policy",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
-        help_text="Stricter screening outcomes than the defaults, as JSON, e.g. "
-        '{"recent_surgery_weeks": 12}. Leave empty for the knowledge base\'s defaults.',
+        help_text="Rules stricter than the default screening, written as JSON (docs/admin.md "
+        "lists them, e.g. a longer wait after surgery). Leave empty for the defaults.",
     )
 
     POLICY_FIELDS = (

@@ -55,6 +55,8 @@ class ClinicPolicies(BaseModel):
     consent_min_age: Annotated[int, Field(ge=0, le=19)] = 16
     course_rules: dict = Field(default_factory=dict)
     thorax_bilateral_paraspinals_on_lamina: bool = False
+    # The currency invoices and prices are in (ISO 4217); billing reads it.
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CAD"
 
     @field_validator("screening")
     @classmethod

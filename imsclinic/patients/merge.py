@@ -40,7 +40,13 @@ CLINICAL_GROUP = (
     "clinical.TreatmentSession",
     "clinical.AdverseEvent",
     "outcomes.QuestionnaireResponse",
+    "reports.IssuedReport",
 )
+# Never moved: the money trail stays on the chart it was billed to (issued invoices and payments
+# are locked in the database), and the duplicate's chart links to the survivor.
+BILLING_KEPT = ("billing.Coverage", "billing.Invoice", "billing.Payment", "billing.Claim")
+# Derived tables, recomputed from the records by `imsclinic analytics rebuild`.
+DERIVED = ("outcomes.PatientMonthRollup",)
 # Always moved (appointments and series: unless clinical records kept on the old chart use them).
 ADMINISTRATIVE = (
     "scheduling.Appointment",
@@ -70,11 +76,13 @@ def _label(model) -> str:
 
 
 def unlisted_relations() -> list[str]:
-    known = set(CLINICAL_GROUP + ADMINISTRATIVE + SELF)
+    known = set(CLINICAL_GROUP + ADMINISTRATIVE + BILLING_KEPT + DERIVED + SELF)
+    # Hidden relations (related_name="+") count too: a forgotten one would be left behind silently.
     return sorted(
-        f"{_label(r.related_model)}.{r.field.name}"
-        for r in Patient._meta.related_objects
-        if _label(r.related_model) not in known
+        f"{_label(field.model)}.{field.name}"
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if field.is_relation and field.related_model is Patient and _label(field.model) not in known
     )
 
 

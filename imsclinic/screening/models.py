@@ -113,6 +113,7 @@ class EvaluationRequest(PublicIdModel, TimestampedModel):
         labels = dict(TREATMENTS_TRIED)
         return [labels.get(key, key) for key in self.treatments_tried or []]
 
+
 class ClinicPage(TimestampedModel):
     """The text of a clinic's public page that its clinic admin edits: what IMS is and what to
     expect. Absent until the first edit; the page then shows the defaults in front_door.py.

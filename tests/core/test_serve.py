@@ -62,11 +62,12 @@ def test_serve_migrates_creates_demo_and_serves(tmp_path):
                 assert time.time() < deadline, "server did not start"
                 time.sleep(0.5)
 
-        opener = urllib.request.build_opener(_NoRedirect)
-        with pytest.raises(urllib.error.HTTPError) as redirect:
-            opener.open(f"{base}/")
-        assert redirect.value.code == 302
-        assert redirect.value.headers["Location"].startswith("/accounts/login/")
+        # A visitor at / finds the network's clinics and the staff sign-in link.
+        front_door = urllib.request.build_opener(_NoRedirect).open(f"{base}/")
+        assert front_door.status == 200
+        page = front_door.read().decode()
+        assert "Bow Valley IMS &amp; Physiotherapy" in page
+        assert 'href="/accounts/login/"' in page
 
         jar = CookieJar()
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))

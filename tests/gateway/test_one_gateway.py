@@ -31,6 +31,8 @@ NOT_PATIENT_DATA = (
     "questionnaire_id",
     "token_uuid",
     "service_uuid",  # a clinic's appointment types (clinic administration)
+    "closure_uuid",  # a clinic's closures and holidays (the calendar)
+    "name",  # an owner report's name (billing/reports/<name>/: clinic figures, no chart)
     "clinic_slug",  # a clinic's public page and its edit form (screening.front_views)
 )
 
@@ -60,7 +62,9 @@ def _patient_data_routes() -> set[str]:
 
 PATIENT_DATA_ROUTES = _patient_data_routes()
 # The questionnaire page needs a due questionnaire; test_portal_questionnaire_is_logged has one.
-SPECIAL = {"outcomes/portal/<slug:instrument_id>/"}
+# The year-end statement needs an invoice issued that year (the walk's patient has none); it
+# loads through gateway.records.portal_view like every portal page.
+SPECIAL = {"outcomes/portal/<slug:instrument_id>/", "billing/portal/statement-<int:year>.pdf"}
 
 
 def test_the_walk_knows_every_patient_data_route():

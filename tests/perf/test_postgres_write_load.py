@@ -41,6 +41,7 @@ from tests.factories import (
     MembershipFactory,
     NeedlingAuthorisationFactory,
     PatientFactory,
+    ProfessionalRegistrationFactory,
     UserFactory,
 )
 from tests.factories.clinical import ConsentFactory
@@ -221,6 +222,7 @@ def test_six_api_writers_for_twenty_seconds_get_no_server_error_and_lose_nothing
         user = UserFactory(username=f"load-practitioner-{i}")
         MembershipFactory(user=user, clinic=clinic, role=Role.PRACTITIONER)
         NeedlingAuthorisationFactory(user=user)
+        ProfessionalRegistrationFactory(user=user, jurisdiction=clinic.jurisdiction)
         weekdays_open(user, clinic)
         practitioners.append(user)
     writers = [PatientFactory(clinic=clinic) for _ in range(CLIENTS)]

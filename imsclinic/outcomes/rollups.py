@@ -91,6 +91,17 @@ def refresh_patient(patient_id: int) -> None:
 
 def refresh_clinic_months(clinic, months) -> None:
     """Recompute a clinic's event rows and month totals for `months` from records and rows."""
+    from imsclinic.accounts.models import Clinic
+
+    with transaction.atomic():
+        # Serialise a clinic's refreshes: two signatures at once would otherwise rebuild the same
+        # month side by side (a duplicate month row, or totals that miss the other's patient rows).
+        # NO KEY UPDATE does not block the inserts that reference the clinic.
+        list(Clinic.objects.select_for_update(no_key=True).filter(pk=clinic.pk).values("pk"))
+        _refresh_clinic_months(clinic, months)
+
+
+def _refresh_clinic_months(clinic, months) -> None:
     from django.db.models import Count, Sum
 
     from imsclinic.clinical.models import AdverseEvent

@@ -278,3 +278,36 @@ def test_the_portal_download_has_the_patients_issued_bills_only(client, pat, bil
     assert str(billing_record["draft"].uuid) not in invoices, "drafts are the clinic's work"
     assert f"{billing_record['draft'].uuid}-l0" not in of_type(bundle, "ChargeItem")
     assert {"Coverage", "PaymentReconciliation", "Claim"} <= {k for k, _ in resources(bundle)}
+
+
+def test_everything_queries_do_not_grow_with_invoices(client, patient_a, bob, olivia):
+    """Lines, shares, payments and credits are fetched per batch of invoices, not per invoice."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    raw = token(olivia)
+    coverage = actions.add_coverage(
+        patient=patient_a, by=bob, payer_kind="auto", insurer_name="Intact", claim_number="A1"
+    )
+
+    def bill():
+        invoice = actions.create_invoice(
+            patient=patient_a, by=bob, lines=[{"description": "Visit", "unit_price": "80"}]
+        )
+        actions.split_with_payer(invoice=invoice, coverage=coverage, amount="30.00", by=bob)
+        invoice = actions.issue_invoice(invoice=invoice, by=bob)
+        actions.record_payment(invoice=invoice, by=bob, method="cash", amount="50.00")
+        actions.submit_claim(invoice=invoice, coverage=coverage, by=bob)
+        actions.issue_credit_note(invoice=invoice, by=bob, amount="5.00", reason="Goodwill")
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            everything(client, patient_a, raw)
+        return len(ctx.captured_queries)
+
+    bill()
+    count()
+    few = count()
+    for _ in range(3):
+        bill()
+    assert count() == few

@@ -35,9 +35,7 @@ def claim_resource(claim, currency: str):
         "Claim",
         {
             "id": str(claim.uuid),
-            "identifier": [{"value": claim.external_reference}]
-            if claim.external_reference
-            else [],
+            "identifier": [{"value": claim.external_reference}] if claim.external_reference else [],
             "status": "active",
             "type": PROFESSIONAL,
             "use": "claim",

@@ -82,7 +82,7 @@ def find_payer(clinic_ids, organization_id: str):
 
     clinics = {c.pk: c for c in Clinic.objects.filter(pk__in=clinic_ids)}
     names = Coverage.objects.filter(clinic_id__in=clinics).values_list("clinic_id", "insurer_name")
-    for clinic_id, insurer in names.distinct():
+    for clinic_id, insurer in names.order_by().distinct():
         name = " ".join(insurer.split())
         if payer_id(clinics[clinic_id], name) == organization_id:
             return payer_organization(clinics[clinic_id], name)

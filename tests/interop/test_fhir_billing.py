@@ -311,3 +311,12 @@ def test_everything_queries_do_not_grow_with_invoices(client, patient_a, bob, ol
     for _ in range(3):
         bill()
     assert count() == few
+
+
+def test_validate_parameter_validates_the_billing_resources_at_run_time(
+    client, billing_record, patient_a, olivia
+):
+    url = f"/api/v1/fhir/Patient/{patient_a.uuid}/$everything?validate=true"
+    response = client.get(url, **bearer(token(olivia)))
+    assert response.status_code == 200
+    assert BILLING_TYPES <= {e["resource"]["resourceType"] for e in response.json()["entry"]}

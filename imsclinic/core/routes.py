@@ -183,6 +183,13 @@ PROTECTED_ROUTES: set[str] = {
     "api/v1/fhir/Consent/<resource_id>",
     "api/v1/fhir/AdverseEvent/<resource_id>",
     "api/v1/fhir/QuestionnaireResponse/<resource_id>",
+    # FHIR billing resources (issue 16): front desk and clinic admins.
+    "api/v1/fhir/Coverage/<resource_id>",
+    "api/v1/fhir/Invoice/<resource_id>",
+    "api/v1/fhir/ChargeItem/<resource_id>",
+    "api/v1/fhir/PaymentReconciliation/<resource_id>",
+    "api/v1/fhir/Claim/<resource_id>",
+    "api/v1/fhir/ClaimResponse/<resource_id>",
     "api/v1/practitioners",
     "api/v1/practitioners/<uuidstr:user_uuid>",
     "api/v1/exports/csv",

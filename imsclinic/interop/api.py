@@ -2,8 +2,9 @@
 
 Reads return `application/fhir+json`. Ids are record UUIDs (see interop/fhir/common.py). The
 gateway as the UI loads every record (gateway.records): another clinic's id is a 404, front desk
-gets a 403 for clinical resources, integration tokens need the `fhir` scope, and every read of a
-patient's data (Patient, `$everything`, each clinical resource) logs one chart access row.
+gets a 403 for clinical resources, practitioners get a 403 for billing resources (front desk and
+clinic admins bill), integration tokens need the `fhir` scope, and every read of a patient's data
+(Patient, `$everything`, each clinical or billing resource) logs one chart access row.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ninja import Path, Query, Router
 from ninja.errors import HttpError
 
 from imsclinic.accounts.models import Clinic, Membership, User
+from imsclinic.billing.actions import BILLING_ROLES
 from imsclinic.core.downloads import attachment
 from imsclinic.gateway.api_auth import api_auth, require_scope, require_staff
 from imsclinic.gateway.records import api_loads
@@ -25,11 +27,16 @@ from imsclinic.interop import bulk
 from imsclinic.interop.fhir import importer
 from imsclinic.interop.fhir.collect import everything_bundle
 from imsclinic.interop.fhir.common import FHIR_JSON, FHIR_NDJSON, strict_validation, to_json
-from imsclinic.interop.fhir.organization import organization
+from imsclinic.interop.fhir.organization import find_payer, organization
 from imsclinic.interop.fhir.patient import patient as patient_resource
 from imsclinic.interop.fhir.practitioner import practitioner, practitioner_role
 from imsclinic.interop.fhir.questionnaire import questionnaire
-from imsclinic.interop.fhir.read import CLINICAL_TYPES, read_clinical
+from imsclinic.interop.fhir.read import (
+    BILLING_TYPES,
+    CLINICAL_TYPES,
+    read_billing,
+    read_clinical,
+)
 from imsclinic.patients.models import Patient
 
 router = Router(tags=["fhir"], auth=api_auth)
@@ -86,13 +93,16 @@ VALIDATE_QUERY = Query(False, alias="validate")
 def patient_everything(request, patient, strict: bool = VALIDATE_QUERY):
     """Everything about one patient as a searchset Bundle: Patient, Organization, Practitioner,
     PractitionerRole, Encounter, Condition, Procedure, Device, Observation, Questionnaire,
-    QuestionnaireResponse, Consent, AdverseEvent and CarePlan.
+    QuestionnaireResponse, Consent, AdverseEvent and CarePlan; for a caller who bills at the
+    patient's clinic (clinic admin) also Coverage, Invoice, ChargeItem, PaymentReconciliation,
+    Claim, ClaimResponse and the payers' Organizations.
 
     `validate=true` also validates every resource and the Bundle with the fhir.resources R4B
     classes before answering (a debugging aid: several times slower; an invalid mapping is a
     server error)."""
+    bills = request.user.has_role(patient.clinic_id, *BILLING_ROLES)
     with strict_validation(strict):
-        bundle = everything_bundle(patient, base_url=_base_url(request))
+        bundle = everything_bundle(patient, base_url=_base_url(request), billing=bills)
     return fhir_response(bundle)
 
 
@@ -134,10 +144,16 @@ def read_practitioner_role(
 
 @router.get("/Organization/{uuid:clinic_uuid}", openapi_extra={"responses": FHIR_RESPONSES})
 def read_organization(request, clinic_uuid: uuid.UUID):
-    """One of the caller's clinics."""
+    """One of the caller's clinics, or an insurer or board named on their clinics' coverages."""
     _guard(request)
-    clinic = get_object_or_404(Clinic, uuid=clinic_uuid, pk__in=request.user.staff_clinic_ids())
-    return fhir_response(organization(clinic))
+    clinic_ids = request.user.staff_clinic_ids()
+    clinic = Clinic.objects.filter(uuid=clinic_uuid, pk__in=clinic_ids).first()
+    if clinic is not None:
+        return fhir_response(organization(clinic))
+    payer = find_payer(clinic_ids, str(clinic_uuid))
+    if payer is None:
+        raise HttpError(404, "Not Found")
+    return fhir_response(payer)
 
 
 @router.get("/Questionnaire/{questionnaire_id}", openapi_extra={"responses": FHIR_RESPONSES})
@@ -169,6 +185,24 @@ for _type in CLINICAL_TYPES:
         operation_id=f"fhir_read_{_type.lower()}",
         openapi_extra={"responses": FHIR_RESPONSES},
     )(_clinical_reader(_type))
+
+
+def _billing_reader(resource_type: str):
+    def read(request, resource_id: str = Path(..., pattern=ID_PATTERN)):
+        _guard(request)
+        return fhir_response(read_billing(request, resource_type, resource_id))
+
+    read.__name__ = f"read_{resource_type.lower()}"
+    read.__doc__ = f"A FHIR {resource_type} by id (front desk and clinic admins)."
+    return read
+
+
+for _type in BILLING_TYPES:
+    router.get(
+        f"/{_type}/{{resource_id}}",
+        operation_id=f"fhir_read_{_type.lower()}",
+        openapi_extra={"responses": FHIR_RESPONSES},
+    )(_billing_reader(_type))
 
 
 # ---- import (onboarding) -------------------------------------------------------------------

@@ -36,6 +36,12 @@ EXPORT_TYPES = (
     "Consent",
     "AdverseEvent",
     "CarePlan",
+    "Coverage",
+    "Invoice",
+    "ChargeItem",
+    "PaymentReconciliation",
+    "Claim",
+    "ClaimResponse",
 )
 
 # Types that several clinics of one network can share.

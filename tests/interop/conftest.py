@@ -94,3 +94,100 @@ def full_record(patient_a, alice):
         "event": event,
         "response": response,
     }
+
+
+@pytest.fixture
+def billing_record(patient_a, alice, bob):
+    """Patient A's bills, through the billing actions: an extended-health coverage (spouse's
+    plan) and a WCB claim on file; a split invoice (treatment with a discount and a taxable
+    product) paid partly by debit and by the insurer after a claim; an invoice paid with an
+    overpayment (account credit) and partly refunded; a credited invoice, a void one and a
+    draft."""
+    from imsclinic.billing import actions
+    from tests.factories import ServiceFactory
+
+    clinic = patient_a.clinic
+    treatment = ServiceFactory(clinic=clinic, name="IMS treatment", price=Decimal("95.00"))
+    day = clinic.today() - datetime.timedelta(days=10)
+    plan = actions.add_coverage(
+        patient=patient_a,
+        by=bob,
+        payer_kind="extended_health",
+        insurer_name="Sun  Life",
+        plan_number="PL-20431",
+        member_id="M0042",
+        relationship="spouse",
+        plan_member_name="Sam Nguyen",
+    )
+    wcb = actions.add_coverage(
+        patient=patient_a,
+        by=bob,
+        payer_kind="workers_comp",
+        insurer_name="WCB Alberta",
+        claim_number="W1234567",
+    )
+
+    def invoice(*lines, **extra):
+        return actions.create_invoice(
+            patient=patient_a,
+            by=bob,
+            practitioner=alice,
+            service_date=day,
+            lines=[
+                {"description": "IMS treatment", "unit_price": "95.00", **line} for line in lines
+            ],
+            **extra,
+        )
+
+    split = invoice(
+        {"service": treatment, "discount": "5.00"},
+        {
+            "description": "Kinesiology tape",
+            "unit_price": "12.50",
+            "quantity": 2,
+            "tax_code": "taxable",
+        },
+    )
+    actions.split_with_payer(invoice=split, coverage=plan, amount=Decimal("72.00"), by=bob)
+    split = actions.issue_invoice(invoice=split, by=bob)
+    debit = actions.record_payment(
+        invoice=split,
+        by=bob,
+        method="debit",
+        amount=split.patient_portion,
+        received_on=day,
+        reference="T-7781",
+    )
+    claim = actions.submit_claim(invoice=split, coverage=plan, by=bob, submitted_on=day)
+    claim = actions.decide_claim(
+        claim=claim, by=bob, status="paid", on=day + datetime.timedelta(days=7)
+    )
+    overpaid = actions.issue_invoice(invoice=invoice({}), by=bob)
+    cash = actions.record_payment(
+        invoice=overpaid, by=bob, method="cash", amount=Decimal("100.00"), received_on=day
+    )
+    refund = actions.refund_payment(
+        payment=cash, by=bob, amount=Decimal("20.00"), reason="Charged twice"
+    )
+    credited = actions.issue_invoice(invoice=invoice({}), by=bob)
+    note = actions.issue_credit_note(
+        invoice=credited, by=bob, amount=Decimal("25.00"), reason="Short visit"
+    )
+    void = actions.void_invoice(
+        invoice=actions.issue_invoice(invoice=invoice({}), by=bob), by=bob, reason="Booked twice"
+    )
+    draft = invoice({})
+    return {
+        "plan": plan,
+        "wcb": wcb,
+        "split": split,
+        "debit": debit,
+        "claim": claim,
+        "overpaid": overpaid,
+        "cash": cash,
+        "refund": refund,
+        "credited": credited,
+        "note": note,
+        "void": void,
+        "draft": draft,
+    }

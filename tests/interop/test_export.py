@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from imsclinic.audit.models import AuditEvent
+from imsclinic.billing.models import Claim, Coverage, Invoice, InvoiceLine, Payment
 from imsclinic.clinical.models import (
     AdverseEvent,
     Assessment,
@@ -50,8 +51,23 @@ def test_demo_bulk_export_writes_one_ndjson_per_type_and_every_line_validates(de
         "QuestionnaireResponse": QuestionnaireResponse.objects.exists(),
     }
     assert {kind for kind, present in expected.items() if present} <= set(files)
+    # The demo clinic's billing (issue 16): invoices, payments, coverage and a paid claim.
+    billing = {
+        "Invoice": Invoice,
+        "ChargeItem": InvoiceLine,
+        "PaymentReconciliation": Payment,
+        "Coverage": Coverage,
+        "Claim": Claim,
+    }
+    for kind, model_class in billing.items():
+        assert model_class.objects.exists(), f"the demo has no {model_class.__name__}"
+        lines = files[kind].read_text(encoding="utf-8").splitlines()
+        assert len(lines) == model_class.objects.count(), kind
+    assert Claim.objects.filter(status="paid").count() == len(
+        files["ClaimResponse"].read_text(encoding="utf-8").splitlines()
+    )
     assert not list(tmp_path.glob(".*.part")), "no temporary files left behind"
-    seen = set()
+    seen, refs = set(), set()
     for kind, path in files.items():
         model_class = fhir_class(kind)
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -63,10 +79,25 @@ def test_demo_bulk_export_writes_one_ndjson_per_type_and_every_line_validates(de
             )
             assert (kind, data["id"]) not in seen
             seen.add((kind, data["id"]))
+            refs.update(_references(data))
+    unresolved = {r for r in refs if tuple(r.split("/", 1)) not in seen}
+    assert not unresolved, f"references to nothing in the export: {sorted(unresolved)[:5]}"
     patients = sum(1 for _ in files["Patient"].open())
     assert patients == Patient.objects.count()
     assert "Patient.ndjson" in out.getvalue()
     assert AuditEvent.objects.filter(action="export.fhir_ndjson").count() == 2  # two clinics
+
+
+def _references(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "reference" and isinstance(item, str):
+                yield item
+            else:
+                yield from _references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _references(item)
 
 
 def test_demo_everything_bundles_validate(demo):

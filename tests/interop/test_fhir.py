@@ -158,6 +158,36 @@ def test_clinic_a_token_cannot_read_clinic_b_by_id(
         assert client.get(path, **bearer(alice_token)).status_code == 200, path
 
 
+def test_clinic_b_cannot_read_clinic_a_bills_by_id(client, carol, clinic_b, billing_record, olivia):
+    """The billing resources too: carol's token (clinic B) gets a 404 for each, even for the
+    payer Organization named on clinic A's coverage; olivia (clinic A's admin) reads them."""
+    _, raw = token_actions.create_personal_token(user=carol, by=carol, name="t")
+    _, admin = token_actions.create_personal_token(user=olivia, by=olivia, name="t")
+    _, partner = token_actions.create_integration_token(
+        clinic=clinic_b, by=None, name="Insurer", scopes=["read", "fhir"]
+    )
+    invoice, claim = billing_record["split"], billing_record["claim"]
+    paths = [
+        f"/api/v1/fhir/Invoice/{invoice.uuid}",
+        f"/api/v1/fhir/ChargeItem/{invoice.uuid}-l0",
+        f"/api/v1/fhir/Coverage/{billing_record['plan'].uuid}",
+        f"/api/v1/fhir/PaymentReconciliation/{billing_record['debit'].uuid}",
+        f"/api/v1/fhir/Claim/{claim.uuid}",
+        f"/api/v1/fhir/ClaimResponse/{claim.uuid}-response",
+    ]
+    bundle = client.get(
+        f"/api/v1/fhir/Patient/{invoice.patient.uuid}/$everything", **bearer(admin)
+    ).json()
+    payer = next(
+        e["resource"]["id"] for e in bundle["entry"] if e["resource"].get("name") == "Sun Life"
+    )
+    paths.append(f"/api/v1/fhir/Organization/{payer}")
+    for path in paths:
+        assert client.get(path, **bearer(raw)).status_code == 404, path
+        assert client.get(path, **bearer(partner)).status_code == 404, path
+        assert client.get(path, **bearer(admin)).status_code == 200, path
+
+
 def test_integration_token_of_clinic_b_cannot_read_clinic_a(
     client, clinic_b, patient_a, full_record
 ):

@@ -16,7 +16,9 @@ from tests.factories import PatientFactory
 from tests.trust.authz_registry import STAFF, all_routes
 
 ROUTES = all_routes()
-OBJECT_ROUTES = sorted(p for p in PROTECTED_ROUTES if re.search(r"<uuid(str)?:", p))
+# Routes naming an object by UUID, plus registered routes naming it by another id (the FHIR
+# billing reads' "<resource_id>", e.g. "<invoice uuid>-l0" for a ChargeItem).
+OBJECT_ROUTES = sorted(p for p in PROTECTED_ROUTES if re.search(r"<uuid(str)?:", p) or p in ROUTES)
 
 
 def url_for(pattern: str, kwargs: dict, query: str = "") -> str:

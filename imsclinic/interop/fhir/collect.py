@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from imsclinic.billing.models import Claim, Coverage, Invoice, InvoiceLine, InvoiceShare, Payment
+from imsclinic.billing.totals import NOTHING, settlements
 from imsclinic.clinical.models import (
     AdverseEvent,
     Assessment,
@@ -18,6 +20,7 @@ from imsclinic.clinical.models import (
 )
 from imsclinic.interop.fhir.adverse_event import adverse_event
 from imsclinic.interop.fhir.careplan import care_plan
+from imsclinic.interop.fhir.claim import claim_resource, claim_response
 from imsclinic.interop.fhir.common import instant, validate, validating
 from imsclinic.interop.fhir.condition import (
     assessment_conditions,
@@ -25,14 +28,17 @@ from imsclinic.interop.fhir.condition import (
     course_conditions,
 )
 from imsclinic.interop.fhir.consent import consent
+from imsclinic.interop.fhir.coverage import coverage_resource
 from imsclinic.interop.fhir.device import needle_device, session_needle_keys
 from imsclinic.interop.fhir.encounter import assessment_encounter, session_encounter
+from imsclinic.interop.fhir.invoice import charge_items, invoice_resource
 from imsclinic.interop.fhir.observation import (
     response_score_observations,
     session_pain_observations,
 )
-from imsclinic.interop.fhir.organization import organization
+from imsclinic.interop.fhir.organization import organization, payer_name, payer_organization
 from imsclinic.interop.fhir.patient import patient as patient_resource
+from imsclinic.interop.fhir.payment import payment_reconciliation
 from imsclinic.interop.fhir.practitioner import practitioner, practitioner_role
 from imsclinic.interop.fhir.procedure import session_procedures
 from imsclinic.interop.fhir.questionnaire import questionnaire, questionnaire_response
@@ -68,20 +74,24 @@ class Walk:
     instruments the records refer to, so they can be emitted once at the end.
 
     `signed_only` leaves out unsigned (draft) assessments and sessions and the adverse events of
-    draft sessions: what the patient downloads is only what their practitioner signed."""
+    draft sessions, and draft invoices: what the patient downloads is only what their
+    practitioner signed and the clinic issued. `billing=False` leaves out the billing resources
+    (a practitioner's $everything: practitioners see their own revenue, not patients' bills)."""
 
-    def __init__(self, *, clinic, patient=None, tick=None, signed_only=False):
+    def __init__(self, *, clinic, patient=None, tick=None, signed_only=False, billing=True):
         self.clinic = clinic
         self.signed_only = signed_only
+        self.include_billing = billing
+        self.payer_names: set[str] = set()
         self.tick = tick or (lambda n=1: None)
         self.patient = patient
         self.user_ids: set[int] = set()
         self.instrument_ids: set[str] = set()
         self._course_refs: dict[int, list[dict]] = {}
 
-    def scoped(self, model_class, **extra):
+    def scoped(self, model_class, patient_field: str = "patient", **extra):
         if self.patient is not None:
-            return model_class.objects.filter(patient=self.patient, **extra)
+            return model_class.objects.filter(**{patient_field: self.patient}, **extra)
         return model_class.objects.filter(clinic=self.clinic, **extra)
 
     def course_refs(self, course) -> list[dict]:
@@ -184,6 +194,60 @@ class Walk:
             yield questionnaire_response(record)
             yield from response_score_observations(record, instruments.get(record.instrument_id))
 
+    def billing(self) -> Iterator:
+        """Coverage, Invoice and its ChargeItems, PaymentReconciliation, Claim and
+        ClaimResponse (issue 16). Amounts are in the invoice's currency; a payment held as
+        account credit is in the clinic's."""
+        if not self.include_billing:
+            return
+        currency = self.clinic.policy("currency", "CAD")
+        coverages = self.scoped(Coverage).select_related("clinic", "patient")
+        for record in coverages.order_by("id").iterator(chunk_size=CHUNK):
+            self.tick()
+            self.payer_names.add(payer_name(record))
+            yield coverage_resource(record)
+        invoices = self.scoped(Invoice).select_related(
+            "clinic", "patient", "practitioner", "corrects"
+        )
+        if self.signed_only:
+            invoices = invoices.exclude(status="draft")
+        for batch in _batches(invoices.order_by("id").iterator(chunk_size=CHUNK), CHUNK):
+            ids = [record.pk for record in batch]
+            lines: dict[int, list] = {}
+            for line in InvoiceLine.objects.filter(invoice_id__in=ids).select_related("service"):
+                lines.setdefault(line.invoice_id, []).append(line)
+            shares: dict[int, list] = {}
+            for share in InvoiceShare.objects.filter(invoice_id__in=ids).select_related(
+                "coverage__clinic"
+            ):
+                shares.setdefault(share.invoice_id, []).append(share)
+            paid = settlements(ids)
+            for record in batch:
+                self.tick()
+                if record.practitioner_id:
+                    self.user_ids.add(record.practitioner_id)
+                own = lines.get(record.pk, [])
+                yield invoice_resource(
+                    record, own, shares.get(record.pk, []), paid.get(record.pk, NOTHING)
+                )
+                yield from charge_items(record, own)
+        payments = self.scoped(Payment).select_related(
+            "clinic", "invoice", "coverage__clinic", "refund_of"
+        )
+        for record in payments.order_by("id").iterator(chunk_size=CHUNK):
+            self.tick()
+            money_in = record.invoice.currency if record.invoice_id else currency
+            yield payment_reconciliation(record, money_in)
+        claims = self.scoped(Claim, patient_field="invoice__patient").select_related(
+            "clinic", "invoice__patient", "coverage__clinic"
+        )
+        for record in claims.order_by("id").iterator(chunk_size=CHUNK):
+            self.tick()
+            yield claim_resource(record, record.invoice.currency)
+            response = claim_response(record, record.invoice.currency)
+            if response is not None:
+                yield response
+
     def reference_data(self) -> Iterator:
         """The clinic, the practitioners (with their role here) and the instruments used."""
         from imsclinic.accounts.models import Membership, User
@@ -207,6 +271,8 @@ class Walk:
         for instrument_id in sorted(self.instrument_ids):
             if instrument_id in instruments:
                 yield questionnaire(instruments[instrument_id])
+        for name in sorted(self.payer_names):
+            yield payer_organization(self.clinic, name)
 
     def __iter__(self) -> Iterator:
         yield from self.patients()
@@ -216,17 +282,21 @@ class Walk:
         yield from self.sessions()
         yield from self.adverse_events()
         yield from self.responses()
+        yield from self.billing()
         # Last: it needs the practitioners and instruments the records above referred to.
         yield from self.reference_data()
 
 
-def patient_everything(patient, *, signed_only: bool = False) -> list:
+def patient_everything(patient, *, signed_only: bool = False, billing: bool = True) -> list:
     """Every resource about one patient (FHIR Patient/$everything); `signed_only` for the
-    patient's own download (no drafts)."""
-    return list(Walk(clinic=patient.clinic, patient=patient, signed_only=signed_only))
+    patient's own download (no drafts); `billing=False` without the billing resources."""
+    walk = Walk(clinic=patient.clinic, patient=patient, signed_only=signed_only, billing=billing)
+    return list(walk)
 
 
-def everything_bundle(patient, *, base_url: str = "", signed_only: bool = False) -> dict:
+def everything_bundle(
+    patient, *, base_url: str = "", signed_only: bool = False, billing: bool = True
+) -> dict:
     """A searchset Bundle of `patient_everything`, each entry with its fullUrl.
 
     The resources are already pruned dicts, so the Bundle is assembled as-is; under
@@ -234,7 +304,7 @@ def everything_bundle(patient, *, base_url: str = "", signed_only: bool = False)
     """
     from django.utils import timezone
 
-    resources = patient_everything(patient, signed_only=signed_only)
+    resources = patient_everything(patient, signed_only=signed_only, billing=billing)
     base = base_url.rstrip("/")
     bundle = {
         "resourceType": "Bundle",
@@ -271,6 +341,10 @@ SOURCE_MODELS = (
     TreatmentSession,
     AdverseEvent,
     QuestionnaireResponse,
+    Coverage,
+    Invoice,
+    Payment,
+    Claim,
 )
 
 

@@ -48,6 +48,17 @@ CS_SEGMENT = f"{LOCAL}/CodeSystem/spinal-segment"
 CS_KNOWLEDGE_CONDITION = f"{LOCAL}/CodeSystem/condition"
 EXT_LATERALITY = f"{LOCAL}/StructureDefinition/laterality"
 EXT_NEEDLING = f"{LOCAL}/StructureDefinition/needling-detail"
+# Billing (issue 16): local systems for the clinic's services, invoice kinds and amounts, tax
+# codes and payment methods, and extensions for what R4 Invoice/PaymentReconciliation lack.
+CS_SERVICE = f"{LOCAL}/CodeSystem/service"
+CS_INVOICE_KIND = f"{LOCAL}/CodeSystem/invoice-kind"
+CS_INVOICE_AMOUNT = f"{LOCAL}/CodeSystem/invoice-amount"
+CS_TAX_CODE = f"{LOCAL}/CodeSystem/tax-code"
+CS_PAYMENT_METHOD = f"{LOCAL}/CodeSystem/payment-method"
+CS_CLAIM_STATUS = f"{LOCAL}/CodeSystem/claim-status"
+EXT_CORRECTS = f"{LOCAL}/StructureDefinition/corrects"
+EXT_COVERAGE = f"{LOCAL}/StructureDefinition/coverage"
+EXT_PAYMENT_METHOD = f"{LOCAL}/StructureDefinition/payment-method"
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -64,6 +75,14 @@ CONSENT_CATEGORY = LOINC
 ADVERSE_EVENT_SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
 ADVERSE_EVENT_SERIOUSNESS = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
 LANGUAGE = "urn:ietf:bcp:47"
+ORGANIZATION_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type"
+SUBSCRIBER_RELATIONSHIP = "http://terminology.hl7.org/CodeSystem/subscriber-relationship"
+COVERAGE_CLASS = "http://terminology.hl7.org/CodeSystem/coverage-class"
+PAYMENT_TYPE = "http://terminology.hl7.org/CodeSystem/payment-type"
+CLAIM_TYPE = "http://terminology.hl7.org/CodeSystem/claim-type"
+PROCESS_PRIORITY = "http://terminology.hl7.org/CodeSystem/processpriority"
+ADJUDICATION = "http://terminology.hl7.org/CodeSystem/adjudication"
+V2_0570 = "http://terminology.hl7.org/CodeSystem/v2-0570"  # payment method
 
 LOINC_PAIN_NRS = "72514-3"  # Pain severity - 0-10 verbal numeric rating [Score] - Reported (§6.2)
 LOINC_ODI_SCORE = (
@@ -227,6 +246,20 @@ def instant(value: datetime.datetime | None) -> str | None:
         return None
     # "Z", not "+00:00": the form fhir.resources serialises, so built and validated output match.
     return value.astimezone(datetime.UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def money(value, currency: str) -> dict:
+    """FHIR Money from a Decimal amount: a JSON number, as fhir.resources serialises decimals.
+
+    A float is exact enough here: amounts have two places and at most 12 digits, so the
+    shortest float text reads back to the same cents (Decimal(str(value)) in a client); -0.0
+    (a credit note's zero tax) is written 0.0."""
+    return {"value": float(value) or 0.0, "currency": currency}
+
+
+def uuid_reference(value) -> dict:
+    """An Identifier naming a record by its UUID (for records that are not FHIR resources)."""
+    return {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{value}"}
 
 
 def day(value: datetime.date | None) -> str | None:

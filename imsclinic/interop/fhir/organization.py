@@ -1,6 +1,8 @@
-"""Organization: the clinic (the tenant)."""
+"""Organization: the clinic (the tenant), and the insurers and boards that pay part of a bill."""
 
-from imsclinic.interop.fhir.common import build
+import uuid
+
+from imsclinic.interop.fhir.common import ORGANIZATION_TYPE, build, coding, ref
 
 
 def organization(clinic):
@@ -19,7 +21,7 @@ def organization(clinic):
                 {
                     "coding": [
                         {
-                            "system": "http://terminology.hl7.org/CodeSystem/organization-type",
+                            "system": ORGANIZATION_TYPE,
                             "code": "prov",
                             "display": "Healthcare Provider",
                         }
@@ -40,3 +42,48 @@ def organization(clinic):
             ],
         },
     )
+
+
+# ---- insurers and boards that pay part of a bill (billing, issue 16) -----------------------
+def payer_name(coverage) -> str:
+    """The insurer's name as written on the coverage, spaces collapsed."""
+    return " ".join(coverage.insurer_name.split())
+
+
+def payer_id(clinic, name: str) -> str:
+    """A stable id for a payer named `name` at `clinic`: billing records an insurer by name on
+    each coverage, so the Organization is one per distinct name per clinic (a name-based UUID,
+    version 5, in the clinic's namespace)."""
+    return str(uuid.uuid5(clinic.uuid, f"payer:{name}"))
+
+
+def payer_reference(coverage) -> dict:
+    name = payer_name(coverage)
+    return ref("Organization", payer_id(coverage.clinic, name), name)
+
+
+def payer_organization(clinic, name: str):
+    """An insurer, workers' compensation board or auto insurer (organization type `pay`)."""
+    return build(
+        "Organization",
+        {
+            "id": payer_id(clinic, name),
+            "active": True,
+            "type": [{"coding": [coding(ORGANIZATION_TYPE, "pay", "Payer")]}],
+            "name": name,
+        },
+    )
+
+
+def find_payer(clinic_ids, organization_id: str):
+    """The payer Organization with this id among the coverages of `clinic_ids`, or None."""
+    from imsclinic.accounts.models import Clinic
+    from imsclinic.billing.models import Coverage
+
+    clinics = {c.pk: c for c in Clinic.objects.filter(pk__in=clinic_ids)}
+    names = Coverage.objects.filter(clinic_id__in=clinics).values_list("clinic_id", "insurer_name")
+    for clinic_id, insurer in names.order_by().distinct():
+        name = " ".join(insurer.split())
+        if payer_id(clinics[clinic_id], name) == organization_id:
+            return payer_organization(clinics[clinic_id], name)
+    return None

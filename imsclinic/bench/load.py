@@ -253,7 +253,8 @@ def main() -> None:
         result = run_endpoint(plan, endpoint)
         print(
             f"  load: {endpoint['key']}: {result['throughput']}/s, p95 {result['p95_ms']} ms, "
-            f"{result['errors']} errors",
+            f"{result['errors']} errors"
+            + (f" (first: {result['first_error'][:300]})" if result["first_error"] else ""),
             file=sys.stderr,
             flush=True,
         )

@@ -34,12 +34,12 @@ def _ratios(run: dict) -> None:
     for e in eps.values():
         if hello and hello.get("throughput"):
             e["throughput_vs_hello"] = round(e["throughput"] / hello["throughput"], 3)
-        if hello and hello.get("p95_ms"):
+        if hello and hello.get("p95_ms") and e.get("p95_ms") is not None:
             e["p95_vs_hello"] = round(e["p95_ms"] / hello["p95_ms"], 1)
         if signed_in and signed_in.get("throughput"):
             e["throughput_vs_signed_in"] = round(e["throughput"] / signed_in["throughput"], 3)
     busy = eps.get(CONTENTION_KEY)
-    if busy and idle and idle.get("p95_ms"):
+    if busy and idle and idle.get("p95_ms") and busy.get("p95_ms") is not None:
         busy["p95_vs_idle"] = round(busy["p95_ms"] / idle["p95_ms"], 2)
 
 

@@ -228,6 +228,7 @@ def _session_writer(fixture: Fixture, clinic, user) -> None:
                 "needle_gauge": "0.30",
                 "needle_length_mm": "50",
                 "response": "twitch",
+                "tolerance": "good",
             }
         ],
     }

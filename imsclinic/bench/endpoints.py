@@ -110,8 +110,10 @@ def resolve(fixture: Fixture) -> list[Endpoint]:
     )
     page("outcomes_tab", "Outcome charts (patient)", "outcomes:tab", patient_uuid=patient)
     page("analytics", "Analytics dashboard", "outcomes:analytics")
+    endpoints.append(_network_analytics(fixture))
     endpoints.append(_report_pdf(fixture))
     endpoints.append(_session_write(fixture))
+    endpoints.append(_write_load(fixture))
     everything = _route(r"api/v1/fhir/Patient/<[^>]+>/\$everything")
     if everything:
         endpoints.append(
@@ -178,6 +180,44 @@ def _report_pdf(fixture: Fixture) -> Endpoint:
         return Endpoint("report_pdf", label, unavailable="no course or no report route")
     step = _page(fixture, paths[0]) | {"paths": paths}
     return Endpoint("report_pdf", label, [step])
+
+
+def _network_analytics(fixture: Fixture) -> Endpoint:
+    """The network owner's dashboard: every clinic of the network, month by month, signed in as
+    an owner who is clinic admin at all of them (answered from the clinic-month rollups)."""
+    label = "Network owner's analytics (every clinic)"
+    path = _reverse("outcomes:network")
+    cookie = fixture.extra.get("owner_cookie")
+    if not (path and cookie):
+        return Endpoint("network_analytics", label, unavailable="no network dashboard or no owner")
+    step = {"method": "GET", "path": path, "headers": {"Cookie": cookie}, "expect": [200]}
+    return Endpoint("network_analytics", label, [step])
+
+
+WRITE_LOAD_CLIENTS = 6
+
+
+def _write_load(fixture: Fixture) -> Endpoint:
+    """Six API clients at one clinic, each charting and signing sessions for its own patient:
+    the writes that used to deadlock on PostgreSQL (business rows against the audit chain's lock,
+    the analytics rollups). Every answer must be the expected one: 0 server errors."""
+    label = f"Write load: {WRITE_LOAD_CLIENTS} clients create and sign sessions (API)"
+    create = _route(r"api/v1/clinical/patients/<[^>]+>/sessions")
+    sign = _route(r"api/v1/clinical/sessions/<[^>]+>/sign")
+    body = fixture.extra.get("session_body")
+    writers = fixture.extra.get("load_writer_uuids") or []
+    if not (create and sign and body and len(writers) >= WRITE_LOAD_CLIENTS):
+        return Endpoint("write_load", label, unavailable="no clinical API or no writers")
+    first = _api(fixture, "POST", _fill(create, writers[0]), body=body, expect=(201,))
+    # Each client keeps to its own patient (a patient has one draft session at a time).
+    first["worker_paths"] = [_fill(create, w) for w in writers[:WRITE_LOAD_CLIENTS]]
+    first["capture"] = "uuid"
+    return Endpoint(
+        "write_load",
+        label,
+        [first, _api(fixture, "POST", _fill(sign, "{captured}"), body={}, expect=(200,))],
+        concurrency=WRITE_LOAD_CLIENTS,
+    )
 
 
 def _hello() -> dict:

@@ -13,7 +13,8 @@ plan.json: {"host": "127.0.0.1", "port": 8123, "duration": 10, "concurrency": 2,
 An endpoint is one or more steps run in order as one "operation" (e.g. create a session, then sign
 it); a step may use `{captured}` from the JSON answer of the step before, and a step with
 `"paths": [...]` takes the next path of the list each time (e.g. a different course's PDF, so a
-cache cannot answer it). An endpoint with `"background": [endpoint, ...]` is a contention
+cache cannot answer it), and one with `"worker_paths": [...]` gives each client its own path (e.g.
+its own patient, when two clients must not write to one chart). An endpoint with `"background": [endpoint, ...]` is a contention
 scenario: one worker per background endpoint runs it in a loop for the whole measurement, and the
 figures are those of the foreground steps (e.g. chart views while PDFs print); the background
 endpoints' operation counts and errors are reported alongside. Per endpoint the output holds
@@ -41,8 +42,9 @@ def percentile(values: list[float], p: float) -> float | None:
 
 
 class Worker(threading.Thread):
-    def __init__(self, plan, endpoint, deadline, results):
+    def __init__(self, plan, endpoint, deadline, results, index=0):
         super().__init__(daemon=True)
+        self.index = index
         self.plan = plan
         self.endpoint = endpoint
         self.deadline = deadline
@@ -56,11 +58,12 @@ class Worker(threading.Thread):
         self.conn = http.client.HTTPConnection(self.plan["host"], self.plan["port"], timeout=60)
 
     def request(self, step, captured):
-        path = (
-            step["paths"][next(self.turns) % len(step["paths"])]
-            if step.get("paths")
-            else step["path"]
-        )
+        if step.get("worker_paths"):
+            path = step["worker_paths"][self.index % len(step["worker_paths"])]
+        elif step.get("paths"):
+            path = step["paths"][next(self.turns) % len(step["paths"])]
+        else:
+            path = step["path"]
         path = path.replace("{captured}", captured or "")
         body = step.get("body")
         headers = dict(step.get("headers") or {})
@@ -111,6 +114,9 @@ class Worker(threading.Thread):
             server = response.getheader("X-Server-Time-Ms")
             if server:
                 r["server"].append(float(server))
+            cpu = response.getheader("X-Server-Cpu-Ms")
+            if cpu:
+                r["server_cpu"].append(float(cpu))
             queries = response.getheader("X-Query-Count")
             if queries is not None:
                 r["queries"].append(int(queries))
@@ -143,6 +149,7 @@ def _empty_results() -> dict:
         "operations": 0,
         "latencies": [],
         "server": [],
+        "server_cpu": [],
         "queries": [],
         "op_latencies": [],
     }
@@ -155,8 +162,7 @@ def run_endpoint(plan, endpoint) -> dict:
     duration = plan["duration"]
     # Warm-up on as many connections as the server has threads, so that every worker process
     # has served the endpoint once (first-use costs such as loading PDF fonts are not measured).
-    warm = {"requests": 0, "errors": 0, "operations": 0, "latencies": [], "server": []}
-    warm.update(queries=[], op_latencies=[])
+    warm = _empty_results()
     warm_until = time.perf_counter() + plan.get("warmup", 1)
     # One operation first: an endpoint slower than the whole warm-up is not warmed in parallel
     # (its first-use cost is small next to its own time, and parallel warm-up would take minutes).
@@ -166,9 +172,9 @@ def run_endpoint(plan, endpoint) -> dict:
         []
         if time.perf_counter() >= warm_until
         else [
-            Worker(plan, endpoint, warm_until, warm)
+            Worker(plan, endpoint, warm_until, warm, index)
             # An endpoint that fixes its own concurrency (one writer) warms up with it too.
-            for _ in range(
+            for index in range(
                 endpoint.get("concurrency") or max(concurrency, plan.get("warmup_concurrency", 1))
             )
         ]
@@ -182,13 +188,13 @@ def run_endpoint(plan, endpoint) -> dict:
     deadline = started + duration
     background = [(bg, _empty_results()) for bg in endpoint.get("background") or []]
     workers = [Worker(plan, bg, deadline, r) for bg, r in background]
-    workers += [Worker(plan, endpoint, deadline, results[i]) for i in range(concurrency)]
+    workers += [Worker(plan, endpoint, deadline, results[i], i) for i in range(concurrency)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
     elapsed = time.perf_counter() - started
-    merged = {k: [] for k in ("latencies", "server", "queries", "op_latencies")}
+    merged = {k: [] for k in ("latencies", "server", "server_cpu", "queries", "op_latencies")}
     totals = {"requests": 0, "errors": 0, "operations": 0}
     first_error = warm.get("first_error")
     for r in results:
@@ -210,6 +216,7 @@ def run_endpoint(plan, endpoint) -> dict:
         "p99_ms": _round(percentile(ops, 99)),
         "server_p50_ms": _round(percentile(merged["server"], 50)),
         "server_p95_ms": _round(percentile(merged["server"], 95)),
+        "server_cpu_p50_ms": _round(percentile(merged["server_cpu"], 50)),
         "queries_per_request": (
             round(sum(merged["queries"]) / len(merged["queries"]), 1) if merged["queries"] else None
         ),
@@ -246,7 +253,8 @@ def main() -> None:
         result = run_endpoint(plan, endpoint)
         print(
             f"  load: {endpoint['key']}: {result['throughput']}/s, p95 {result['p95_ms']} ms, "
-            f"{result['errors']} errors",
+            f"{result['errors']} errors"
+            + (f" (first: {result['first_error'][:300]})" if result["first_error"] else ""),
             file=sys.stderr,
             flush=True,
         )

@@ -95,10 +95,16 @@ def page_plans(user, endpoints: list) -> list[dict]:
                 "status": response.status_code,
                 "selects": len(selects),
                 "full_scans": sorted({t for e, _ in explained for t in e["full_scans"]}),
-                "full_scan_sql": [sql[:300] for e, sql in explained if e["full_scans"]][:3],
+                "full_scan_sql": [_short(sql) for e, sql in explained if e["full_scans"]][:3],
                 "slowest_ms": slowest[0]["ms"] if slowest else None,
-                "slowest_sql": slowest[1][:300] if slowest else None,
+                "slowest_sql": _short(slowest[1]) if slowest else None,
                 "total_ms": round(sum(e["ms"] or 0 for e, _ in explained), 2),
             }
         )
     return out
+
+
+def _short(sql: str) -> str:
+    """The part of a query that explains its plan: from FROM on (the column list says nothing)."""
+    start = sql.find(" FROM ")
+    return ("SELECT … " + sql[start + 1 :] if start > 0 else sql)[:400]

@@ -9,6 +9,9 @@ For each database (sqlite, postgresql) and size (small, network) the runner
    allowed host 127.0.0.1, whitenoise over collected static files) and the query counter on;
 4. runs the load driver (bench/load.py) in its own process against it, endpoint by endpoint;
 5. stops the server.
+With both sizes of a database measured, the clinic-wide pages are measured once more by
+interleaving: both sizes' servers run at once and the driver alternates between them in short
+rounds, so that a slow spell of the machine touches both sizes alike (`interleaved_scale`).
 Then report.json and report.md are written (bench/report.py).
 
 Every step is a subprocess with an explicit environment, so the databases and settings of the
@@ -328,6 +331,75 @@ def collect_static(options: Options) -> None:
     _run(_python("collectstatic", "--noinput", "-v0"), env)
 
 
+# The pages whose cost must not grow with the clinic or the network (issue 14's "flat clinic-wide
+# pages"), and `hello`, which touches no data: its ratio is the noise floor of the method.
+SCALE_KEYS = ("hello", "today", "patient_search", "analytics", "network_analytics")
+SCALE_ROUNDS = 6
+
+
+def _median(values: list[float]) -> float | None:
+    ordered = sorted(v for v in values if v is not None)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def interleaved_scale(options: Options, database: str) -> dict:
+    """Small against network size, both servers up at once, in alternating short rounds.
+
+    Per page and size, the medians over the rounds of the client p50 and the server p50; the
+    ratio network/small of each. `hello` gives the ratio of a page that reads nothing."""
+    targets = {size: Target(options, database, size) for size in ("small", "network")}
+    servers, endpoints = {}, {}
+    round_seconds = max(1.0, options.duration / 3)
+    try:
+        for size, target in targets.items():
+            env = target.env(secrets.token_urlsafe(64))
+            prepare(target, env)
+            setup = _run(_python("bench_setup"), env, capture=True).strip().splitlines()[-1]
+            endpoints[size] = {
+                e["key"]: e for e in json.loads(setup)["endpoints"] if not e["unavailable"]
+            }
+            servers[size] = Server(env, options)
+        keys = [k for k in SCALE_KEYS if all(k in endpoints[size] for size in targets)]
+        say(
+            f"[{database}] interleaving small and network servers: {', '.join(keys)} × "
+            f"{SCALE_ROUNDS} rounds of {round_seconds:.1f} s"
+        )
+        rounds = {size: {k: [] for k in keys} for size in targets}
+        short = Options(**{**asdict(options), "duration": round_seconds})
+        for _ in range(SCALE_ROUNDS):
+            for key in keys:
+                for size in targets:
+                    (result,) = drive(servers[size].port, [endpoints[size][key]], short)
+                    rounds[size][key].append(result)
+    finally:
+        for server in servers.values():
+            server.stop()
+    pages = []
+    for key in keys:
+        row = {"key": key, "label": endpoints["small"][key]["label"]}
+        for size in targets:
+            results = rounds[size][key]
+            row[size] = {
+                "p50_ms": _median([r["p50_ms"] for r in results]),
+                "server_p50_ms": _median([r["server_p50_ms"] for r in results]),
+                "errors": sum(r["errors"] for r in results),
+                "operations": sum(r["operations"] for r in results),
+            }
+        for figure in ("p50_ms", "server_p50_ms"):
+            small, network = row["small"][figure], row["network"][figure]
+            row[f"ratio_{figure}"] = round(network / small, 2) if small and network else None
+        pages.append(row)
+    return {
+        "database": database,
+        "rounds": SCALE_ROUNDS,
+        "round_seconds": round_seconds,
+        "pages": pages,
+    }
+
+
 def run(options: Options) -> dict:
     from imsclinic.bench.report import build_report, write_report
 
@@ -337,11 +409,15 @@ def run(options: Options) -> dict:
     settings = asdict(options)
     settings.update(out=str(options.out), work=str(options.work))
     settings.pop("postgres_url", None)
-    runs = []
+    runs, scale = [], []
     for database in options.databases:
         for size in options.sizes:
             runs.append(run_one(options, database, size))
             # Written after every run, so an interrupted benchmark still leaves what it measured.
-            report = build_report(runs, settings)
+            report = build_report(runs, settings, scale)
+            write_report(report, options.out)
+        if {"small", "network"} <= set(options.sizes):
+            scale.append(interleaved_scale(options, database))
+            report = build_report(runs, settings, scale)
             write_report(report, options.out)
     return report

@@ -110,7 +110,14 @@ def patient_chart(request, patient):
         patient,
         "summary",
         sections=summary_sections(request, patient),
-        merged_charts=list(patient.merged_charts.order_by("chart_number")),
+        # Only a survivor of a merge lists merged chart numbers (patients/merge.py); every other
+        # chart skips the query (SQLite's planner scans the table for it, the column being
+        # almost all NULL).
+        merged_charts=(
+            list(patient.merged_charts.order_by("chart_number"))
+            if patient.merged_chart_numbers
+            else []
+        ),
     )
     return render(request, "patients/chart_summary.html", context)
 

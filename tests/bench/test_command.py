@@ -15,7 +15,7 @@ def test_quick_bench_writes_a_report(tmp_path):
         [
             sys.executable, "-m", "imsclinic.cli", "bench", "--quick",
             "--databases", "sqlite", "--sizes", "small",
-            "--only", "chart_summary,patient_search",
+            "--only", "chart_summary,patient_search,signed_in,session_write,write_load",
             "--out", str(out), "--work", str(work),
         ],
         cwd=settings.BASE_DIR, capture_output=True, text=True, check=False,
@@ -26,7 +26,9 @@ def test_quick_bench_writes_a_report(tmp_path):
     assert (run["database"], run["size"]) == ("sqlite", "small")
     assert run["heavy_patient_sessions"] == 500
     rows = {e["key"]: e for e in run["endpoints"]}
-    assert set(rows) == {"hello", "chart_summary", "patient_search"}
+    assert set(rows) == {
+        "hello", "signed_in", "chart_summary", "patient_search", "session_write", "write_load"
+    }  # fmt: skip
     for row in rows.values():
         assert row["available"] and row["errors"] == 0, row
         assert row["operations"] > 0 and row["p95_ms"] > 0
@@ -34,5 +36,9 @@ def test_quick_bench_writes_a_report(tmp_path):
     # Pages are signed-in pages: the session, the user and the chart itself take queries.
     assert rows["chart_summary"]["queries_per_request"] > 3
     assert 0 < rows["chart_summary"]["throughput_vs_hello"] < 1
+    assert rows["chart_summary"]["server_cpu_p50_ms"] > 0
+    # The writes went through: every session created was signed, by six clients at once.
+    assert rows["write_load"]["concurrency"] == 6
+    assert 0 < rows["chart_summary"]["throughput_vs_signed_in"]
     text = (out / "report.md").read_text()
     assert "## sqlite · small" in text and "Chart summary (500 sessions)" in text

@@ -49,6 +49,8 @@ class Command(BaseCommand):
         _report_kind(fixture)
         _report_courses(fixture, patient)
         _session_writer(fixture, patient.clinic, user)
+        _load_writers(fixture, patient.clinic, user)
+        fixture.extra["owner_cookie"] = _session_cookie(_network_owner())
         endpoints = resolve(fixture)
         plans = page_plans(user, endpoints)
         self.stdout.write(
@@ -117,6 +119,32 @@ def _bench_user(clinic):
     return user
 
 
+OWNER_USERNAME = "bench-owner"
+
+
+def _network_owner():
+    """The owner of the whole network: clinic admin at every clinic (the network dashboard)."""
+    from imsclinic.accounts.models import Clinic, Membership, Role, User
+
+    owner, created = User.objects.get_or_create(
+        username=OWNER_USERNAME,
+        defaults={"first_name": "Network", "last_name": "Owner", "is_demo_account": False},
+    )
+    if created:
+        owner.set_unusable_password()
+        owner.save(update_fields=["password"])
+    have = set(
+        Membership.objects.filter(user=owner, role=Role.CLINIC_ADMIN).values_list(
+            "clinic_id", flat=True
+        )
+    )
+    Membership.objects.bulk_create(
+        Membership(user=owner, clinic_id=pk, role=Role.CLINIC_ADMIN)
+        for pk in Clinic.objects.exclude(pk__in=have).values_list("pk", flat=True)
+    )
+    return owner
+
+
 def _session_cookie(user) -> str:
     """A signed-in session, as a browser would hold after logging in."""
     from django.test import Client
@@ -180,15 +208,7 @@ def _session_writer(fixture: Fixture, clinic, user) -> None:
             "date_of_birth": datetime.date(1970, 5, 5),
         },
     )
-    if consent_problems(writer):
-        current = ConsentTextVersion.current_for(clinic.pk)
-        record_consent(
-            patient=writer,
-            by=user,
-            signature_name=writer.full_name,
-            covers_thorax=False,
-            shown_version=current.version if current else 1,
-        )
+    _consent(writer, user)
     fixture.extra["writer_uuid"] = str(writer.uuid)
     fixture.extra["session_body"] = {
         "pain_before": 6,
@@ -208,9 +228,43 @@ def _session_writer(fixture: Fixture, clinic, user) -> None:
                 "needle_gauge": "0.30",
                 "needle_length_mm": "50",
                 "response": "twitch",
+                "tolerance": "good",
             }
         ],
     }
+
+
+def _load_writers(fixture: Fixture, clinic, user) -> None:
+    """Consented patients in care, one per client of the write load (endpoints.WRITE_LOAD_CLIENTS)."""
+    from imsclinic.bench.endpoints import WRITE_LOAD_CLIENTS
+    from imsclinic.patients.models import Patient
+
+    uuids = []
+    for n in range(WRITE_LOAD_CLIENTS):
+        writer, _ = Patient.objects.get_or_create(
+            clinic=clinic,
+            chart_number=f"BENCH-L{n + 1}",
+            defaults={
+                "given_name": f"Loader{chr(ord('A') + n)}",
+                "family_name": "Benchwriter",
+                "date_of_birth": datetime.date(1971, 6, n + 1),
+            },
+        )
+        _consent(writer, user)
+        uuids.append(str(writer.uuid))
+    fixture.extra["load_writer_uuids"] = uuids
+
+
+def _consent(patient, user) -> None:
+    if consent_problems(patient):
+        current = ConsentTextVersion.current_for(patient.clinic_id)
+        record_consent(
+            patient=patient,
+            by=user,
+            signature_name=patient.full_name,
+            covers_thorax=False,
+            shown_version=current.version if current else 1,
+        )
 
 
 def _count_sessions(patient) -> int:

@@ -34,9 +34,9 @@ def test_accept_with_edits_changes_one_segment_and_the_plan_follows(
         expect(page.locator("#findings tbody")).to_contain_text(name)
     expect(page.locator("#suggestion")).to_contain_text("L5-R")
     suggested = Assessment.objects.get(patient=patient).suggested_segments["suggested"]
-    assert len(suggested) >= 2, suggested
+    assert suggested, "the engine suggests segments"
 
-    # The edit: keep every suggested segment but the last, which becomes C6-R.
+    # The edit: one segment changed, the last suggested one becomes C6-R.
     edited = [*suggested[:-1], "C6-R"]
     assert set(_plan_names(edited)) != set(_plan_names(suggested))
     accepted = page.locator("#id_accepted_segments")

@@ -40,6 +40,7 @@ def test_a_patient_draws_and_the_practitioner_sees_it(page, pat, patient_a, alic
     thigh.click()
     thigh.click()
     expect(thigh).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("details.region-list summary")).to_have_text("Regions and marks (3 marked)")
     page.get_by_label("Anything else about your pain").fill("Worse after sitting.")
     page.get_by_role("button", name="Save my drawing").click()
     expect(page.get_by_text("Thank you. Your practitioner will see your drawing.")).to_be_visible()

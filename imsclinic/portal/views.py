@@ -11,7 +11,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from imsclinic.billing import portal as billing_portal
+from imsclinic.clinical import bodychart
 from imsclinic.clinical import portal as clinical_portal
+from imsclinic.clinical.actions import ClinicalError, save_pain_drawing
+from imsclinic.clinical.models import latest_pain_drawing
 from imsclinic.core.access import scope_to_user
 from imsclinic.core.ratelimits import rate_limited
 from imsclinic.gateway.records import chart_view, portal_view
@@ -211,10 +214,6 @@ def intake(request, patient):
 @require_http_methods(["GET", "POST"])
 def pain_drawing(request, patient):
     """The patient's own pain drawing on the body chart (the region table without JavaScript)."""
-    from imsclinic.clinical import bodychart
-    from imsclinic.clinical.actions import ClinicalError, save_pain_drawing
-    from imsclinic.clinical.models import latest_pain_drawing
-
     latest = latest_pain_drawing(patient)
     marks = latest.marks if latest else []
     note = latest.note if latest else ""

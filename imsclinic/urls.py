@@ -19,6 +19,7 @@ urlpatterns = [
     path("interop/", include("imsclinic.interop.urls")),
     path("api-tokens/", include("imsclinic.gateway.urls")),
     path("clinic-admin/", include("imsclinic.clinics.urls")),
+    path("profile/", include("imsclinic.clinics.profile_urls")),
     path("api/v1/", api.urls),
 ]
 if settings.DEV_TOOLS:

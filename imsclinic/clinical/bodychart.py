@@ -137,3 +137,18 @@ def clean_marks(raw: dict) -> tuple[list[dict], list[str]]:
             {"region": region_id, "side": region.side, "pain_type": pain_type, "intensity": value}
         )
     return marks, errors
+
+
+def mark_rows(marks: list[dict]) -> list[dict]:
+    """Marks as a person reads them, in chart order: region name, type of pain, intensity."""
+    labels = dict(PAIN_TYPES)
+    by_region = {mark["region"]: mark for mark in marks or []}
+    return [
+        {
+            "label": region.label,
+            "type": labels.get(by_region[region.id]["pain_type"], ""),
+            "intensity": by_region[region.id]["intensity"],
+        }
+        for region in regions()
+        if region.id in by_region
+    ]

@@ -362,3 +362,68 @@ class AcceptInvitationView(auth_views.PasswordResetConfirmView):
 
 
 accept_invitation = AcceptInvitationView.as_view()
+
+
+def _credential_status(expires_on, today, *, revoked=False) -> str:
+    if revoked:
+        return "Revoked"
+    if expires_on is None:
+        return "Current, no expiry"
+    days = (expires_on - today).days
+    if days < 0:
+        return f"Expired on {expires_on:%d %b %Y}"
+    if days == 0:
+        return "Expires today"
+    return f"Current, expires in {days} day{'s' if days != 1 else ''}"
+
+
+@staff_required
+@require_GET
+def my_profile(request):
+    """The signed-in person's own profile: name, designation, registrations and needling
+    authorisations with their expiry. Read-only: a clinic admin records credentials (on the
+    staff page), so the page says who to ask, or links an admin to their own staff page."""
+    from imsclinic.reports.actions import signer_details
+
+    user = request.user
+    clinics = []
+    for clinic in sorted(user.staff_clinics().values(), key=lambda c: c.name):
+        admins = (
+            User.objects.filter(
+                memberships__clinic=clinic,
+                memberships__role=Role.CLINIC_ADMIN,
+                memberships__is_active=True,
+                is_active=True,
+            )
+            .exclude(pk__in=actions.integration_user_ids())
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
+        roles = [label for value, label in Role.choices if user.has_role(clinic, value)]
+        clinics.append(
+            {
+                "clinic": clinic,
+                "roles": roles,
+                "designation": signer_details(user, clinic)["designation"],
+                "is_admin": user.has_role(clinic, Role.CLINIC_ADMIN),
+                "admins": [a for a in admins if a.pk != user.pk],
+                "warnings": expiry_warnings(clinic, on=clinic.today(), user=user),
+            }
+        )
+    active = getattr(request, "clinic", None) or (clinics[0]["clinic"] if clinics else None)
+    today = active.today() if active else None
+    registrations = [
+        {"row": r, "status": _credential_status(r.expires_on, today)}
+        for r in user.registrations.order_by("-expires_on")
+    ]
+    authorisations = [
+        {"row": a, "status": _credential_status(a.expires_on, today, revoked=bool(a.revoked_at))}
+        for a in user.needling_authorisations.order_by("-expires_on")
+    ]
+    context = {
+        "person": user,
+        "clinics": clinics,
+        "registrations": registrations,
+        "authorisations": authorisations,
+    }
+    return render(request, "clinics/profile.html", context)

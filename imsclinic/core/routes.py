@@ -152,6 +152,7 @@ PROTECTED_ROUTES: set[str] = {
     "schedule/instructions/",
     "portal/book/",
     "portal/intake/",
+    "portal/pain-drawing/",  # the patient's own pain drawing (issue 17)
     "portal/appointments/<uuid:appointment_uuid>/cancel/",
     "portal/invite/<uuid:patient_uuid>/",
     "api/v1/scheduling/appointments",
@@ -204,6 +205,7 @@ PROTECTED_ROUTES: set[str] = {
     "api-tokens/<uuid:token_uuid>/revoke/",
     # Clinic administration (issue 15): clinic admin only.
     "clinic-admin/",
+    "profile/",  # the signed-in staff member's own profile and credentials (issue 17)
     "clinic-admin/<uuid:clinic_uuid>/staff/",
     "clinic-admin/<uuid:clinic_uuid>/staff/<uuid:user_uuid>/",
     "clinic-admin/<uuid:clinic_uuid>/staff/<uuid:user_uuid>/roles/",

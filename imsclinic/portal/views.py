@@ -11,7 +11,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from imsclinic.billing import portal as billing_portal
+from imsclinic.clinical import bodychart
 from imsclinic.clinical import portal as clinical_portal
+from imsclinic.clinical.actions import ClinicalError, save_pain_drawing
+from imsclinic.clinical.models import latest_pain_drawing
 from imsclinic.core.access import scope_to_user
 from imsclinic.core.ratelimits import rate_limited
 from imsclinic.gateway.records import chart_view, portal_view
@@ -31,6 +34,7 @@ from imsclinic.screening import portal as screening_portal
 PORTAL_SECTIONS = [
     scheduling_portal.appointments_section,
     screening_portal.intake_section,
+    clinical_portal.pain_drawing_section,
     outcomes_portal.questionnaires_section,
     clinical_portal.aftercare_section,
     interop_portal.record_export_section,
@@ -204,3 +208,35 @@ def intake(request, patient):
     if request.method == "POST":
         messages.error(request, "Some questions still need an answer; they are marked below.")
     return render(request, "portal/intake.html", {"form": form, "patient": patient})
+
+
+@portal_view("portal.pain_drawing")
+@require_http_methods(["GET", "POST"])
+def pain_drawing(request, patient):
+    """The patient's own pain drawing on the body chart (the region table without JavaScript)."""
+    latest = latest_pain_drawing(patient)
+    marks = latest.marks if latest else []
+    note = latest.note if latest else ""
+    errors = []
+    if request.method == "POST":
+        marks, errors = bodychart.clean_marks(request.POST)
+        note = (request.POST.get("note") or "").strip()
+        if not errors:
+            try:
+                save_pain_drawing(patient=patient, by=request.user, marks=marks, note=note)
+            except ClinicalError as exc:
+                errors = [str(exc)]
+            else:
+                messages.success(request, "Thank you. Your practitioner will see your drawing.")
+                return redirect("portal:home")
+    context = {
+        "patient": patient,
+        "latest": latest,
+        "views": bodychart.chart_views(marks),
+        "marked_count": len(marks),
+        "pain_types": bodychart.PAIN_TYPES,
+        "intensities": range(11),
+        "note": note,
+        "errors": errors,
+    }
+    return render(request, "portal/pain_drawing.html", context, status=400 if errors else 200)

@@ -54,6 +54,7 @@ def _pages_for(role: str, urls: dict) -> list[str]:
             urls["course"],
             urls["consent"],
             urls["outcomes"],
+            "/profile/",
         ],
         "frontdesk": [
             "/today/",
@@ -62,7 +63,7 @@ def _pages_for(role: str, urls: dict) -> list[str]:
             urls["appointment"],
             "/screening/requests/",
         ],
-        "patient": ["/portal/", "/portal/book/", "/portal/intake/"],
+        "patient": ["/portal/", "/portal/book/", "/portal/intake/", "/portal/pain-drawing/"],
     }[role]
 
 

@@ -41,6 +41,7 @@ PORTAL_READS = {
     "portal/": "/portal/",
     "portal/book/": "/portal/book/",
     "portal/intake/": "/portal/intake/",
+    "portal/pain-drawing/": "/portal/pain-drawing/",
     "interop/portal/record/": "/interop/portal/record/",
     "interop/portal/record.pdf": "/interop/portal/record.pdf",
     "interop/portal/record.fhir.json": "/interop/portal/record.fhir.json",

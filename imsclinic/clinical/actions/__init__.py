@@ -23,6 +23,7 @@ from imsclinic.clinical.actions.gunn import (  # noqa: F401
     retest_candidates,
     set_level_findings,
 )
+from imsclinic.clinical.actions.pain_drawing import save_pain_drawing  # noqa: F401
 from imsclinic.clinical.actions.precautions import (  # noqa: F401
     record_clearance,
     record_decision,

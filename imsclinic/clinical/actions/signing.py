@@ -22,6 +22,9 @@ class Fix:
     NEEDLE_COUNT = "needle-count"
     CLEAN_TECHNIQUE = "clean-technique"
     NEEDLING_ROWS = "needling-rows"
+    # A registration or needling authorisation that is missing or expired: the practitioner's
+    # profile (a clinic admin: the person's page under staff, where it is recorded).
+    CREDENTIALS = "credentials"
 
 
 class Refusal(str):
@@ -91,14 +94,20 @@ def actor_problems(user, *, on, clinic) -> list[str]:
         )
     if current_registration(user, on=on, jurisdiction=clinic.jurisdiction) is None:
         reasons.append(
-            f"{name} has no professional registration in {clinic.jurisdiction} that is current "
-            f"on {on:%Y-%m-%d}."
+            Refusal(
+                f"{name} has no professional registration in {clinic.jurisdiction} that is "
+                f"current on {on:%Y-%m-%d}.",
+                Fix.CREDENTIALS,
+            )
         )
     if user.current_needling_authorisation(on=on, jurisdiction=clinic.jurisdiction) is None:
         reasons.append(
-            f"{name} has no needling authorisation for {clinic.jurisdiction} that "
-            f"is current on {on:%Y-%m-%d}. Only an authorised practitioner can sign a needling "
-            "record."
+            Refusal(
+                f"{name} has no needling authorisation for {clinic.jurisdiction} that "
+                f"is current on {on:%Y-%m-%d}. Only an authorised practitioner can sign a "
+                "needling record.",
+                Fix.CREDENTIALS,
+            )
         )
     return reasons
 

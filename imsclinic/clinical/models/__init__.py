@@ -16,6 +16,10 @@ from imsclinic.clinical.models.consent import (  # noqa: F401
     consent_problems,
     latest_consent,
 )
+from imsclinic.clinical.models.pain_drawing import (  # noqa: F401
+    PatientPainDrawing,
+    latest_pain_drawing,
+)
 from imsclinic.clinical.models.precaution import (  # noqa: F401
     PrecautionClearance,
     PrecautionDecision,

@@ -22,7 +22,13 @@ from imsclinic.clinical.forms import (
     HistoryForm,
     WithdrawForm,
 )
-from imsclinic.clinical.models import Assessment, Consent, ConsentTextVersion, CourseOfCare
+from imsclinic.clinical.models import (
+    Assessment,
+    Consent,
+    ConsentTextVersion,
+    CourseOfCare,
+    PatientPainDrawing,
+)
 from imsclinic.clinical.views.common import appointment_from_post, refusals_with_fixes, refuse_to
 from imsclinic.clinical.views.gunn import level_grid
 from imsclinic.core.access import role_required
@@ -113,8 +119,36 @@ def _source_date(assessment):
     return datetime.date.fromisoformat(raw) if raw else None
 
 
+def patient_drawing_context(assessment) -> dict | None:
+    """The patient's own pain drawing to show beside the pain diagram: the latest one, or on a
+    signed assessment the latest made before it was signed. `prefilled` when the draft's pain
+    diagram is still empty and starts from it."""
+    drawings = PatientPainDrawing.objects.filter(patient=assessment.patient).select_related(
+        "drawn_by"
+    )
+    if assessment.signed_at:
+        drawings = drawings.filter(created_at__lte=assessment.signed_at)
+    drawing = drawings.order_by("-created_at", "-id").first()
+    if drawing is None:
+        return None
+    return {
+        "drawing": drawing,
+        "by": drawing.drawn_by.display_name,
+        "views": bodychart.chart_views(drawing.marks),
+        "rows": bodychart.mark_rows(drawing.marks),
+        "prefilled": not assessment.is_signed and not assessment.body_chart,
+    }
+
+
 def assessment_context(request, assessment, **extra) -> dict:
     kb = load_knowledge()
+    patient_drawing = patient_drawing_context(assessment)
+    # An empty draft diagram starts from the patient's own drawing (saved with the assessment).
+    chart_marks = (
+        patient_drawing["drawing"].marks
+        if patient_drawing and patient_drawing["prefilled"]
+        else assessment.body_chart
+    )
     findings = list(assessment.findings.all())
     for finding in findings:
         finding.facts = safety.muscle_facts(finding.muscle_id)
@@ -151,7 +185,9 @@ def assessment_context(request, assessment, **extra) -> dict:
         assessment=assessment,
         findings=findings,
         suggestion=suggestion,
-        views=bodychart.chart_views(assessment.body_chart),
+        views=bodychart.chart_views(chart_marks),
+        chart_marked_count=len(chart_marks or []),
+        patient_drawing=patient_drawing,
         pain_types=bodychart.PAIN_TYPES,
         regions=bodychart.regions(),
         region_signs=_region_signs(kb),
@@ -170,6 +206,7 @@ def assessment_context(request, assessment, **extra) -> dict:
             actions.assessment_refusals(assessment, by=request.user),
             patient=assessment.patient,
             page_url=reverse("clinical:assessment", args=[assessment.uuid]),
+            by=request.user,
         ),
     )
     context.setdefault("form", HistoryForm(initial=initial))

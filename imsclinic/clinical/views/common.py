@@ -8,8 +8,22 @@ from imsclinic.clinical.actions import ClinicalError, RecordLocked, SigningRefus
 from imsclinic.clinical.actions.signing import Fix
 
 
-def refusals_with_fixes(reasons, *, patient, page_url: str) -> list[dict]:
-    """Each signing refusal with a link to where it is fixed: consent on its own page, the rest
+def credentials_fix(user, clinic) -> tuple[str, str]:
+    """Where a missing or expired registration or authorisation is fixed: a clinic admin records
+    it on the person's staff page; anyone else sees it on their profile, with who to ask."""
+    from imsclinic.accounts.models import Role
+
+    if user is not None and user.has_role(clinic, Role.CLINIC_ADMIN):
+        return (
+            reverse("clinics:staff_member", args=[clinic.uuid, user.uuid]),
+            "Record it on your staff page",
+        )
+    return reverse("profile:me"), "See your registrations on your profile"
+
+
+def refusals_with_fixes(reasons, *, patient, page_url: str, by=None) -> list[dict]:
+    """Each signing refusal with a link to where it is fixed: consent on its own page, the
+    signer's credentials on their profile (or, for a clinic admin, their staff page), the rest
     at their section of `page_url` (the session or assessment page). Keyed by the refusal's
     kind, so a reworded sentence keeps its link."""
     where = {
@@ -19,6 +33,7 @@ def refusals_with_fixes(reasons, *, patient, page_url: str) -> list[dict]:
         Fix.NEEDLE_COUNT: (page_url + "#session-form", "Enter the needle count"),
         Fix.CLEAN_TECHNIQUE: (page_url + "#session-form", "Confirm clean technique"),
         Fix.NEEDLING_ROWS: (page_url + "#add-row", "Chart a needling row"),
+        Fix.CREDENTIALS: credentials_fix(by, patient.clinic),
     }
     listed = []
     for reason in reasons:

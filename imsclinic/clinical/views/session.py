@@ -158,6 +158,7 @@ def session_context(request, session, **extra) -> dict:
             actions.session_refusals(session, by=request.user),
             patient=session.patient,
             page_url=reverse("clinical:session", args=[session.uuid]),
+            by=request.user,
         ),
         muscle_choices=safety.muscle_choices(),
         precaution_status=safety.precaution_status(session, precautions),

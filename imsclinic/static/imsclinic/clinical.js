@@ -86,6 +86,16 @@
       intensity.value = "";
       if (row) row.classList.add("unmarked");
     }
+    refreshMarkedCount(row);
+  }
+
+  // The region list's summary says how many regions are marked; keep it true after each tap.
+  function refreshMarkedCount(row) {
+    var list = row && row.closest("details.region-list");
+    var summary = list && list.querySelector("summary");
+    if (!summary) return;
+    var marked = list.querySelectorAll("tr[data-region-row]:not(.unmarked)").length;
+    summary.textContent = "Regions and marks (" + marked + " marked)";
   }
 
   // Region pickers (located precautions on the pre-session check): a tap toggles the region in

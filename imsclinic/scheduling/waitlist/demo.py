@@ -1,0 +1,107 @@
+"""Demo step: a few patients on the waitlist of the demo clinic, and tomorrow's cancelled visit
+whose freed time they can fill (the matches panel then has someone to show).
+
+Deterministic from ctx.rng. Rows are written directly, as the other demo steps do.
+"""
+
+import datetime
+
+from django.utils import timezone
+
+from imsclinic.scheduling.availability import local_datetime
+from imsclinic.scheduling.models import Appointment, Kind, Service, Status
+from imsclinic.scheduling.waitlist.models import DayPart, WaitlistEntry
+
+
+def build(ctx) -> None:
+    clinic = ctx.clinic
+    if WaitlistEntry.objects.filter(clinic=clinic).exists():
+        return
+    services = {s.kind: s for s in Service.objects.filter(clinic=clinic, mode="in_clinic")}
+    if Kind.INITIAL_ASSESSMENT not in services or Kind.IMS_TREATMENT not in services:
+        return
+    practitioner, desk = ctx.users["practitioner"], ctx.users.get("frontdesk")
+    today = clinic.today()
+    assessed_ids = set(
+        Appointment.objects.filter(
+            clinic=clinic, kind=Kind.INITIAL_ASSESSMENT, status=Status.COMPLETED
+        ).values_list("patient_id", flat=True)
+    )
+    portal = ctx.extras.get("portal_patient")
+    assessed = [
+        p for p in ctx.patients if p.pk in assessed_ids and (portal is None or p.pk != portal.pk)
+    ]
+    new = [p for p in ctx.extras.get("new_patients", []) if p.clinic_id == clinic.pk]
+    ctx.rng.shuffle(assessed)
+    rows = []
+    if new:
+        rows.append(
+            WaitlistEntry(
+                clinic=clinic,
+                patient=new[0],
+                service=services[Kind.INITIAL_ASSESSMENT],
+                days=0b0011111,
+                day_parts=DayPart.MORNING | DayPart.AFTERNOON,
+                earliest_date=today,
+                latest_date=today + datetime.timedelta(days=28),
+                notes="Pain is worse this month; happy to come at short notice.",
+                added_by=desk,
+            )
+        )
+    for patient, parts, note in zip(
+        assessed[:2],
+        [DayPart.MORNING, DayPart.EVENING | DayPart.AFTERNOON],
+        ["Works shifts: call the day before.", ""],
+        strict=False,
+    ):
+        rows.append(
+            WaitlistEntry(
+                clinic=clinic,
+                patient=patient,
+                service=services[Kind.IMS_TREATMENT],
+                practitioner=practitioner,
+                day_parts=parts,
+                earliest_date=today,
+                notes=note,
+                added_by=desk,
+            )
+        )
+    WaitlistEntry.objects.bulk_create(rows)
+    _cancelled_tomorrow(ctx, practitioner, services[Kind.INITIAL_ASSESSMENT], today)
+
+
+def _cancelled_tomorrow(ctx, practitioner, service, today) -> None:
+    """A visit tomorrow at 10:00 that was cancelled, when that hour is otherwise free."""
+    clinic = ctx.clinic
+    tomorrow = today + datetime.timedelta(days=1)
+    while tomorrow.weekday() > 4:
+        tomorrow += datetime.timedelta(days=1)
+    start = local_datetime(tomorrow, datetime.time(10, 0), clinic.tz)
+    end = start + datetime.timedelta(minutes=service.duration_minutes)
+    if (
+        Appointment.objects.blocking()
+        .overlapping(start, end)
+        .filter(practitioner=practitioner)
+        .exists()
+    ):
+        return
+    busy = set(
+        Appointment.objects.blocking().overlapping(start, end).values_list("patient_id", flat=True)
+    )
+    patient = next((p for p in ctx.patients if p.clinic_id == clinic.pk and p.pk not in busy), None)
+    if patient is None:
+        return
+    now = timezone.now()
+    Appointment.objects.create(
+        clinic=clinic,
+        patient=patient,
+        practitioner=practitioner,
+        kind=service.kind,
+        service=service,
+        starts_at=start,
+        ends_at=end,
+        status=Status.CANCELLED,
+        cancelled_at=now,
+        status_changed_at=now,
+        cancel_reason="Called to cancel: a family emergency.",
+    )

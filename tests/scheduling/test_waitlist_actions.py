@@ -388,3 +388,19 @@ def test_expire_closes_past_entries_and_answerless_offers(
     assert old.status == EntryStatus.EXPIRED and old.closed_at is not None
     assert offered.status == EntryStatus.WAITING and offer.status == OfferStatus.EXPIRED
     assert AuditEvent.objects.filter(action="waitlist.expire").count() == 1
+
+
+def test_the_expire_command_runs_for_every_clinic(clinic_a, bob, assessment):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    entry = _add(
+        clinic_a, PatientFactory(clinic=clinic_a), assessment, bob, latest_date=clinic_a.today()
+    )
+    out = StringIO()
+    with time_machine.travel(datetime.datetime.now(clinic_a.tz) + datetime.timedelta(days=2)):
+        call_command("expire_waitlist", stdout=out)
+    assert out.getvalue().strip() == "Waitlist entries expired: 1; offers expired: 0"
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.EXPIRED

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from imsclinic.core.access import staff_required
+from imsclinic.core.ratelimits import rate_limited
 from imsclinic.gateway.records import load
 from imsclinic.patients.models import Patient
 from imsclinic.scheduling.availability import local_datetime
@@ -239,7 +240,9 @@ def matches_view(request):
             "matches": matches(clinic, slot, rank=rank) if slot else [],
             "offers": offers,
             "offer_form": OfferForm(),
-            "here": request.get_full_path().replace("panel=1", "panel=0"),
+            # After booking or offering, back to the page that shows the panel.
+            "here": request.headers.get("HX-Current-URL")
+            or request.get_full_path().replace("panel=1", "panel=0"),
             "now": timezone.now(),
             "open_status": OfferStatus.OPEN,
         }
@@ -319,6 +322,7 @@ def offer_create(request):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("public-booking")
 def accept(request, token):
     """The patient's page behind the link in an offer: see the time, confirm it. Public, but
     only a signed link reaches it; it shows no chart details."""

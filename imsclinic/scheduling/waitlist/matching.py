@@ -23,6 +23,14 @@ from imsclinic.scheduling.waitlist.models import WaitlistEntry
 RANKINGS = {"waiting": "Waiting longest", "fit": "Best fit"}
 
 
+def minutes_label(minutes: int) -> str:
+    """90 → "1 h 30 min", 480 → "8 h", 45 → "45 min"."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" + (f" {rest} min" if rest else "")
+
+
 @dataclass
 class FreeSlot:
     practitioner: object
@@ -33,12 +41,18 @@ class FreeSlot:
     def minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
+    def length_label(self) -> str:
+        return minutes_label(self.minutes)
+
 
 @dataclass
 class Match:
     entry: WaitlistEntry
     unused_minutes: int
     reasons: list[str] = field(default_factory=list)
+
+    def unused_label(self) -> str:
+        return minutes_label(self.unused_minutes)
 
 
 def free_slot(clinic, practitioner, starts_at: datetime.datetime) -> FreeSlot | None:

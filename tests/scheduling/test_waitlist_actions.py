@@ -404,3 +404,11 @@ def test_the_expire_command_runs_for_every_clinic(clinic_a, bob, assessment):
     assert out.getvalue().strip() == "Waitlist entries expired: 1; offers expired: 0"
     entry.refresh_from_db()
     assert entry.status == EntryStatus.EXPIRED
+
+
+def test_an_edit_cannot_make_a_second_identical_wait(clinic_a, alice, bob, patient_a, assessment):
+    _add(clinic_a, patient_a, assessment, bob, practitioner=alice)
+    other = _add(clinic_a, patient_a, assessment, bob)
+    with pytest.raises(BookingError, match="already waiting for this service"):
+        actions.update_entry(entry=other, by=bob, practitioner=alice)
+    actions.update_entry(entry=other, by=bob, notes="Any practitioner is fine")  # itself: fine

@@ -18,6 +18,7 @@ from django.utils import timezone
 from imsclinic.accounts.models import Role
 from imsclinic.audit.services import appends_last, record
 from imsclinic.core.db import write_transaction
+from imsclinic.patients.models import Patient
 from imsclinic.scheduling.actions import book_appointment, is_practitioner
 from imsclinic.scheduling.errors import BookingError
 from imsclinic.scheduling.models import BookedVia
@@ -72,14 +73,17 @@ def _check_fields(*, clinic, patient, fields: dict) -> dict:
     return fields
 
 
-@transaction.atomic
-def add_entry(*, clinic, patient, by, **fields) -> WaitlistEntry:
-    """Put a patient on the waitlist for an earlier visit of one service."""
-    _staff(by, clinic)
-    fields = _check_fields(clinic=clinic, patient=patient, fields=fields)
+def _lock_patient(patient_id) -> None:
+    Patient.objects.select_for_update(no_key=True).filter(pk=patient_id).first()
+
+
+def _refuse_duplicate(patient, fields, *, exclude=None) -> None:
+    """One open entry per patient, service and practitioner; call under the patient's row lock
+    (`_lock_patient`), so two desks adding the same wait at once cannot both pass the check."""
     duplicate = (
         WaitlistEntry.objects.open()
         .filter(patient=patient, service=fields["service"], practitioner=fields.get("practitioner"))
+        .exclude(pk=getattr(exclude, "pk", None))
         .exists()
     )
     if duplicate:
@@ -87,6 +91,15 @@ def add_entry(*, clinic, patient, by, **fields) -> WaitlistEntry:
             f"{patient.full_name} is already waiting for this service; edit that entry instead.",
             field="service",
         )
+
+
+@transaction.atomic
+def add_entry(*, clinic, patient, by, **fields) -> WaitlistEntry:
+    """Put a patient on the waitlist for an earlier visit of one service."""
+    _staff(by, clinic)
+    fields = _check_fields(clinic=clinic, patient=patient, fields=fields)
+    _lock_patient(patient.pk)
+    _refuse_duplicate(patient, fields)
     entry = WaitlistEntry.objects.create(clinic=clinic, patient=patient, added_by=by, **fields)
     record(
         by=by,
@@ -118,11 +131,13 @@ def _must_be_open(entry) -> None:
 @transaction.atomic
 def update_entry(*, entry, by, **fields) -> WaitlistEntry:
     """Change what an open entry waits for (service, practitioner, days, times, dates, notes)."""
+    _lock_patient(entry.patient_id)  # the patient before their records (lock order)
     locked = _locked(entry)
     _staff(by, locked.clinic)
     _must_be_open(locked)
     merged = {name: getattr(locked, name) for name in EDITABLE} | fields
     merged = _check_fields(clinic=locked.clinic, patient=locked.patient, fields=merged)
+    _refuse_duplicate(locked.patient, merged, exclude=locked)
     changed = [name for name in EDITABLE if getattr(locked, name) != merged[name]]
     for name in EDITABLE:
         setattr(locked, name, merged[name])

@@ -1,4 +1,4 @@
-"""Demo step: a few patients on the waitlist of the demo clinic, and tomorrow's cancelled visit
+"""Demo step: a few patients on the waitlist of the demo clinic, and a cancelled visit soon
 whose freed time they can fill (the matches panel then has someone to show).
 
 Deterministic from ctx.rng. Rows are written directly, as the other demo steps do.
@@ -8,7 +8,7 @@ import datetime
 
 from django.utils import timezone
 
-from imsclinic.scheduling.availability import local_datetime
+from imsclinic.scheduling.availability import conflicts, local_datetime, windows_on
 from imsclinic.scheduling.models import Appointment, Kind, Service, Status
 from imsclinic.scheduling.waitlist.models import DayPart, WaitlistEntry
 
@@ -70,21 +70,32 @@ def build(ctx) -> None:
     _cancelled_tomorrow(ctx, practitioner, services[Kind.INITIAL_ASSESSMENT], today)
 
 
+def _free_hour(clinic, practitioner, service, today):
+    """The first weekday hour from tomorrow (10:00 first, then the rest of the day) when the
+    practitioner is free and working, within a week."""
+    for offset in range(1, 8):
+        day = today + datetime.timedelta(days=offset)
+        if day.weekday() > 4:
+            continue
+        windows = windows_on(practitioner, clinic, day)
+        for hour in (10, 9, 11, 13, 14, 15):
+            start = local_datetime(day, datetime.time(hour, 0), clinic.tz)
+            end = start + datetime.timedelta(minutes=service.duration_minutes)
+            if (
+                any(w.contains(start, end) for w in windows)
+                and not conflicts(practitioner, start, end).exists()
+            ):
+                return start, end
+    return None
+
+
 def _cancelled_tomorrow(ctx, practitioner, service, today) -> None:
-    """A visit tomorrow at 10:00 that was cancelled, when that hour is otherwise free."""
+    """A visit soon (tomorrow at 10:00 when free) that was cancelled."""
     clinic = ctx.clinic
-    tomorrow = today + datetime.timedelta(days=1)
-    while tomorrow.weekday() > 4:
-        tomorrow += datetime.timedelta(days=1)
-    start = local_datetime(tomorrow, datetime.time(10, 0), clinic.tz)
-    end = start + datetime.timedelta(minutes=service.duration_minutes)
-    if (
-        Appointment.objects.blocking()
-        .overlapping(start, end)
-        .filter(practitioner=practitioner)
-        .exists()
-    ):
+    found = _free_hour(clinic, practitioner, service, today)
+    if found is None:
         return
+    start, end = found
     busy = set(
         Appointment.objects.blocking().overlapping(start, end).values_list("patient_id", flat=True)
     )

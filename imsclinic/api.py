@@ -22,6 +22,7 @@ from imsclinic.interop.rest import exports_router, practitioners_router
 from imsclinic.outcomes.api import router as outcomes_router
 from imsclinic.patients.api import router as patients_router
 from imsclinic.scheduling.api import router as scheduling_router
+from imsclinic.scheduling.waitlist.api import router as waitlist_router
 from imsclinic.screening.api import router as screening_router
 
 
@@ -45,6 +46,7 @@ api = ClinicAPI(
 api.add_router("/screening", screening_router)
 api.add_router("/patients", patients_router)
 api.add_router("/scheduling", scheduling_router)
+api.add_router("/scheduling/waitlist", waitlist_router)
 api.add_router("/clinical", clinical_router)
 api.add_router("/outcomes", outcomes_router)
 api.add_router("/fhir", interop_router)

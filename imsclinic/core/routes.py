@@ -36,6 +36,8 @@ PUBLIC_ROUTES: set[str] = {
     "api/v1/screening",
     "portal/join/<str:token>/",  # one-time invitation token, hashed at rest
     "schedule/feed/<str:token>.ics",  # secret 256-bit token, hashed at rest, rotatable
+    # A waitlist offer's answer page: a signed, time-limited link sent to one waiting patient.
+    "schedule/waitlist/offer/<str:token>/",
     "clinic-admin/invitation/<uidb64>/<token>/",  # staff invitation: one-time signed token
 }
 
@@ -150,6 +152,14 @@ PROTECTED_ROUTES: set[str] = {
     "schedule/availability/exceptions/<uuid:row_uuid>/remove/",
     "schedule/feed/",
     "schedule/instructions/",
+    # The waitlist (issue 15).
+    "schedule/waitlist/",
+    "schedule/waitlist/add/",
+    "schedule/waitlist/matches/",
+    "schedule/waitlist/offer/",
+    "schedule/waitlist/<uuid:entry_uuid>/",
+    "schedule/waitlist/<uuid:entry_uuid>/withdraw/",
+    "schedule/waitlist/<uuid:entry_uuid>/book/",
     "portal/book/",
     "portal/intake/",
     "portal/pain-drawing/",  # the patient's own pain drawing (issue 17)
@@ -165,6 +175,11 @@ PROTECTED_ROUTES: set[str] = {
     "api/v1/scheduling/closures/holidays",
     "api/v1/scheduling/closures/<uuidstr:closure_uuid>",
     "api/v1/scheduling/slots",
+    "api/v1/scheduling/waitlist",
+    "api/v1/scheduling/waitlist/matches",
+    "api/v1/scheduling/waitlist/<uuidstr:entry_uuid>",
+    "api/v1/scheduling/waitlist/<uuidstr:entry_uuid>/withdraw",
+    "api/v1/scheduling/waitlist/<uuidstr:entry_uuid>/book",
     # interop: FHIR R4, practitioners, exports
     "api/v1/fhir",
     "api/v1/fhir/$export",

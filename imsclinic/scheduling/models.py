@@ -75,6 +75,7 @@ class BookedVia(models.TextChoices):
     STAFF = "staff", "Staff"
     ONLINE = "online", "Online (public)"
     PORTAL = "portal", "Patient portal"
+    WAITLIST = "waitlist", "Waitlist offer"
 
 
 HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #2f6f8f.")
@@ -605,3 +606,11 @@ class InstructionTemplate(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.clinic}"
+
+
+# The waitlist's rows live in their own module (scheduling/waitlist) and register here.
+from imsclinic.scheduling.waitlist.models import (  # noqa: E402, F401
+    OfferRecipient,
+    WaitlistEntry,
+    WaitlistOffer,
+)

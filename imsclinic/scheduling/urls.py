@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from imsclinic.scheduling import views
 
@@ -43,4 +43,5 @@ urlpatterns = [
     path("feed/", views.feed_settings, name="feed-settings"),
     path("feed/<str:token>.ics", views.feed, name="feed"),
     path("instructions/", views.instructions, name="instructions"),
+    path("waitlist/", include("imsclinic.scheduling.waitlist.urls")),
 ]

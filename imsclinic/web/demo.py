@@ -32,6 +32,7 @@ from imsclinic.outcomes import demo as outcomes_demo
 from imsclinic.outcomes import rollups as outcomes_rollups
 from imsclinic.patients.models import Patient
 from imsclinic.scheduling import demo as scheduling_demo
+from imsclinic.scheduling.waitlist import demo as waitlist_demo
 from imsclinic.screening import demo as screening_demo
 
 DEMO_PASSWORDS = {
@@ -44,6 +45,7 @@ DEMO_PASSWORDS = {
 DEMO_STEPS = [
     screening_demo.build,
     scheduling_demo.build,
+    waitlist_demo.build,
     clinical_demo.build,
     outcomes_demo.build,
     billing_demo.build,

@@ -79,6 +79,7 @@ ANONYMOUS_ANSWERS = {
     "api/v1/screening": (405, None),  # POST only
     "portal/join/<str:token>/": (404, None),  # an unknown invitation
     "schedule/feed/<str:token>.ics": (404, None),  # an unknown feed token
+    "schedule/waitlist/offer/<str:token>/": (404, None),  # a waitlist offer link we never signed
     "clinic-admin/invitation/<uidb64>/<token>/": (200, None),  # says the link no longer works
 }
 

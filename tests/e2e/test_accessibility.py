@@ -61,6 +61,7 @@ def _pages_for(role: str, urls: dict) -> list[str]:
             "/schedule/",
             "/schedule/book/",
             urls["appointment"],
+            "/schedule/waitlist/",
             "/screening/requests/",
         ],
         "patient": ["/portal/", "/portal/book/", "/portal/intake/", "/portal/pain-drawing/"],

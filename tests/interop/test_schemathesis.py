@@ -122,6 +122,8 @@ def test_api_passes_every_schemathesis_check(wsgi_app, settings):
             except BaseException as exc:  # noqa: BLE001 - schemathesis raises a BaseExceptionGroup
                 failures.append((f"{operation.label} [{mode.value}]", str(exc)[:1500]))
     assert any("/fhir/Patient/{patient_uuid}/$everything" in label for label in tested)
+    waitlist = {label for label in tested if "/scheduling/waitlist" in label}
+    assert len(waitlist) == 6, sorted(waitlist)  # list, create, one, matches, withdraw, book
     assert set(RULES_BEYOND_THE_SCHEMA) <= set(tested), "an explained exclusion names no operation"
     assert len(tested) >= 20
     assert not failures, "\n\n".join(f"{label}: {text}" for label, text in failures)

@@ -8,6 +8,7 @@ import datetime
 
 from imsclinic.scheduling.models import AvailabilityException, Closure
 from tests.factories import AppointmentFactory, AvailabilityFactory
+from tests.factories.waitlist import WaitlistEntryFactory
 from tests.trust.authz_registry import Route
 
 
@@ -45,7 +46,18 @@ def _closure_api(w, patient):
     return {"closure_uuid": _closure(w, patient)["row_uuid"]}
 
 
+def _entry(w, patient):
+    return {"entry_uuid": WaitlistEntryFactory(clinic=patient.clinic, patient=patient).uuid}
+
+
 AUTHZ = [
+    # The waitlist (any staff role keeps it; the booking and withdrawing routes are POST-only).
+    Route("schedule/waitlist/<uuid:entry_uuid>/", _entry),
+    Route("schedule/waitlist/<uuid:entry_uuid>/withdraw/", _entry, status=405),
+    Route("schedule/waitlist/<uuid:entry_uuid>/book/", _entry, status=405),
+    Route("api/v1/scheduling/waitlist/<uuidstr:entry_uuid>", _entry),
+    Route("api/v1/scheduling/waitlist/<uuidstr:entry_uuid>/withdraw", _entry, status=405),
+    Route("api/v1/scheduling/waitlist/<uuidstr:entry_uuid>/book", _entry, status=405),
     Route("schedule/appointments/<uuid:appointment_uuid>/reschedule/", _appointment),
     Route("schedule/closures/<uuid:row_uuid>/remove/", _closure, ok=("bob", "olivia"), status=405),
     Route(

@@ -32,7 +32,13 @@ SKIPPED_PREFIXES = ("/accounts/logout", "/api/", "/static/", "/media/", "/django
 # The main pages; everything else is reached by following links.
 START_PAGES = {
     "practitioner": ["/today/", "/patients/", "/schedule/", "/outcomes/analytics/"],
-    "frontdesk": ["/today/", "/patients/", "/schedule/", "/screening/requests/"],
+    "frontdesk": [
+        "/today/",
+        "/patients/",
+        "/schedule/",
+        "/screening/requests/",
+        "/schedule/waitlist/",
+    ],
     "admin": ["/today/", "/patients/", "/schedule/", "/outcomes/analytics/", "/interop/exports/"],
     "patient": ["/portal/", "/portal/pain-drawing/"],
 }

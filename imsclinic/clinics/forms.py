@@ -80,6 +80,32 @@ class AuthorisationForm(forms.Form):
         return data
 
 
+class LeadTimesField(forms.CharField):
+    """Reminder lead times typed as a person would: “48, 2” (commas or spaces, whole hours).
+    The policy schema checks the bounds and repeats; this only reads the numbers."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=60, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(hours) for hours in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        parts = [part for part in text.replace(",", " ").split() if part]
+        if not parts:
+            return []
+        try:
+            hours = [int(part) for part in parts]
+        except ValueError:
+            raise forms.ValidationError(
+                "Write whole hours separated by commas, e.g. 48, 2."
+            ) from None
+        return hours
+
+
 def _time_zone_choices():
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
@@ -100,8 +126,10 @@ class ClinicSettingsForm(forms.ModelForm):
         label="Online booking notice (hours)",
         help_text="The earliest online booking is this many hours from now.",
     )
-    reminder_lead_hours = forms.IntegerField(
-        label="Reminder lead time (hours)", help_text="Reminders go out this long before a visit."
+    reminder_lead_hours = LeadTimesField(
+        label="Reminders (hours before the visit)",
+        help_text="One reminder by email and one by text message at each of these times, "
+        "e.g. “48, 2” for two days and two hours before. Up to four.",
     )
     flag_late_cancellations = forms.BooleanField(label="Flag late cancellations", required=False)
     late_cancel_fee = forms.DecimalField(

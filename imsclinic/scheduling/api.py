@@ -9,6 +9,7 @@ malformed input.
 import datetime
 import uuid
 
+from django.utils import timezone
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
@@ -22,7 +23,8 @@ from imsclinic.patients.models import Patient
 from imsclinic.scheduling import actions
 from imsclinic.scheduling.availability import free_slots
 from imsclinic.scheduling.errors import BookingError, SeriesConflict
-from imsclinic.scheduling.models import DURATIONS, Appointment, Closure, Kind, Mode
+from imsclinic.scheduling.models import DURATIONS, Appointment, Closure, Kind, Mode, Notification
+from imsclinic.scheduling.notifications import scheduled_reminders
 from imsclinic.scheduling.models import Status as ApptStatus
 
 router = Router(tags=["scheduling"], auth=api_auth)
@@ -110,8 +112,10 @@ class NotificationPublic(Schema):
     channel: str
     state: str
     recipient: str
+    lead_hours: int | None = None
     sent_at: datetime.datetime | None = None
-    created_at: datetime.datetime
+    created_at: datetime.datetime | None = None
+    scheduled_for: datetime.datetime | None = None
 
 
 class Refusal(Schema):
@@ -321,22 +325,37 @@ def reschedule(request, appointment_uuid: uuid.UUID, payload: RescheduleRequest)
     "/appointments/{uuid:appointment_uuid}/notifications", response=list[NotificationPublic]
 )
 def notifications(request, appointment_uuid: uuid.UUID):
-    """The messages sent or attempted about this appointment (its outbox), oldest first:
-    `channel` email or sms, `state` sent, failed (retried by the next run), no_email."""
+    """The appointment's outbox: the messages sent or attempted, oldest first (`channel` email
+    or sms, `state` sent, failed (retried by the next run), no_email, no_phone), then the
+    reminders still to go (`state` scheduled, `scheduled_for` when), one per channel and
+    `lead_hours` (the clinic's reminder lead times)."""
     require_staff(request)
     require_scope(request, "read")
     appointment = _load(request, appointment_uuid, what="api.appointment.notifications")
-    return [
+    sent = [
         {
             "kind": n.kind,
             "channel": n.channel,
             "state": n.outcome,
             "recipient": n.recipient,
+            "lead_hours": n.lead_hours,
             "sent_at": n.sent_at,
             "created_at": n.created_at,
         }
         for n in appointment.notifications.order_by("created_at")
     ]
+    scheduled = [
+        {
+            "kind": Notification.Kind.REMINDER.value,
+            "channel": row["channel"],
+            "state": "scheduled",
+            "recipient": row["to"],
+            "lead_hours": row["lead_hours"],
+            "scheduled_for": row["at"],
+        }
+        for row in scheduled_reminders(appointment, now=timezone.now())
+    ]
+    return sent + scheduled
 
 
 @router.get("/closures", response=list[ClosurePublic])

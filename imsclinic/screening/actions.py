@@ -295,6 +295,7 @@ def reschedule_online(*, appointment, practitioner, starts_at):
         kind=locked.kind,
         starts_at=starts_at,
         mode=locked.mode,
+        video_url=locked.video_url,
         by=None,
         via=BookedVia.ONLINE,
         notes=f"Rescheduled online from {locked.starts_at.isoformat()}.",

@@ -9,9 +9,9 @@ malformed input.
 import datetime
 import uuid
 
-from django.utils import timezone
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
@@ -24,8 +24,8 @@ from imsclinic.scheduling import actions
 from imsclinic.scheduling.availability import free_slots
 from imsclinic.scheduling.errors import BookingError, SeriesConflict
 from imsclinic.scheduling.models import DURATIONS, Appointment, Closure, Kind, Mode, Notification
-from imsclinic.scheduling.notifications import scheduled_reminders
 from imsclinic.scheduling.models import Status as ApptStatus
+from imsclinic.scheduling.notifications import scheduled_reminders
 
 router = Router(tags=["scheduling"], auth=api_auth)
 

@@ -233,7 +233,21 @@ class ClinicSettingsForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
+class LogoForm(forms.Form):
+    logo = forms.FileField(
+        label="Logo",
+        help_text="PNG or JPEG, up to 1 MB. It is shown on the clinic's public page, at the top "
+        "of staff pages and on reports, invoices and receipts.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+        error_messages={"required": "Choose a PNG or JPEG file."},
+    )
+
+
 class ServiceForm(forms.ModelForm):
+    video_url = forms.URLField(
+        label="Video room link", required=False, max_length=500, assume_scheme="https"
+    )
+
     class Meta:
         model = Service
         fields = [
@@ -246,6 +260,7 @@ class ServiceForm(forms.ModelForm):
             "bookable_online",
             "price",
             "position",
+            "video_url",
         ]
         labels = {
             "kind": "Type of visit",
@@ -256,6 +271,7 @@ class ServiceForm(forms.ModelForm):
             "bookable_online": "Patients may book it online",
             "price": "Price",
             "position": "Order in lists",
+            "video_url": "Video room link",
         }
         widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
 
@@ -264,6 +280,10 @@ class ServiceForm(forms.ModelForm):
         self.fields[
             "kind"
         ].help_text = "Ties the service to the care pathway: an assessment comes before treatment."
+        self.fields["video_url"].help_text = (
+            "Video services only: the https:// room every booking of it gets (staff can give an "
+            "appointment its own link instead, e.g. the practitioner's room)."
+        )
 
     def _post_clean(self):
         super()._post_clean()

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 PUBLIC_ROUTES: set[str] = {
     "",  # the public front door for visitors; signed-in people go to their start page
     "clinics/<slug:clinic_slug>/",  # a clinic's public page (issue 15)
+    "clinics/<slug:clinic_slug>/logo.png",  # its logo, shown on that page
     "healthz",
     "accounts/login/",
     "accounts/logout/",
@@ -138,6 +139,7 @@ PROTECTED_ROUTES: set[str] = {
     "schedule/appointments/<uuid:appointment_uuid>/status/",
     "schedule/appointments/<uuid:appointment_uuid>/cancel/",
     "schedule/appointments/<uuid:appointment_uuid>/reschedule/",
+    "schedule/appointments/<uuid:appointment_uuid>/video-link/",
     "schedule/calendar/",
     "schedule/closures/",
     "schedule/closures/add/",
@@ -159,6 +161,7 @@ PROTECTED_ROUTES: set[str] = {
     "api/v1/scheduling/appointments/<uuidstr:appointment_uuid>/status",
     "api/v1/scheduling/appointments/<uuidstr:appointment_uuid>/cancel",
     "api/v1/scheduling/appointments/<uuidstr:appointment_uuid>/reschedule",
+    "api/v1/scheduling/appointments/<uuidstr:appointment_uuid>/video-link",
     "api/v1/scheduling/appointments/<uuidstr:appointment_uuid>/notifications",
     "api/v1/scheduling/closures",
     "api/v1/scheduling/closures/holidays",
@@ -204,6 +207,7 @@ PROTECTED_ROUTES: set[str] = {
     "clinic-admin/<uuid:clinic_uuid>/staff/<uuid:user_uuid>/authorisations/",
     "clinic-admin/<uuid:clinic_uuid>/staff/<uuid:user_uuid>/offboard/",
     "clinic-admin/<uuid:clinic_uuid>/settings/",
+    "clinic-admin/<uuid:clinic_uuid>/logo/",
     "clinic-admin/<uuid:clinic_uuid>/services/",
     "clinic-admin/<uuid:clinic_uuid>/services/<uuid:service_uuid>/",
     "clinic-admin/<uuid:clinic_uuid>/services/<uuid:service_uuid>/active/",

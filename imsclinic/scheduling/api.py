@@ -12,7 +12,7 @@ import uuid
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
 from imsclinic.accounts.models import Clinic, Role, User
@@ -42,6 +42,7 @@ class AppointmentPublic(Schema):
     series: uuid.UUID | None = None
     booked_via: str
     notes: str
+    video_url: str = ""
 
     @staticmethod
     def from_appointment(a: Appointment) -> dict:
@@ -57,6 +58,7 @@ class AppointmentPublic(Schema):
             "series": a.series.uuid if a.series_id else None,
             "booked_via": a.booked_via,
             "notes": a.notes,
+            "video_url": a.video_url,
         }
 
 
@@ -280,6 +282,29 @@ def cancel(request, appointment_uuid: uuid.UUID, payload: CancelRequest):
     return AppointmentPublic.from_appointment(_reloaded(appointment))
 
 
+class VideoLinkRequest(Schema):
+    video_url: str = Field(..., min_length=1, max_length=500, pattern=r"^https://\S+$")
+
+
+@router.post(
+    "/appointments/{uuid:appointment_uuid}/video-link",
+    response={200: AppointmentPublic, 409: Refusal},
+)
+def set_video_link(request, appointment_uuid: uuid.UUID, payload: VideoLinkRequest):
+    """Give a booked video visit its link (https only) or replace it; the patient is emailed the
+    link with an updated .ics. A visit in clinic, or one no longer booked, is a 409."""
+    require_staff(request)
+    require_scope(request, "write")
+    appointment = _load(request, appointment_uuid, what="api.appointment.video_link")
+    try:
+        actions.set_video_link(
+            appointment=appointment, video_url=payload.video_url, by=request.user
+        )
+    except BookingError as exc:
+        return Status(409, {"code": exc.code, "detail": exc.message, "conflicts": []})
+    return AppointmentPublic.from_appointment(_reloaded(appointment))
+
+
 @router.post(
     "/appointments/{uuid:appointment_uuid}/reschedule",
     response={200: list[AppointmentPublic], 409: Refusal, 422: dict},
@@ -435,7 +460,7 @@ def _refuse_get(request, appointment_uuid: uuid.UUID):
     return HttpResponseNotAllowed(["POST"])
 
 
-for _action in ("status", "cancel", "reschedule"):
+for _action in ("status", "cancel", "reschedule", "video-link"):
     router.get(f"/appointments/{{uuid:appointment_uuid}}/{_action}", include_in_schema=False)(
         _refuse_get
     )

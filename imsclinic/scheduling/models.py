@@ -145,6 +145,12 @@ class Service(PublicIdModel, TimestampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.video_url and self.mode != Mode.VIDEO:
+            raise ValidationError({"video_url": "Only a video service has a video link."})
+
 
 # The services a new clinic starts with (docs/scheduling.md); the clinic admin edits them.
 DEFAULT_SERVICES = [

@@ -133,6 +133,7 @@ PROTECTED_ROUTES: set[str] = {
     "screening/requests/<uuid:request_uuid>/",
     "screening/requests/<uuid:request_uuid>/status/",
     "screening/requests/<uuid:request_uuid>/patient/",
+    "screening/requests/<uuid:request_uuid>/attach/",
     "schedule/",
     "schedule/book/",
     "schedule/appointments/<uuid:appointment_uuid>/",

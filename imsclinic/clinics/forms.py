@@ -235,7 +235,7 @@ class ClinicSettingsForm(forms.ModelForm):
 
 class LogoForm(forms.Form):
     logo = forms.FileField(
-        label="Logo",
+        label="Logo file (PNG or JPEG)",
         help_text="PNG or JPEG, up to 1 MB. It is shown on the clinic's public page, at the top "
         "of staff pages and on reports, invoices and receipts.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),

@@ -370,6 +370,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("IMSCLINIC_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# Uploaded files (the clinics' logos) live under DATA_DIR/media and are served by the app's own
+# views, never as a public directory.
+MEDIA_ROOT = Path(env_str("IMSCLINIC_MEDIA_ROOT", str(DATA_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -45,6 +45,8 @@ class Clinic(PublicIdModel, TimestampedModel):
     require_staff_2fa = models.BooleanField(
         default=False, help_text="Staff must complete a TOTP second factor to sign in."
     )
+    # The clinic's logo as a PNG re-encoded on upload (clinics.logo), in the default storage.
+    logo = models.FileField(upload_to="clinic-logos/", blank=True, max_length=200)
 
     class Meta:
         ordering = ["name"]

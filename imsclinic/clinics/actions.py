@@ -392,6 +392,7 @@ SERVICE_FIELDS = (
     "price",
     "position",
     "is_active",
+    "video_url",
 )
 
 
@@ -467,3 +468,55 @@ def add_default_services(*, clinic, by) -> list[Service]:
         summary=f"Added the usual services: {', '.join(added) or 'none missing'}",
     )
     return services
+
+
+# --- Logo -------------------------------------------------------------------------------------
+def set_logo(*, clinic, data: bytes, by) -> Clinic:
+    """Check and re-encode an uploaded logo (clinics.logo: PNG or JPEG, SVG refused), store it
+    and point the clinic at it. The file is written before the transaction (storage is not
+    transactional); a failed save removes it, and the old logo is removed after the commit."""
+    from imsclinic.clinics import logo
+
+    require_admin(by, clinic)
+    try:
+        png = logo.normalise(data)
+    except logo.LogoError as exc:
+        raise AdminError(exc.message) from exc
+    name = logo.store(clinic, png)
+    try:
+        with transaction.atomic():
+            locked = _lock_clinic(clinic)
+            old = locked.logo.name
+            locked.logo.name = name
+            locked.save(update_fields=["logo", "updated_at"])
+            record(
+                by=by,
+                action="clinic.logo",
+                target=locked,
+                clinic=locked,
+                summary="Clinic logo uploaded",
+                details={"bytes": len(png)},
+            )
+    except Exception:
+        logo.delete_quietly(name)
+        raise
+    if old and old != name:
+        transaction.on_commit(lambda: logo.delete_quietly(old))
+    clinic.logo.name = name
+    return locked
+
+
+@transaction.atomic
+def remove_logo(*, clinic, by) -> None:
+    from imsclinic.clinics import logo
+
+    require_admin(by, clinic)
+    locked = _lock_clinic(clinic)
+    old = locked.logo.name
+    if not old:
+        raise AdminError("This clinic has no logo.")
+    locked.logo.name = ""
+    locked.save(update_fields=["logo", "updated_at"])
+    record(by=by, action="clinic.logo.remove", target=locked, clinic=locked, summary="Logo removed")
+    transaction.on_commit(lambda: logo.delete_quietly(old))
+    clinic.logo.name = ""

@@ -26,6 +26,8 @@ HexColour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 # Money travels as a decimal string ("95.00"), never a float; the pattern is the whole rule, so
 # the schema says exactly what is accepted.
 Price = Annotated[str, Field(pattern=r"^[0-9]{1,8}(\.[0-9]{1,2})?$", examples=["95.00"])]
+# A video service's room: https only (the model's validator says the same in words).
+VideoLink = Annotated[str, Field(max_length=500, pattern=r"^(https://\S+)?$")]
 
 
 class StaffOut(Schema):
@@ -54,6 +56,7 @@ class ServiceOut(Schema):
     currency: str
     position: int
     is_active: bool
+    video_url: str
 
 
 class ServiceIn(Schema):
@@ -66,6 +69,7 @@ class ServiceIn(Schema):
     bookable_online: bool = False
     price: Price = "0.00"
     position: Annotated[int, Field(ge=0, le=32767)] = 0
+    video_url: VideoLink = ""
 
 
 class ServicePatch(Schema):
@@ -79,6 +83,7 @@ class ServicePatch(Schema):
     price: Price | None = None
     position: Annotated[int, Field(ge=0, le=32767)] | None = None
     is_active: bool | None = None
+    video_url: VideoLink | None = None
 
 
 class Refusal(Schema):

@@ -80,6 +80,32 @@ class AuthorisationForm(forms.Form):
         return data
 
 
+class LeadTimesField(forms.CharField):
+    """Reminder lead times typed as a person would: “48, 2” (commas or spaces, whole hours).
+    The policy schema checks the bounds and repeats; this only reads the numbers."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=60, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(hours) for hours in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        parts = [part for part in text.replace(",", " ").split() if part]
+        if not parts:
+            return []
+        try:
+            hours = [int(part) for part in parts]
+        except ValueError:
+            raise forms.ValidationError(
+                "Write whole hours separated by commas, e.g. 48, 2."
+            ) from None
+        return hours
+
+
 def _time_zone_choices():
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
@@ -100,8 +126,10 @@ class ClinicSettingsForm(forms.ModelForm):
         label="Online booking notice (hours)",
         help_text="The earliest online booking is this many hours from now.",
     )
-    reminder_lead_hours = forms.IntegerField(
-        label="Reminder lead time (hours)", help_text="Reminders go out this long before a visit."
+    reminder_lead_hours = LeadTimesField(
+        label="Reminders (hours before the visit)",
+        help_text="One reminder by email and one by text message at each of these times, "
+        "e.g. “48, 2” for two days and two hours before. Up to four.",
     )
     flag_late_cancellations = forms.BooleanField(label="Flag late cancellations", required=False)
     late_cancel_fee = forms.DecimalField(
@@ -205,7 +233,21 @@ class ClinicSettingsForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
+class LogoForm(forms.Form):
+    logo = forms.FileField(
+        label="Logo file (PNG or JPEG)",
+        help_text="PNG or JPEG, up to 1 MB. It is shown on the clinic's public page, at the top "
+        "of staff pages and on reports, invoices and receipts.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+        error_messages={"required": "Choose a PNG or JPEG file."},
+    )
+
+
 class ServiceForm(forms.ModelForm):
+    video_url = forms.URLField(
+        label="Video room link", required=False, max_length=500, assume_scheme="https"
+    )
+
     class Meta:
         model = Service
         fields = [
@@ -218,6 +260,7 @@ class ServiceForm(forms.ModelForm):
             "bookable_online",
             "price",
             "position",
+            "video_url",
         ]
         labels = {
             "kind": "Type of visit",
@@ -228,6 +271,7 @@ class ServiceForm(forms.ModelForm):
             "bookable_online": "Patients may book it online",
             "price": "Price",
             "position": "Order in lists",
+            "video_url": "Video room link",
         }
         widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
 
@@ -236,6 +280,10 @@ class ServiceForm(forms.ModelForm):
         self.fields[
             "kind"
         ].help_text = "Ties the service to the care pathway: an assessment comes before treatment."
+        self.fields["video_url"].help_text = (
+            "Video services only: the https:// room every booking of it gets (staff can give an "
+            "appointment its own link instead, e.g. the practitioner's room)."
+        )
 
     def _post_clean(self):
         super()._post_clean()

@@ -9,7 +9,7 @@ replaced by a default.
 Readers:
 - cancellation_hours: scheduling.models.cancellation_hours (patients' own cancellations)
 - online_min_notice_hours: scheduling.actions (online booking notice)
-- reminder_lead_hours: scheduling.models.reminder_lead_hours
+- reminder_lead_hours: scheduling.models.reminder_lead_hours (a list: one reminder per lead time)
 - late_cancel_fee / no_show_fee: billing, which charges them when the flags are on
 - screening: screening.services.clinic_policy (knowledge.validate_policy decides the keys)
 - consent_min_age: clinical.consent_rules.consent_min_age
@@ -27,7 +27,7 @@ from imsclinic.knowledge import validate_policy
 FIELD_LABELS = {
     "cancellation_hours": "Cancellation window",
     "online_min_notice_hours": "Online booking notice",
-    "reminder_lead_hours": "Reminder lead time",
+    "reminder_lead_hours": "Reminders",
     "flag_late_cancellations": "Flag late cancellations",
     "late_cancel_fee": "Late-cancellation fee",
     "flag_no_shows": "Flag no-shows",
@@ -39,6 +39,11 @@ FIELD_LABELS = {
 }
 
 Fee = Annotated[Decimal, Field(ge=0, le=10000, max_digits=8, decimal_places=2)]
+# A reminder goes out this many hours before a visit: at least an hour, at most two weeks (the
+# reminder run looks two weeks ahead).
+MAX_REMINDER_LEAD_HOURS = 24 * 14
+MAX_REMINDERS = 4
+LeadHours = Annotated[int, Field(ge=1, le=MAX_REMINDER_LEAD_HOURS, strict=True)]
 
 
 class ClinicPolicies(BaseModel):
@@ -46,7 +51,9 @@ class ClinicPolicies(BaseModel):
 
     cancellation_hours: Annotated[int, Field(ge=0, le=24 * 14)] = 24
     online_min_notice_hours: Annotated[int, Field(ge=0, le=24 * 14)] = 12
-    reminder_lead_hours: Annotated[int, Field(gt=0, le=24 * 14)] = 24
+    reminder_lead_hours: Annotated[
+        list[LeadHours], Field(min_length=1, max_length=MAX_REMINDERS)
+    ] = Field(default_factory=lambda: [24])
     flag_late_cancellations: bool = False
     late_cancel_fee: Fee = Decimal("0.00")
     flag_no_shows: bool = False
@@ -65,6 +72,18 @@ class ClinicPolicies(BaseModel):
         if errors:
             raise ValueError("; ".join(f"{key}: {message}" for key, message in errors.items()))
         return value
+
+    @field_validator("reminder_lead_hours")
+    @classmethod
+    def _distinct_lead_times(cls, value: list[int]) -> list[int]:
+        repeated = sorted({hours for hours in value if value.count(hours) > 1})
+        if repeated:
+            raise ValueError(
+                "Each reminder time may appear once; repeated: "
+                + ", ".join(f"{hours} hours" for hours in repeated)
+                + "."
+            )
+        return sorted(value, reverse=True)
 
     def to_json(self) -> dict:
         """What is stored in Clinic.policies: fees as Decimal strings, as billing reads them."""

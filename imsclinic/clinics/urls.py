@@ -25,6 +25,7 @@ urlpatterns = [
         name="staff_offboard",
     ),
     path("<uuid:clinic_uuid>/settings/", views.clinic_settings, name="settings"),
+    path("<uuid:clinic_uuid>/logo/", views.clinic_logo, name="logo"),
     path("<uuid:clinic_uuid>/services/", views.services, name="services"),
     path(
         "<uuid:clinic_uuid>/services/<uuid:service_uuid>/", views.service_edit, name="service_edit"

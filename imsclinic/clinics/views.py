@@ -21,6 +21,7 @@ from imsclinic.clinics.forms import (
     AuthorisationForm,
     ClinicSettingsForm,
     InviteForm,
+    LogoForm,
     RegistrationForm,
     RolesForm,
     ServiceForm,
@@ -239,16 +240,20 @@ def staff_offboard(request, clinic_uuid, user_uuid):
     return redirect("clinics:staff", clinic_uuid=clinic.uuid)
 
 
+def _stored_policies(request, clinic) -> ClinicPolicies:
+    try:
+        return current_policies(clinic)
+    except PolicyError as exc:
+        # A stored value the schema refuses: say so loudly; saving the form replaces it.
+        messages.error(request, f"The saved policies need correcting: {exc}")
+        return ClinicPolicies()
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def clinic_settings(request, clinic_uuid):
     clinic = admin_clinic(request, clinic_uuid)
-    try:
-        stored = current_policies(clinic)
-    except PolicyError as exc:
-        # A stored value the schema refuses: say so loudly; saving the form replaces it.
-        messages.error(request, f"The saved policies need correcting: {exc}")
-        stored = ClinicPolicies()
+    stored = _stored_policies(request, clinic)
     form = ClinicSettingsForm(
         request.POST or None, instance=Clinic.objects.get(pk=clinic.pk), policies=stored
     )
@@ -268,7 +273,46 @@ def clinic_settings(request, clinic_uuid):
             messages.success(request, "Clinic settings saved.")
             return redirect("clinics:settings", clinic_uuid=clinic.uuid)
     status = 400 if form.is_bound else 200
-    return render(request, "clinics/settings.html", {"clinic": clinic, "form": form}, status=status)
+    return render(
+        request,
+        "clinics/settings.html",
+        {"clinic": clinic, "form": form, "logo_form": LogoForm()},
+        status=status,
+    )
+
+
+@staff_required
+def clinic_logo(request, clinic_uuid):
+    """POST: upload the clinic's logo (PNG or JPEG), or remove it (`remove=yes`)."""
+    clinic = admin_clinic(request, clinic_uuid)
+    if refused := _post_only(request):
+        return refused
+    if request.POST.get("remove") == "yes":
+        try:
+            actions.remove_logo(clinic=clinic, by=request.user)
+        except actions.AdminError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Logo removed.")
+        return redirect("clinics:settings", clinic_uuid=clinic.uuid)
+    form = LogoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            actions.set_logo(clinic=clinic, data=form.cleaned_data["logo"].read(), by=request.user)
+        except actions.AdminError as exc:
+            form.add_error("logo", exc.message)
+        else:
+            messages.success(request, "Logo saved. It shows on the clinic page, here and on PDFs.")
+            return redirect("clinics:settings", clinic_uuid=clinic.uuid)
+    settings_form = ClinicSettingsForm(
+        instance=Clinic.objects.get(pk=clinic.pk), policies=_stored_policies(request, clinic)
+    )
+    return render(
+        request,
+        "clinics/settings.html",
+        {"clinic": clinic, "form": settings_form, "logo_form": form},
+        status=400,
+    )
 
 
 @staff_required

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 PUBLIC_ROUTES: set[str] = {
     "",  # the public front door for visitors; signed-in people go to their start page
     "clinics/<slug:clinic_slug>/",  # a clinic's public page (issue 15)
+    "clinics/<slug:clinic_slug>/logo.png",  # its logo, shown on that page
     "healthz",
     "accounts/login/",
     "accounts/logout/",
@@ -134,12 +135,14 @@ PROTECTED_ROUTES: set[str] = {
     "screening/requests/<uuid:request_uuid>/",
     "screening/requests/<uuid:request_uuid>/status/",
     "screening/requests/<uuid:request_uuid>/patient/",
+    "screening/requests/<uuid:request_uuid>/attach/",
     "schedule/",
     "schedule/book/",
     "schedule/appointments/<uuid:appointment_uuid>/",
     "schedule/appointments/<uuid:appointment_uuid>/status/",
     "schedule/appointments/<uuid:appointment_uuid>/cancel/",
     "schedule/appointments/<uuid:appointment_uuid>/reschedule/",
+    "schedule/appointments/<uuid:appointment_uuid>/video-link/",
     "schedule/calendar/",
     "schedule/closures/",
     "schedule/closures/add/",
@@ -170,6 +173,7 @@ PROTECTED_ROUTES: set[str] = {
     "api/v1/scheduling/appointments/<uuidstr:appointment_uuid>/status",
     "api/v1/scheduling/appointments/<uuidstr:appointment_uuid>/cancel",
     "api/v1/scheduling/appointments/<uuidstr:appointment_uuid>/reschedule",
+    "api/v1/scheduling/appointments/<uuidstr:appointment_uuid>/video-link",
     "api/v1/scheduling/appointments/<uuidstr:appointment_uuid>/notifications",
     "api/v1/scheduling/closures",
     "api/v1/scheduling/closures/holidays",
@@ -228,6 +232,7 @@ PROTECTED_ROUTES: set[str] = {
     "clinic-admin/<uuid:clinic_uuid>/staff/<uuid:user_uuid>/authorisations/",
     "clinic-admin/<uuid:clinic_uuid>/staff/<uuid:user_uuid>/offboard/",
     "clinic-admin/<uuid:clinic_uuid>/settings/",
+    "clinic-admin/<uuid:clinic_uuid>/logo/",
     "clinic-admin/<uuid:clinic_uuid>/services/",
     "clinic-admin/<uuid:clinic_uuid>/services/<uuid:service_uuid>/",
     "clinic-admin/<uuid:clinic_uuid>/services/<uuid:service_uuid>/active/",

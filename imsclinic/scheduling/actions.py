@@ -32,6 +32,7 @@ from imsclinic.scheduling.models import (
     InstructionTemplate,
     Kind,
     Mode,
+    Service,
     Status,
     cancellation_hours,
     hash_feed_token,
@@ -179,7 +180,27 @@ def _same_day_override(*, clinic, patient, kind, starts_at, reason, via, exclude
     return reason
 
 
+def _video_room(*, clinic, kind, service) -> str:
+    """The link a new video visit gets: its service's video room, else the room of the clinic's
+    video service of that kind (online bookers choose "video", not a service); "" when none is
+    set, and staff add one on the appointment."""
+    if service is not None:
+        return service.video_url
+    room = (
+        Service.objects.filter(clinic=clinic, kind=kind, mode=Mode.VIDEO, is_active=True)
+        .exclude(video_url="")
+        .order_by("position", "name")
+        .values_list("video_url", flat=True)
+        .first()
+    )
+    return room or ""
+
+
 def _new_appointment(**fields) -> Appointment:
+    if fields.get("mode") == Mode.VIDEO and not fields.get("video_url"):
+        fields["video_url"] = _video_room(
+            clinic=fields["clinic"], kind=fields["kind"], service=fields.get("service")
+        )
     appointment = Appointment(**fields)
     appointment.full_clean(exclude=["patient", "clinic", "practitioner", "series", "booked_by"])
     appointment.save()
@@ -208,6 +229,7 @@ def book_appointment(
     notify: bool = True,
     service=None,
     same_day_override_reason: str = "",
+    video_url: str = "",
 ) -> Appointment:
     """Book one appointment, refusing double bookings (of the practitioner or of the patient),
     the assessment-first rule, closed days and times outside the practitioner's hours. A service
@@ -265,6 +287,7 @@ def book_appointment(
         notes=notes,
         service=service,
         same_day_override_reason=override,
+        video_url=video_url if mode == Mode.VIDEO else "",
     )
     details = {"kind": kind, "via": via}
     if override:
@@ -553,6 +576,7 @@ def reschedule(
                 calendar_uid=old.calendar_uid or old.uuid,
                 calendar_sequence=old.calendar_sequence + 1,
                 same_day_override_reason=old.same_day_override_reason,
+                video_url=old.video_url,
             )
         )
     tz = clinic.tz
@@ -663,6 +687,53 @@ def set_status(*, appointment: Appointment, status: str, by) -> Appointment:
     )
     appointment.status = locked.status
     appointment.status_changed_at = locked.status_changed_at
+    return locked
+
+
+@transaction.atomic
+def set_video_link(*, appointment: Appointment, video_url: str, by, notify: bool = True):
+    """Give a booked video visit its link (https only), or replace it. The patient is emailed
+    the link after commit, with the updated .ics (its LOCATION and URL)."""
+    from django.core.exceptions import ValidationError
+
+    from imsclinic.scheduling.models import validate_video_link
+
+    locked = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+    if locked.mode != Mode.VIDEO:
+        raise BookingError("Only a video visit has a video link.", field="video_url")
+    if locked.status != Status.BOOKED:
+        raise BookingError(
+            f"This visit is {locked.get_status_display().lower()}: its link cannot change.",
+            field="video_url",
+        )
+    video_url = (video_url or "").strip()
+    if not video_url:
+        raise BookingError("Give the video link as an https:// address.", field="video_url")
+    try:
+        validate_video_link(video_url)
+    except ValidationError as exc:
+        raise BookingError(" ".join(exc.messages), field="video_url") from exc
+    if len(video_url) > 500:
+        raise BookingError("That link is too long (500 characters at most).", field="video_url")
+    replaced = bool(locked.video_url)
+    locked.video_url = video_url
+    locked.calendar_sequence += 1  # the patient's calendar app replaces the event
+    locked.save(update_fields=["video_url", "calendar_sequence", "updated_at"])
+    record(
+        by=by,
+        action="appointment.video_link",
+        target=locked,
+        patient=locked.patient,
+        clinic=locked.clinic_id,
+        summary="Replaced the video link" if replaced else "Added the video link",
+        details={"replaced": replaced},
+    )
+    if notify:
+        from imsclinic.scheduling.notifications import send_video_link
+
+        transaction.on_commit(lambda: send_video_link(locked.pk))
+    appointment.video_url = locked.video_url
+    appointment.calendar_sequence = locked.calendar_sequence
     return locked
 
 

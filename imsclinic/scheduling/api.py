@@ -11,7 +11,8 @@ import uuid
 
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
 from imsclinic.accounts.models import Clinic, Role, User
@@ -22,8 +23,9 @@ from imsclinic.patients.models import Patient
 from imsclinic.scheduling import actions
 from imsclinic.scheduling.availability import free_slots
 from imsclinic.scheduling.errors import BookingError, SeriesConflict
-from imsclinic.scheduling.models import DURATIONS, Appointment, Closure, Kind, Mode
+from imsclinic.scheduling.models import DURATIONS, Appointment, Closure, Kind, Mode, Notification
 from imsclinic.scheduling.models import Status as ApptStatus
+from imsclinic.scheduling.notifications import scheduled_reminders
 
 router = Router(tags=["scheduling"], auth=api_auth)
 
@@ -40,6 +42,7 @@ class AppointmentPublic(Schema):
     series: uuid.UUID | None = None
     booked_via: str
     notes: str
+    video_url: str = ""
 
     @staticmethod
     def from_appointment(a: Appointment) -> dict:
@@ -55,6 +58,7 @@ class AppointmentPublic(Schema):
             "series": a.series.uuid if a.series_id else None,
             "booked_via": a.booked_via,
             "notes": a.notes,
+            "video_url": a.video_url,
         }
 
 
@@ -110,8 +114,10 @@ class NotificationPublic(Schema):
     channel: str
     state: str
     recipient: str
+    lead_hours: int | None = None
     sent_at: datetime.datetime | None = None
-    created_at: datetime.datetime
+    created_at: datetime.datetime | None = None
+    scheduled_for: datetime.datetime | None = None
 
 
 class Refusal(Schema):
@@ -276,6 +282,29 @@ def cancel(request, appointment_uuid: uuid.UUID, payload: CancelRequest):
     return AppointmentPublic.from_appointment(_reloaded(appointment))
 
 
+class VideoLinkRequest(Schema):
+    video_url: str = Field(..., min_length=1, max_length=500, pattern=r"^https://\S+$")
+
+
+@router.post(
+    "/appointments/{uuid:appointment_uuid}/video-link",
+    response={200: AppointmentPublic, 409: Refusal},
+)
+def set_video_link(request, appointment_uuid: uuid.UUID, payload: VideoLinkRequest):
+    """Give a booked video visit its link (https only) or replace it; the patient is emailed the
+    link with an updated .ics. A visit in clinic, or one no longer booked, is a 409."""
+    require_staff(request)
+    require_scope(request, "write")
+    appointment = _load(request, appointment_uuid, what="api.appointment.video_link")
+    try:
+        actions.set_video_link(
+            appointment=appointment, video_url=payload.video_url, by=request.user
+        )
+    except BookingError as exc:
+        return Status(409, {"code": exc.code, "detail": exc.message, "conflicts": []})
+    return AppointmentPublic.from_appointment(_reloaded(appointment))
+
+
 @router.post(
     "/appointments/{uuid:appointment_uuid}/reschedule",
     response={200: list[AppointmentPublic], 409: Refusal, 422: dict},
@@ -321,22 +350,37 @@ def reschedule(request, appointment_uuid: uuid.UUID, payload: RescheduleRequest)
     "/appointments/{uuid:appointment_uuid}/notifications", response=list[NotificationPublic]
 )
 def notifications(request, appointment_uuid: uuid.UUID):
-    """The messages sent or attempted about this appointment (its outbox), oldest first:
-    `channel` email or sms, `state` sent, failed (retried by the next run), no_email."""
+    """The appointment's outbox: the messages sent or attempted, oldest first (`channel` email
+    or sms, `state` sent, failed (retried by the next run), no_email, no_phone), then the
+    reminders still to go (`state` scheduled, `scheduled_for` when), one per channel and
+    `lead_hours` (the clinic's reminder lead times)."""
     require_staff(request)
     require_scope(request, "read")
     appointment = _load(request, appointment_uuid, what="api.appointment.notifications")
-    return [
+    sent = [
         {
             "kind": n.kind,
             "channel": n.channel,
             "state": n.outcome,
             "recipient": n.recipient,
+            "lead_hours": n.lead_hours,
             "sent_at": n.sent_at,
             "created_at": n.created_at,
         }
         for n in appointment.notifications.order_by("created_at")
     ]
+    scheduled = [
+        {
+            "kind": Notification.Kind.REMINDER.value,
+            "channel": row["channel"],
+            "state": "scheduled",
+            "recipient": row["to"],
+            "lead_hours": row["lead_hours"],
+            "scheduled_for": row["at"],
+        }
+        for row in scheduled_reminders(appointment, now=timezone.now())
+    ]
+    return sent + scheduled
 
 
 @router.get("/closures", response=list[ClosurePublic])
@@ -416,7 +460,7 @@ def _refuse_get(request, appointment_uuid: uuid.UUID):
     return HttpResponseNotAllowed(["POST"])
 
 
-for _action in ("status", "cancel", "reschedule"):
+for _action in ("status", "cancel", "reschedule", "video-link"):
     router.get(f"/appointments/{{uuid:appointment_uuid}}/{_action}", include_in_schema=False)(
         _refuse_get
     )

@@ -76,6 +76,16 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=[c for c in Status.choices if c[0] != Status.CANCELLED])
 
 
+class VideoLinkForm(forms.Form):
+    video_url = forms.CharField(
+        label="Video link",
+        max_length=500,
+        help_text="The https:// address the patient opens, e.g. the practitioner's video room. "
+        "The patient is emailed it with an updated calendar file.",
+        widget=forms.URLInput(attrs={"inputmode": "url", "autocomplete": "off"}),
+    )
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(required=False, max_length=300, label="Reason (optional)")
 

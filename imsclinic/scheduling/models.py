@@ -12,7 +12,12 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+    URLValidator,
+)
 from django.db import models
 from django.db.models import Q
 
@@ -81,6 +86,14 @@ class BookedVia(models.TextChoices):
 HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #2f6f8f.")
 
 
+def validate_video_link(value: str) -> None:
+    """A video visit's link: a web address starting with https:// (the patient opens it)."""
+    URLValidator(schemes=["https"], message="Give the video link as an https:// address.")(value)
+
+
+VIDEO_LINK_HELP = "The https:// address the patient opens for a video visit."
+
+
 class Service(PublicIdModel, TimestampedModel):
     """An appointment type a clinic offers: its length, the gap kept after it, its calendar
     colour, whether the public can book it online, and its list price (billing reads the price;
@@ -108,6 +121,13 @@ class Service(PublicIdModel, TimestampedModel):
     currency = models.CharField(max_length=3, default="CAD", help_text="ISO 4217 code")
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists and pickers.")
+    video_url = models.URLField(
+        max_length=500,
+        blank=True,
+        validators=[validate_video_link],
+        help_text="For video services: the clinic's video room, given to each booking "
+        "(an appointment can have its own link instead).",
+    )
 
     class Meta:
         ordering = ["clinic", "position", "name"]
@@ -125,6 +145,12 @@ class Service(PublicIdModel, TimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.video_url and self.mode != Mode.VIDEO:
+            raise ValidationError({"video_url": "Only a video service has a video link."})
 
 
 # The services a new clinic starts with (docs/scheduling.md); the clinic admin edits them.
@@ -408,6 +434,9 @@ class Appointment(PublicIdModel, TimestampedModel):
         blank=True,
         help_text="Why staff booked a second needling visit on one day.",
     )
+    video_url = models.URLField(
+        max_length=500, blank=True, validators=[validate_video_link], help_text=VIDEO_LINK_HELP
+    )
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -437,6 +466,10 @@ class Appointment(PublicIdModel, TimestampedModel):
     @property
     def duration_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def is_video(self) -> bool:
+        return self.mode == Mode.VIDEO
 
     @property
     def is_needling(self) -> bool:
@@ -506,14 +539,29 @@ def cancellation_hours(clinic) -> float:
     return float(value) if isinstance(value, int | float) and value >= 0 else 24.0
 
 
-def reminder_lead_hours(clinic) -> float:
-    value = clinic.policy("reminder_lead_hours", 24)
-    return float(value) if isinstance(value, int | float) and value > 0 else 24.0
+DEFAULT_REMINDER_LEAD_HOURS = (24,)
+
+
+def reminder_lead_hours(clinic) -> list[int]:
+    """The clinic's reminder lead times in hours, longest first (policy `reminder_lead_hours`, a
+    list validated by clinics.policies on save; [24] when the clinic never set it). A stored value
+    of another shape is an error, never silently replaced."""
+    value = clinic.policy("reminder_lead_hours", list(DEFAULT_REMINDER_LEAD_HOURS))
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in value)
+    ):
+        raise ValueError(
+            f"{clinic.name}: the reminder lead times must be a list of hours, e.g. [48, 2]; "
+            f"stored: {value!r}. Save the clinic settings to correct it."
+        )
+    return sorted(set(value), reverse=True)
 
 
 class Notification(TimestampedModel):
     """A message sent (or attempted) about an appointment: the appointment's outbox. One reminder
-    per appointment and channel (unique), which makes the reminder run idempotent."""
+    per appointment, channel and lead time (unique), which makes the reminder run idempotent."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -524,6 +572,7 @@ class Notification(TimestampedModel):
         REMINDER = "reminder", "Reminder"
         CANCELLATION = "cancellation", "Cancellation"
         RESCHEDULE = "reschedule", "Moved"
+        VIDEO_LINK = "video_link", "Video link"
 
     appointment = models.ForeignKey(
         Appointment, on_delete=models.CASCADE, related_name="notifications"
@@ -533,6 +582,9 @@ class Notification(TimestampedModel):
     sent_at = models.DateTimeField(null=True, blank=True)
     recipient = models.CharField(max_length=254, blank=True)
     outcome = models.CharField(max_length=30, default="sent")
+    lead_hours = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="For a reminder: how many hours before the visit."
+    )
 
     OUTCOME_LABELS = {
         "sent": "Sent",
@@ -545,10 +597,14 @@ class Notification(TimestampedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["appointment", "kind", "channel"],
+                fields=["appointment", "kind", "channel", "lead_hours"],
                 condition=Q(kind="reminder"),
-                name="scheduling_one_reminder_per_appointment_channel",
-            )
+                name="scheduling_one_reminder_per_channel_and_lead",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reminder") | Q(lead_hours__isnull=False),
+                name="scheduling_reminder_has_lead_hours",
+            ),
         ]
 
     def outcome_label(self) -> str:

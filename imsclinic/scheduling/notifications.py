@@ -56,7 +56,10 @@ def _event(appointment: Appointment, *, summary: str, description: str = "") -> 
     event.add("summary", summary)
     event.add("status", "CANCELLED" if appointment.status == Status.CANCELLED else "CONFIRMED")
     event.add("sequence", appointment.calendar_sequence)
-    if appointment.mode == "video":
+    if appointment.mode == "video" and appointment.video_url:
+        event.add("location", f"Video visit: {appointment.video_url}")
+        event.add("url", appointment.video_url)
+    elif appointment.mode == "video":
         event.add("location", "Video visit (link sent by the clinic)")
     else:
         event.add("location", _clinic_address(appointment.clinic))
@@ -130,14 +133,21 @@ def _body(appointment: Appointment, kind: str) -> tuple[str, str]:
     elif kind == Notification.Kind.RESCHEDULE:
         subject = f"Moved: {what} now on {when}"
         opening = f"Your visit ({what}) at {clinic.name} has moved to {when}."
+    elif kind == Notification.Kind.VIDEO_LINK:
+        subject = f"Video link: {what} on {when}"
+        opening = f"Here is the video link of your visit ({what}) at {clinic.name} on {when}."
     else:
         subject = f"Booked: {what} on {when}"
         opening = f"Your visit ({what}) at {clinic.name} is booked for {when}."
-    where = (
-        "This is a video visit; the clinic will send you the link."
-        if appointment.mode == "video"
-        else f"Address: {_clinic_address(clinic)}"
-    )
+    if appointment.mode == "video" and appointment.video_url:
+        where = (
+            f"This is a video visit. At the time of your visit, open this link:\n"
+            f"{appointment.video_url}"
+        )
+    elif appointment.mode == "video":
+        where = "This is a video visit; the clinic will send you the link."
+    else:
+        where = f"Address: {_clinic_address(clinic)}"
     before = "\n".join(f"- {line}" for line in instruction_lines(clinic, "before_visit"))
     if appointment.booked_via == BookedVia.ONLINE:
         # Online bookers have no account: a signed link of their own (screening.manage).
@@ -174,7 +184,7 @@ def send_appointment_email(appointment: Appointment, kind: str) -> bool:
         to=[to],
         reply_to=[appointment.clinic.email] if appointment.clinic.email else None,
     )
-    if kind == Notification.Kind.RESCHEDULE:
+    if kind in (Notification.Kind.RESCHEDULE, Notification.Kind.VIDEO_LINK):
         message.attach(
             "appointment.ics",
             patient_ics(appointment, method="REQUEST"),
@@ -184,6 +194,26 @@ def send_appointment_email(appointment: Appointment, kind: str) -> bool:
         message.attach("appointment.ics", patient_ics(appointment), "text/calendar")
     message.send()
     return True
+
+
+def send_video_link(appointment_id: int) -> bool:
+    """Email the patient a video visit's (new) link with the updated .ics, after commit."""
+    appointment = Appointment.objects.select_related(
+        "patient", "clinic", "practitioner", "service"
+    ).get(pk=appointment_id)
+    try:
+        sent = send_appointment_email(appointment, Notification.Kind.VIDEO_LINK)
+    except Exception:
+        logger.exception("Could not send the video link for %s", appointment.uuid)
+        sent = False
+    Notification.objects.create(
+        appointment=appointment,
+        kind=Notification.Kind.VIDEO_LINK,
+        sent_at=timezone.now() if sent else None,
+        recipient=appointment.patient.email,
+        outcome="sent" if sent else ("no_email" if not appointment.patient.email else "failed"),
+    )
+    return sent
 
 
 def send_reschedule_notices(appointment_ids: list[int]) -> int:
@@ -237,9 +267,20 @@ def send_confirmations(appointment_ids: list[int]) -> int:
     return int(sent)
 
 
+def current_lead(appointment: Appointment, now: datetime.datetime) -> int | None:
+    """The reminder whose time has come: the shortest of the clinic's lead times that the visit
+    is already within (None before the longest). A visit booked after an earlier reminder's time
+    gets only the current one, never two at once."""
+    left = appointment.starts_at - now
+    due = [
+        h for h in reminder_lead_hours(appointment.clinic) if left <= datetime.timedelta(hours=h)
+    ]
+    return min(due) if due else None
+
+
 def due_reminders(now: datetime.datetime):
-    """Booked appointments whose reminder time has come and that still have a channel without a
-    settled reminder (none yet, or one that failed and is retried)."""
+    """(appointment, lead hours) of booked appointments whose reminder time has come (see
+    `current_lead`); the claim decides whether a channel still needs it."""
     horizon = now + datetime.timedelta(hours=24 * 14)
     candidates = (
         Appointment.objects.filter(status=Status.BOOKED, starts_at__gt=now, starts_at__lte=horizon)
@@ -247,9 +288,9 @@ def due_reminders(now: datetime.datetime):
         .order_by("starts_at")
     )
     for appointment in candidates.iterator(chunk_size=500):
-        lead = datetime.timedelta(hours=reminder_lead_hours(appointment.clinic))
-        if appointment.starts_at - now <= lead:
-            yield appointment
+        lead = current_lead(appointment, now)
+        if lead is not None:
+            yield appointment, lead
 
 
 def reminder_channels(appointment) -> list[tuple[str, str]]:
@@ -262,37 +303,41 @@ def reminder_channels(appointment) -> list[tuple[str, str]]:
 
 
 def sms_body(appointment: Appointment, kind: str) -> str:
+    video = (
+        f" Video link: {appointment.video_url}"
+        if appointment.mode == "video" and appointment.video_url
+        else ""
+    )
     return (
         f"{appointment.clinic.name}: reminder of your visit ({visit_name(appointment)}) on "
-        f"{_local(appointment)} with {appointment.practitioner.display_name}. "
+        f"{_local(appointment)} with {appointment.practitioner.display_name}.{video} "
         f"To change it call {appointment.clinic.phone or 'the clinic'}."
     )
 
 
-def _claim(appointment, channel, address) -> Notification | None:
-    """Take the reminder for one channel: a new row, or a failed one flipped back to sending.
-    None when another run holds it or it is settled."""
+def _claim(appointment, channel, address, lead) -> Notification | None:
+    """Take the reminder for one channel and lead time: a new row, or a failed one flipped back
+    to sending. None when another run holds it or it is settled."""
     try:
         with transaction.atomic():
             return Notification.objects.create(
                 appointment=appointment,
                 kind=Notification.Kind.REMINDER,
                 channel=channel,
+                lead_hours=lead,
                 recipient=address,
                 outcome="sending",
             )
     except IntegrityError:
-        retried = Notification.objects.filter(
+        same = Notification.objects.filter(
             appointment=appointment,
             kind=Notification.Kind.REMINDER,
             channel=channel,
-            outcome="failed",
-        ).update(outcome="sending", updated_at=timezone.now())
-        if not retried:
-            return None
-        return Notification.objects.get(
-            appointment=appointment, kind=Notification.Kind.REMINDER, channel=channel
+            lead_hours=lead,
         )
+        if not same.filter(outcome="failed").update(outcome="sending", updated_at=timezone.now()):
+            return None
+        return same.get()
 
 
 def _deliver(appointment, channel, address) -> bool:
@@ -305,14 +350,14 @@ def _deliver(appointment, channel, address) -> bool:
 
 
 def send_due_reminders(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Send each due reminder once per channel. The Notification row is claimed first (unique
-    per appointment and channel), so two overlapping runs cannot both send; a failed send stays
-    in the outbox as failed and the next run retries it."""
+    """Send each due reminder once per channel and lead time. The Notification row is claimed
+    first (unique per appointment, channel and lead time), so two overlapping runs cannot both
+    send; a failed send stays in the outbox as failed and the next run retries it."""
     now = now or timezone.now()
     counts = {"sent": 0, "no_email": 0, "failed": 0}
-    for appointment in list(due_reminders(now)):
+    for appointment, lead in list(due_reminders(now)):
         for channel, address in reminder_channels(appointment):
-            claim = _claim(appointment, channel, address)
+            claim = _claim(appointment, channel, address, lead)
             if claim is None:
                 continue
             try:
@@ -330,13 +375,47 @@ def send_due_reminders(*, now: datetime.datetime | None = None) -> dict[str, int
     return counts
 
 
+def lead_label(hours: int | None) -> str:
+    if hours is None:
+        return ""
+    if hours % 24 == 0:
+        days = hours // 24
+        return f"{days} day{'s' if days != 1 else ''} before"
+    return f"{hours} hour{'s' if hours != 1 else ''} before"
+
+
+def scheduled_reminders(appointment: Appointment, *, now: datetime.datetime) -> list[dict]:
+    """The reminders still to go out for a booked, future visit: one per lead time and channel
+    with an address, not yet recorded, whose time has not passed before the current one."""
+    if appointment.status != Status.BOOKED or appointment.starts_at <= now:
+        return []
+    done = set(
+        appointment.notifications.filter(kind=Notification.Kind.REMINDER).values_list(
+            "channel", "lead_hours"
+        )
+    )
+    current = current_lead(appointment, now)
+    rows = []
+    for lead in reminder_lead_hours(appointment.clinic):
+        if current is not None and lead > current:
+            continue  # its time passed before the visit was booked: only the current one goes
+        due_at = appointment.starts_at - datetime.timedelta(hours=lead)
+        for channel, address in reminder_channels(appointment):
+            if (channel, lead) not in done and address:
+                rows.append(
+                    {"lead_hours": lead, "channel": channel, "to": address, "at": max(due_at, now)}
+                )
+    return rows
+
+
 def outbox(appointment: Appointment, *, now: datetime.datetime | None = None) -> list[dict]:
     """The appointment's messages for staff: each recorded one (sent, failed, not sent) and the
-    reminders still scheduled, with their channel and time."""
+    reminders still scheduled (one per lead time and channel), with their channel and time."""
     now = now or timezone.now()
     rows = [
         {
             "kind": n.get_kind_display(),
+            "when": lead_label(n.lead_hours),
             "channel": n.get_channel_display(),
             "state": n.outcome_label(),
             "recipient": n.recipient,
@@ -344,24 +423,15 @@ def outbox(appointment: Appointment, *, now: datetime.datetime | None = None) ->
         }
         for n in appointment.notifications.order_by("created_at")
     ]
-    if appointment.status == Status.BOOKED and appointment.starts_at > now:
-        done = set(
-            appointment.notifications.filter(kind=Notification.Kind.REMINDER).values_list(
-                "channel", flat=True
-            )
-        )
-        due_at = appointment.starts_at - datetime.timedelta(
-            hours=reminder_lead_hours(appointment.clinic)
-        )
-        for channel, address in reminder_channels(appointment):
-            if channel not in done and address:
-                rows.append(
-                    {
-                        "kind": Notification.Kind.REMINDER.label,
-                        "channel": Notification.Channel(channel).label,
-                        "state": "Scheduled",
-                        "recipient": address,
-                        "at": max(due_at, now),
-                    }
-                )
+    rows += [
+        {
+            "kind": Notification.Kind.REMINDER.label,
+            "when": lead_label(row["lead_hours"]),
+            "channel": Notification.Channel(row["channel"]).label,
+            "state": "Scheduled",
+            "recipient": row["to"],
+            "at": row["at"],
+        }
+        for row in scheduled_reminders(appointment, now=now)
+    ]
     return rows

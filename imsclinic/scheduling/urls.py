@@ -27,6 +27,11 @@ urlpatterns = [
         views.appointment_cancel,
         name="appointment-cancel",
     ),
+    path(
+        "appointments/<uuid:appointment_uuid>/video-link/",
+        views.appointment_video_link,
+        name="appointment-video-link",
+    ),
     path("availability/", views.availability_view, name="availability"),
     path("availability/add/", views.availability_add, name="availability-add"),
     path("availability/exceptions/add/", views.exception_add, name="exception-add"),

@@ -30,6 +30,7 @@ from imsclinic.scheduling.forms import (
     InstructionForm,
     RescheduleForm,
     StatusForm,
+    VideoLinkForm,
     replacements_from,
 )
 from imsclinic.scheduling.instructions import instruction_text
@@ -255,16 +256,42 @@ def _appointment(request, appointment_uuid, *, what="schedule.appointment"):
 @require_GET
 def appointment_detail(request, appointment_uuid):
     appointment = _appointment(request, appointment_uuid)
+    return _appointment_page(request, appointment)
+
+
+def _appointment_page(request, appointment, *, video_form=None, status=200):
     return render(
         request,
         "scheduling/appointment.html",
         {
             "appointment": appointment,
             "cancel_form": CancelForm(),
+            "video_form": video_form or VideoLinkForm(initial={"video_url": appointment.video_url}),
             "moved_to": Appointment.objects.filter(rescheduled_from=appointment).first(),
             "outbox": outbox(appointment),
         },
+        status=status,
     )
+
+
+@staff_required
+def appointment_video_link(request, appointment_uuid):
+    """POST: give a video visit its link (or replace it); the patient is emailed it."""
+    appointment = _appointment(request, appointment_uuid, what="schedule.appointment.video_link")
+    if request.method != "POST":  # after the scoped load: another clinic's is a 404
+        return HttpResponseNotAllowed(["POST"])
+    form = VideoLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.set_video_link(
+                appointment=appointment, video_url=form.cleaned_data["video_url"], by=request.user
+            )
+        except BookingError as exc:
+            form.add_error("video_url", exc.message)
+        else:
+            messages.success(request, "Video link saved and emailed to the patient.")
+            return redirect("scheduling:appointment", appointment_uuid=appointment.uuid)
+    return _appointment_page(request, appointment, video_form=form, status=400)
 
 
 @staff_required

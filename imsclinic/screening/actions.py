@@ -10,7 +10,7 @@ from django.utils import timezone
 from imsclinic.audit.services import appends_last, record
 from imsclinic.core.db import write_transaction
 from imsclinic.patients.actions import create_patient
-from imsclinic.patients.duplicates import exact_match
+from imsclinic.patients.duplicates import exact_match, find_duplicates
 from imsclinic.scheduling.actions import book_appointment, lock_practitioner
 from imsclinic.scheduling.models import BookedVia, Kind
 from imsclinic.screening.models import EvaluationRequest, Outcome, RequestStatus, Source
@@ -108,14 +108,19 @@ def set_request_status(*, evaluation: EvaluationRequest, status: str, by, note: 
     return locked
 
 
-@write_transaction  # registers a patient: retried if it deadlocks with another write
-def create_patient_from_request(*, evaluation: EvaluationRequest, by, fields: dict):
-    """Register the person as a patient and link the screening as their intake. Refuses a
-    request that already has a patient (two staff clicking at once get one patient)."""
-    locked = EvaluationRequest.objects.select_for_update().get(pk=evaluation.pk)
-    if locked.patient_id is not None:
-        raise ScreeningError("This request is already linked to a patient.")
-    patient = create_patient(clinic=locked.clinic, by=by, fields=fields)
+class PossibleDuplicates(ScreeningError):
+    """Registering would open a chart that may already exist: staff choose one of `candidates`
+    (patients.duplicates.Candidate) or register anyway."""
+
+    def __init__(self, candidates):
+        super().__init__(
+            "This person may already have a chart. Attach the request to it, or confirm that "
+            "this is a different person."
+        )
+        self.candidates = candidates
+
+
+def _link(locked, patient, by):
     locked.patient = patient
     if locked.status == RequestStatus.NEW:
         locked.status = RequestStatus.CONTACTED
@@ -124,6 +129,60 @@ def create_patient_from_request(*, evaluation: EvaluationRequest, by, fields: di
     locked.save(
         update_fields=["patient", "status", "status_changed_at", "status_changed_by", "updated_at"]
     )
+
+
+def _unlinked(evaluation) -> EvaluationRequest:
+    locked = EvaluationRequest.objects.select_for_update().get(pk=evaluation.pk)
+    if locked.patient_id is not None:
+        raise ScreeningError("This request is already linked to a patient.")
+    return locked
+
+
+@write_transaction  # registers a patient: retried if it deadlocks with another write
+def create_patient_from_request(
+    *, evaluation: EvaluationRequest, by, fields: dict, register_anyway: bool = False
+):
+    """Register the person as a patient and link the screening as their intake, with the same
+    duplicate check as registration by hand (patients.duplicates):
+
+    - exactly one exact match (same names and birth date, and the same email or phone, which
+      the person gave and so confirmed) links the request to that chart; no new chart;
+    - other possible matches raise PossibleDuplicates with the candidates, unless staff
+      `register_anyway` (the audit event then names the charts registered past).
+
+    Refuses a request that already has a patient (two staff clicking at once get one patient).
+    Returns the patient, new or existing (`patient.intake_attached` is True for an existing one).
+    """
+    locked = _unlinked(evaluation)
+    person = {key: fields.get(key) or "" for key in ("given_name", "family_name", "email", "phone")}
+    candidates = find_duplicates(
+        clinic=locked.clinic, date_of_birth=fields.get("date_of_birth"), **person
+    )
+    exact = [c.patient for c in candidates if c.exact]
+    if len(exact) == 1 and not register_anyway:
+        patient = exact[0]
+        _link(locked, patient, by)
+        record(
+            by=by,
+            action="evaluation_request.attach",
+            target=locked,
+            clinic=locked.clinic_id,
+            patient=patient,
+            summary=f"Screening attached to the existing chart {patient.chart_number} "
+            "(exact match)",
+            details={"exact_match": True},
+        )
+        patient.intake_attached = True
+        return patient
+    if candidates and not register_anyway:
+        raise PossibleDuplicates(candidates)
+    patient = create_patient(
+        clinic=locked.clinic,
+        by=by,
+        fields=fields,
+        despite_candidates=[c.patient.chart_number for c in candidates],
+    )
+    _link(locked, patient, by)
     record(
         by=by,
         action="evaluation_request.intake",
@@ -131,6 +190,27 @@ def create_patient_from_request(*, evaluation: EvaluationRequest, by, fields: di
         clinic=locked.clinic_id,
         patient=patient,
         summary=f"Screening became intake of chart {patient.chart_number}",
+    )
+    patient.intake_attached = False
+    return patient
+
+
+@transaction.atomic
+def attach_request_to_patient(*, evaluation: EvaluationRequest, patient, by):
+    """Link the screening to an existing chart of the same clinic instead of registering a new
+    one (staff chose it among the possible duplicates)."""
+    locked = _unlinked(evaluation)
+    if patient.clinic_id != locked.clinic_id or not patient.is_active:
+        raise ScreeningError("Choose an active chart of this clinic.")
+    _link(locked, patient, by)
+    record(
+        by=by,
+        action="evaluation_request.attach",
+        target=locked,
+        clinic=locked.clinic_id,
+        patient=patient,
+        summary=f"Screening attached to the existing chart {patient.chart_number}",
+        details={"exact_match": False},
     )
     return patient
 
@@ -295,6 +375,7 @@ def reschedule_online(*, appointment, practitioner, starts_at):
         kind=locked.kind,
         starts_at=starts_at,
         mode=locked.mode,
+        video_url=locked.video_url,
         by=None,
         via=BookedVia.ONLINE,
         notes=f"Rescheduled online from {locked.starts_at.isoformat()}.",

@@ -29,6 +29,22 @@ def front_door(request):
 
 
 @require_GET
+def clinic_logo(request, clinic_slug):
+    """The clinic's logo (public, like the page it sits on): the PNG re-encoded on upload."""
+    from django.http import Http404, HttpResponse
+
+    from imsclinic.clinics.logo import read
+
+    clinic = get_object_or_404(Clinic, slug=clinic_slug)
+    if not clinic.logo:
+        raise Http404("This clinic has no logo.")
+    response = HttpResponse(read(clinic), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400" if request.GET.get("v") else "no-cache"
+    response["Content-Disposition"] = 'inline; filename="logo.png"'
+    return response
+
+
+@require_GET
 def clinic_page(request, clinic_slug):
     clinic = get_object_or_404(Clinic, slug=clinic_slug)
     text = page_text(clinic)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("requests/<uuid:request_uuid>/", views.request_detail, name="request"),
     path("requests/<uuid:request_uuid>/status/", views.request_status, name="request-status"),
     path("requests/<uuid:request_uuid>/patient/", views.request_to_patient, name="request-patient"),
+    path("requests/<uuid:request_uuid>/attach/", views.request_attach, name="request-attach"),
     path("<slug:clinic_slug>/", views.screening_form, name="form"),
     path("<slug:clinic_slug>/result/", views.screening_result, name="result"),
     path("<slug:clinic_slug>/contact/", views.contact, name="contact"),

@@ -4,6 +4,8 @@ Public URLs are per clinic: /screening/<clinic slug>/ (a clinic links this from 
 The answers travel between the pages of one visit in the session, never in the URL.
 """
 
+import uuid
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
@@ -17,6 +19,7 @@ from imsclinic.core.ratelimits import rate_limited
 from imsclinic.gateway.records import load
 from imsclinic.knowledge import InvalidAnswersError
 from imsclinic.patients.forms import DEMOGRAPHIC_FIELDS
+from imsclinic.patients.models import Patient
 from imsclinic.scheduling.errors import BookingError
 from imsclinic.scheduling.models import Kind
 from imsclinic.scheduling.slots import online_slots
@@ -306,19 +309,64 @@ def request_to_patient(request, request_uuid):
     if request.method != "POST":  # after the scoped load: another clinic's is a 404
         return HttpResponseNotAllowed(["POST"])
     form = IntakePatientForm(request.POST)
+    duplicates = []
     if form.is_valid():
         try:
             patient = actions.create_patient_from_request(
                 evaluation=evaluation,
                 by=request.user,
                 fields={name: form.cleaned_data[name] for name in DEMOGRAPHIC_FIELDS},
+                register_anyway=request.POST.get("register_anyway") == "yes",
             )
+        except actions.PossibleDuplicates as exc:
+            duplicates = exc.candidates
+            messages.warning(request, exc.message)
         except actions.ScreeningError as exc:
             messages.error(request, exc.message)
             return redirect("screening:request", request_uuid=evaluation.uuid)
-        messages.success(request, f"Registered {patient.full_name} (chart {patient.chart_number}).")
-        return redirect("patients:chart", patient_uuid=patient.uuid)
-    messages.error(request, "Please correct the highlighted fields. Nothing was saved.")
-    return render(
-        request, "screening/request_detail.html", _detail_context(evaluation, patient_form=form)
+        else:
+            if not patient.intake_attached:
+                messages.success(
+                    request, f"Registered {patient.full_name} (chart {patient.chart_number})."
+                )
+            else:
+                messages.success(
+                    request,
+                    f"{patient.full_name} already had chart {patient.chart_number}: the request "
+                    "is attached to it.",
+                )
+            return redirect("patients:chart", patient_uuid=patient.uuid)
+    else:
+        messages.error(request, "Please correct the highlighted fields. Nothing was saved.")
+    context = _detail_context(evaluation, patient_form=form)
+    context["duplicates"] = duplicates
+    return render(request, "screening/request_detail.html", context, status=400)
+
+
+@staff_required
+def request_attach(request, request_uuid):
+    """POST `patient=<uuid>`: link the request to an existing chart of the clinic."""
+    evaluation = _load(request, request_uuid)
+    if request.method != "POST":  # after the scoped load: another clinic's is a 404
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        chosen = uuid.UUID(request.POST.get("patient", ""))
+    except ValueError:
+        chosen = None
+    patient = (
+        Patient.objects.filter(clinic=evaluation.clinic, uuid=chosen, is_active=True).first()
+        if chosen
+        else None
     )
+    if patient is None:
+        messages.error(request, "Choose one of the charts listed.")
+        return redirect("screening:request", request_uuid=evaluation.uuid)
+    try:
+        actions.attach_request_to_patient(evaluation=evaluation, patient=patient, by=request.user)
+    except actions.ScreeningError as exc:
+        messages.error(request, exc.message)
+        return redirect("screening:request", request_uuid=evaluation.uuid)
+    messages.success(
+        request, f"The request is attached to {patient.full_name} (chart {patient.chart_number})."
+    )
+    return redirect("patients:chart", patient_uuid=patient.uuid)

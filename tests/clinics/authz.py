@@ -53,6 +53,7 @@ AUTHZ = [
         status=405,
     ),
     Route("clinic-admin/<uuid:clinic_uuid>/settings/", _clinic, ok=ADMIN),
+    Route("clinic-admin/<uuid:clinic_uuid>/logo/", _clinic, ok=ADMIN, status=405),
     Route("clinic-admin/<uuid:clinic_uuid>/services/", _clinic, ok=ADMIN),
     Route("clinic-admin/<uuid:clinic_uuid>/services/<uuid:service_uuid>/", _service, ok=ADMIN),
     Route(

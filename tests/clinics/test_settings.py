@@ -26,7 +26,7 @@ def settings_form(clinic, **changes):
         "region": "AB",
         "cancellation_hours": "48",
         "online_min_notice_hours": "12",
-        "reminder_lead_hours": "24",
+        "reminder_lead_hours": "48, 2",
         "late_cancel_fee": "40.00",
         "flag_late_cancellations": "on",
         "no_show_fee": "",
@@ -52,7 +52,7 @@ def test_every_policy_key_read_in_the_code_is_in_the_schema_with_the_readers_def
     blank = ClinicFactory(policies={})
     defaults = ClinicPolicies()
     assert defaults.cancellation_hours == cancellation_hours(blank)
-    assert defaults.reminder_lead_hours == reminder_lead_hours(blank)
+    assert defaults.reminder_lead_hours == reminder_lead_hours(blank) == [24]
     assert defaults.online_min_notice_hours == DEFAULT_ONLINE_NOTICE_HOURS
     assert defaults.consent_min_age == DEFAULT_CONSENT_MIN_AGE == consent_min_age(blank)
 
@@ -67,6 +67,8 @@ def test_saving_validates_and_stores_every_key_explicitly(client, olivia, clinic
     assert clinic_a.policies["late_cancel_fee"] == "40.00"  # a Decimal string, as billing reads it
     assert clinic_a.policies["no_show_fee"] == "0.00"
     assert clinic_a.policies["flag_late_cancellations"] is True
+    assert clinic_a.policies["reminder_lead_hours"] == [48, 2]
+    assert reminder_lead_hours(clinic_a) == [48, 2]
     assert set(clinic_a.policies) == set(ClinicPolicies.model_fields)
     assert cancellation_hours(clinic_a) == 48
     event = AuditEvent.objects.get(action="clinic.settings")
@@ -81,6 +83,12 @@ def test_saving_validates_and_stores_every_key_explicitly(client, olivia, clinic
         ({"cancellation_hours": "-1"}, "greater than or equal to 0"),
         ({"late_cancel_fee": "-5"}, "greater than or equal to 0"),
         ({"screening": "{not json"}, "as JSON"),
+        ({"reminder_lead_hours": "two days"}, "Write whole hours separated by commas"),
+        ({"reminder_lead_hours": "48, 48"}, "may appear once; repeated: 48 hours"),
+        ({"reminder_lead_hours": "0"}, "greater than or equal to 1"),
+        ({"reminder_lead_hours": "400"}, "less than or equal to 336"),
+        ({"reminder_lead_hours": "72, 48, 24, 12, 2"}, "at most 4 items"),
+        ({"reminder_lead_hours": ""}, "This field is required"),
         ({"screening": '{"recent_surgery_weeks": 1}'}, "recent_surgery_weeks"),
     ],
 )
@@ -104,9 +112,11 @@ def test_unknown_or_wrong_typed_policies_are_refused_not_defaulted():
     with pytest.raises(PolicyError) as refused:
         validate_policies({"cancelation_hours": 12})
     assert "not a clinic policy" in refused.value.errors["__all__"]
-    with pytest.raises(PolicyError) as refused:
-        validate_policies({"reminder_lead_hours": "soon"})
-    assert "reminder_lead_hours" in refused.value.errors
+    for wrong in ("soon", 24, ["24"], [True], []):
+        with pytest.raises(PolicyError) as refused:
+            validate_policies({"reminder_lead_hours": wrong})
+        assert "reminder_lead_hours" in refused.value.errors, wrong
+    assert validate_policies({"reminder_lead_hours": [2, 48]}).reminder_lead_hours == [48, 2]
     assert validate_policies({"late_cancel_fee": "12.5"}).late_cancel_fee == Decimal("12.5")
 
 
@@ -119,3 +129,36 @@ def test_staff_two_step_requirement_is_a_setting(client, olivia, clinic_a):
     assert response.status_code == 302
     clinic_a.refresh_from_db()
     assert clinic_a.require_staff_2fa is True
+
+
+def test_the_settings_page_shows_the_reminder_times_as_a_list_people_read(client, olivia, clinic_a):
+    clinic_a.policies = {"reminder_lead_hours": [48, 2]}
+    clinic_a.save()
+    client.force_login(olivia)
+    page = client.get(f"/clinic-admin/{clinic_a.uuid}/settings/").content.decode()
+    assert 'value="48, 2"' in page
+    assert "[48, 2]" not in page
+
+
+def test_a_stored_lead_time_of_the_wrong_shape_is_an_error_not_a_default(clinic_a):
+    clinic_a.policies = {"reminder_lead_hours": 24}
+    with pytest.raises(ValueError, match="list of hours"):
+        reminder_lead_hours(clinic_a)
+
+
+def test_the_migration_turns_a_single_lead_time_into_a_list():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("imsclinic.accounts.migrations.0003_reminder_lead_times_list")
+    keep = ClinicFactory(policies={"cancellation_hours": 12})
+    single = ClinicFactory(policies={"reminder_lead_hours": 48, "cancellation_hours": 12})
+    migration.to_list(apps, None)
+    single.refresh_from_db()
+    keep.refresh_from_db()
+    assert single.policies == {"reminder_lead_hours": [48], "cancellation_hours": 12}
+    assert keep.policies == {"cancellation_hours": 12}
+    migration.to_number(apps, None)
+    single.refresh_from_db()
+    assert single.policies["reminder_lead_hours"] == 48

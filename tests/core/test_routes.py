@@ -57,6 +57,7 @@ def test_anonymous_request_to_protected_route_is_turned_away(client, pattern):
 ANONYMOUS_ANSWERS = {
     "": (302, "/clinics/clinic-a/"),  # the only clinic: straight to its public page
     "clinics/<slug:clinic_slug>/": (200, None),
+    "clinics/<slug:clinic_slug>/logo.png": (404, None),  # a clinic without a logo
     "healthz": (200, None),
     "accounts/login/": (200, None),
     "accounts/logout/": (405, None),  # sign-out is a POST

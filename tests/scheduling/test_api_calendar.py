@@ -43,7 +43,12 @@ def test_reschedule_via_api_links_and_refuses_closed_days(
     assert Appointment.objects.get(uuid=new["uuid"]).rescheduled_from == old
     assert Appointment.objects.get(pk=old.pk).status == Status.CANCELLED
     outbox = client.get(f"{BASE}/appointments/{new['uuid']}/notifications").json()
-    assert [(n["kind"], n["channel"]) for n in outbox] == [("reschedule", "email")]
+    assert [(n["kind"], n["channel"]) for n in outbox if n["state"] != "scheduled"] == [
+        ("reschedule", "email")
+    ]
+    assert {(n["kind"], n["lead_hours"]) for n in outbox if n["state"] == "scheduled"} == {
+        ("reminder", 24)
+    }
 
 
 def test_closures_api_adds_lists_holidays_and_removes(client, bob, alice, clinic_a):

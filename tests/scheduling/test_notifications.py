@@ -43,7 +43,7 @@ def test_booking_sends_a_confirmation_with_ics(
 
 
 def test_send_reminders_is_idempotent_and_respects_lead_time(clinic_a, alice, capsys):
-    clinic_a.policies = {"reminder_lead_hours": 48}
+    clinic_a.policies = {"reminder_lead_hours": [48]}
     clinic_a.save()
     now = datetime.datetime.now(datetime.UTC)
     due = AppointmentFactory(

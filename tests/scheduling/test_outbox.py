@@ -97,3 +97,68 @@ from django.core.mail.backends.base import BaseEmailBackend  # noqa: E402
 class BrokenEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         raise ConnectionRefusedError("SMTP server down")
+
+
+def test_one_reminder_per_lead_time_and_channel(client, clinic_a, alice, bob, time_machine):
+    """Lead times 48 h and 2 h: the outbox schedules four messages; each run sends those whose
+    time has come, once; a visit booked inside the 48 h window gets only the 2 h reminder."""
+    clinic_a.policies = {"reminder_lead_hours": [48, 2]}
+    clinic_a.save()
+    start = datetime.datetime(2027, 3, 10, 17, 0, tzinfo=datetime.UTC)
+    time_machine.move_to(start - datetime.timedelta(hours=72), tick=False)
+    appointment = _appointment(clinic_a, alice, hours=72)
+    client.force_login(bob)
+    page = _outbox_page(client, appointment)
+    assert page.count("<td>Scheduled</td>") == 4
+    assert "Reminder (2 days before)" in page and "Reminder (2 hours before)" in page
+
+    time_machine.move_to(start - datetime.timedelta(hours=47), tick=False)
+    call_command("send_reminders")
+    call_command("send_reminders")  # idempotent
+    sent = Notification.objects.filter(appointment=appointment, kind="reminder")
+    assert sorted(sent.values_list("channel", "lead_hours", "outcome")) == [
+        ("email", 48, "sent"),
+        ("sms", 48, "sent"),
+    ]
+    client.force_login(bob)  # the clock jumped past the idle logout
+    page = _outbox_page(client, appointment)
+    assert page.count("<td>Scheduled</td>") == 2 and page.count("<td>Sent</td>") == 2
+
+    time_machine.move_to(start - datetime.timedelta(hours=1), tick=False)
+    call_command("send_reminders")
+    assert sorted(sent.values_list("channel", "lead_hours")) == [
+        ("email", 2),
+        ("email", 48),
+        ("sms", 2),
+        ("sms", 48),
+    ]
+    assert len(mail.outbox) == 2
+    client.force_login(bob)
+    api = client.get(f"/api/v1/scheduling/appointments/{appointment.uuid}/notifications").json()
+    assert sorted((n["channel"], n["lead_hours"], n["state"]) for n in api) == [
+        ("email", 2, "sent"),
+        ("email", 48, "sent"),
+        ("sms", 2, "sent"),
+        ("sms", 48, "sent"),
+    ]
+
+
+def test_a_visit_booked_late_gets_the_current_reminder_not_every_earlier_one(
+    client, clinic_a, alice, bob, time_machine
+):
+    """Booked 90 minutes ahead with lead times 48 h and 2 h: one reminder per channel (the 2 h
+    one), never the 48 h one as well."""
+    clinic_a.policies = {"reminder_lead_hours": [48, 2]}
+    clinic_a.save()
+    start = datetime.datetime(2027, 3, 10, 17, 0, tzinfo=datetime.UTC)
+    time_machine.move_to(start - datetime.timedelta(minutes=90), tick=False)
+    appointment = _appointment(clinic_a, alice, hours=1.5)
+    client.force_login(bob)
+    page = _outbox_page(client, appointment)
+    assert page.count("<td>Scheduled</td>") == 2 and "2 days before" not in page
+    call_command("send_reminders")
+    assert sorted(
+        Notification.objects.filter(appointment=appointment, kind="reminder").values_list(
+            "channel", "lead_hours"
+        )
+    ) == [("email", 2), ("sms", 2)]

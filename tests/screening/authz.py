@@ -16,4 +16,5 @@ AUTHZ = [
     Route("screening/requests/<uuid:request_uuid>/", _request),
     Route("screening/requests/<uuid:request_uuid>/status/", _request, status=405),
     Route("screening/requests/<uuid:request_uuid>/patient/", _request, status=405),
+    Route("screening/requests/<uuid:request_uuid>/attach/", _request, status=405),
 ]

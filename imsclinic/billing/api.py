@@ -550,8 +550,6 @@ def decide_claim(request, claim_uuid: uuid.UUID, payload: ClaimDecisionIn):
     `denied` with a `reason`, or `resubmitted` after a denial."""
     _writing(request)
     claim = _claim(request, claim_uuid, "api.billing.claim.decide")
-    if payload.status == ClaimStatus.SUBMITTED:
-        raise HttpError(422, "A decision is paid, denied or resubmitted.")
     with _refusals():
         actions.decide_claim(
             claim=claim,

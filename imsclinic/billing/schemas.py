@@ -10,6 +10,7 @@ import datetime
 import uuid
 from typing import Annotated
 
+from django.db import models
 from ninja import Field, Schema
 
 from imsclinic.billing.models import ClaimStatus, PayerKind, PaymentMethod, Relationship, TaxCode
@@ -313,8 +314,16 @@ class ClaimIn(Schema):
     submitted_on: ApiDate | None = None
 
 
+class Decision(models.TextChoices):
+    """The insurer's answer to a claim (ClaimStatus without "submitted")."""
+
+    PAID = ClaimStatus.PAID.value, ClaimStatus.PAID.label
+    DENIED = ClaimStatus.DENIED.value, ClaimStatus.DENIED.label
+    RESUBMITTED = ClaimStatus.RESUBMITTED.value, ClaimStatus.RESUBMITTED.label
+
+
 class ClaimDecisionIn(Schema):
-    status: ClaimStatus
+    status: Decision
     amount_paid: Money | None = None
     reason: Reason = ""
     on: ApiDate | None = None

@@ -56,6 +56,7 @@ PROTECTED_ROUTES: set[str] = {
     "billing/reports/",
     "billing/reports/<slug:name>/",
     "billing/reports/<slug:name>.csv",
+    "billing/reports/accountant.csv",
     "api/v1/billing/invoices",
     "api/v1/billing/invoices/<uuidstr:invoice_uuid>",
     "api/v1/billing/invoices/<uuidstr:invoice_uuid>/lines",

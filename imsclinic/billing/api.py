@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from imsclinic.accounts.models import Clinic, Role, User
-from imsclinic.billing import actions, reports
+from imsclinic.billing import actions, online, reports
 from imsclinic.billing.actions import BILLING_ROLES, BillingError
 from imsclinic.billing.models import (
     Claim,
@@ -31,6 +31,7 @@ from imsclinic.billing.models import (
     PaymentMethod,
 )
 from imsclinic.billing.schemas import (
+    CheckoutPublic,
     ClaimDecisionIn,
     ClaimIn,
     ClaimPublic,
@@ -412,6 +413,26 @@ def record_payment(request, invoice_uuid: uuid.UUID, payload: PaymentIn):
     return Status(201, PaymentPublic.of(payment))
 
 
+@router.post("/invoices/{uuid:invoice_uuid}/checkout", response={201: CheckoutPublic, **REFUSED})
+def checkout(request, invoice_uuid: uuid.UUID):
+    """An online checkout for the invoice's balance due, with the configured payment provider
+    (none by default: 409). Send the patient to `url`; the provider's webhook records the
+    payment. The card never passes through IMS Clinic."""
+    _writing(request)
+    invoice = _invoice(request, invoice_uuid, "api.billing.checkout")
+    with _refusals():
+        made = online.start_checkout(invoice=invoice, by=request.user)
+    return Status(
+        201,
+        {
+            "provider_reference": made.provider_reference,
+            "url": made.url,
+            "amount": f"{made.amount:.2f}",
+            "currency": made.currency,
+        },
+    )
+
+
 @router.get("/payments", response=list[PaymentPublic])
 @paginate(BoundedPagination)
 def list_payments(
@@ -645,6 +666,13 @@ def _refuse_issue_get(request, invoice_uuid: uuid.UUID):
 
 @router.get("/invoices/{uuid:invoice_uuid}/void", include_in_schema=False)
 def _refuse_void_get(request, invoice_uuid: uuid.UUID):
+    require_staff(request)
+    _invoice(request, invoice_uuid, "api.billing.invoice")
+    return HttpResponseNotAllowed(["POST"])
+
+
+@router.get("/invoices/{uuid:invoice_uuid}/checkout", include_in_schema=False)
+def _refuse_checkout_get(request, invoice_uuid: uuid.UUID):
     require_staff(request)
     _invoice(request, invoice_uuid, "api.billing.invoice")
     return HttpResponseNotAllowed(["POST"])

@@ -320,6 +320,12 @@ class Payment(PublicIdModel, TimestampedModel):
                 | Q(amount__lt=0, method="account_credit"),
                 name="billing_refunds_are_negative_and_name_the_payment",
             ),
+            # A provider's webhook delivered twice records its payment once (billing/online.py).
+            models.UniqueConstraint(
+                fields=["invoice", "reference"],
+                condition=Q(method="online", refund_of__isnull=True, invoice__isnull=False),
+                name="billing_online_payment_once",
+            ),
         ]
         indexes = [models.Index(fields=["clinic", "received_on"])]
 

@@ -194,6 +194,13 @@ class ClaimPublic(Schema):
         }
 
 
+class CheckoutPublic(Schema):
+    provider_reference: str
+    url: str = Field(..., description="The provider's hosted checkout page")
+    amount: str
+    currency: str
+
+
 class MethodTotal(Schema):
     method: str
     label: str

@@ -6,12 +6,13 @@ Billing pages show money, services and dates only, never clinical notes."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from imsclinic.accounts.models import Role
-from imsclinic.billing import actions, charts, documents, exports, forms, reports
+from imsclinic.billing import actions, charts, documents, exports, forms, online, reports
 from imsclinic.billing.actions import BILLING_ROLES, BillingError
 from imsclinic.billing.models import Claim, Coverage, Invoice, InvoiceKind, InvoiceStatus, Payment
 from imsclinic.core.access import role_required, scope_to_user, staff_required
@@ -497,3 +498,21 @@ def report_csv(request, name):
     writer.writerows(report.rows)
     writer.writerow(report.totals)
     return attachment(response, f"{report.title}.csv")
+
+
+# --- Online payments (billing/online.py) ----------------------------------------------------
+
+
+@csrf_exempt  # the provider's server posts here; its signature is the credential
+@require_POST
+def online_webhook(request):
+    """The payment provider's webhook: 404 while online payments are off, 400 for a webhook
+    that fails verification, 200 once the payment is recorded (or was already)."""
+    if online.provider() is None:
+        raise Http404("Online payments are not enabled.")
+    try:
+        payment = online.confirm(body=request.body, headers=request.headers)
+    except (online.ProviderError, BillingError) as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        return JsonResponse({"detail": message}, status=400)
+    return JsonResponse({"recorded": str(payment.uuid) if payment else None})

@@ -23,6 +23,8 @@ PUBLIC_ROUTES: set[str] = {
     "api/v1/openapi.json",
     "api/v1/docs",
     "api/v1/",  # django-ninja's root: lists nothing, reveals nothing
+    # A payment provider's webhook: its signature is the credential (billing/online.py).
+    "billing/online/webhook/",
     "bench/hello",  # the benchmark's ceiling: no data, no session, no database
     # Screening and online booking (issue 4): the public front door, per clinic slug.
     "screening/",
@@ -66,6 +68,7 @@ PROTECTED_ROUTES: set[str] = {
     "api/v1/billing/invoices/<uuidstr:invoice_uuid>/credit-notes",
     "api/v1/billing/invoices/<uuidstr:invoice_uuid>/payments",
     "api/v1/billing/invoices/<uuidstr:invoice_uuid>/claims",
+    "api/v1/billing/invoices/<uuidstr:invoice_uuid>/checkout",
     "api/v1/billing/payments",
     "api/v1/billing/payments/<uuidstr:payment_uuid>",
     "api/v1/billing/payments/<uuidstr:payment_uuid>/refunds",

@@ -111,7 +111,7 @@ AUTHZ += [
         ok=BILLERS,
         status=405,
     )
-    for step in ("issue", "void")
+    for step in ("issue", "void", "checkout")
 ]
 AUTHZ += [
     Route("api/v1/billing/payments/<uuidstr:payment_uuid>", _api_payment, ok=BILLERS),

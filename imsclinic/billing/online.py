@@ -16,7 +16,8 @@ Two steps:
 - `confirm(body=, headers=)`: the provider's webhook, verified by the provider class, records the
   payment through the same `_take_payment` as every payment, idempotently: a repeated or
   concurrent delivery of the same provider reference records it once (row lock on the invoice,
-  and a unique constraint on (invoice, reference) for online payments).
+  and a unique constraint on (invoice, reference) for online payments). Money that arrives for
+  an invoice paid meanwhile, or voided, becomes the patient's account credit.
 """
 
 import abc
@@ -161,7 +162,11 @@ def record_online_payment(*, confirmation: Confirmation, provider_name: str) -> 
     if not reference or len(reference) > 60:
         raise ProviderError("The payment carries no usable provider reference.")
     earlier = Payment.objects.filter(
-        invoice=invoice, method=PaymentMethod.ONLINE, reference=reference, refund_of__isnull=True
+        clinic=invoice.clinic,
+        patient=invoice.patient,
+        method=PaymentMethod.ONLINE,
+        reference=reference,
+        refund_of__isnull=True,
     ).first()
     if earlier is not None:
         return earlier  # a repeated delivery: recorded once, audited once
@@ -172,21 +177,37 @@ def record_online_payment(*, confirmation: Confirmation, provider_name: str) -> 
     by = User.objects.filter(uuid=confirmation.started_by, is_active=True).first()
     if by is None:
         raise ProviderError("The checkout names no active user of ours.")
-    payment, excess = actions._take_payment(
-        invoice,
-        by=by,
-        method=PaymentMethod.ONLINE,
-        amount=confirmation.amount,
-        received_on=None,
-        reference=reference,
-        coverage=None,
-    )
+    if invoice.kind == InvoiceKind.INVOICE and actions.balance_due(invoice) > 0:
+        payment, excess = actions._take_payment(
+            invoice,
+            by=by,
+            method=PaymentMethod.ONLINE,
+            amount=confirmation.amount,
+            received_on=None,
+            reference=reference,
+            coverage=None,
+        )
+    else:
+        # Paid meanwhile by other means, or voided: the money was taken all the same, so it is
+        # the patient's account credit (refundable), never refused back to the provider.
+        amount = actions._amount(confirmation.amount, field="amount")
+        payment = Payment.objects.create(
+            clinic=invoice.clinic,
+            patient=invoice.patient,
+            invoice=None,
+            method=PaymentMethod.ONLINE,
+            amount=amount,
+            received_on=invoice.clinic.today(),
+            reference=reference,
+            recorded_by=by,
+        )
+        excess = amount
     record(
         by=None,
         action="billing.payment.online",
         target=payment,
         patient=payment.patient,
-        summary=f"{payment.amount} paid online ({provider_name}) on {invoice}"
+        summary=f"{confirmation.amount} paid online ({provider_name}) for {invoice}"
         + (f"; {excess} kept as account credit" if excess else ""),
         details={"applied": str(payment.amount), "credit": str(excess), "reference": reference},
     )

@@ -95,6 +95,18 @@ def test_more_than_owed_becomes_account_credit(enabled, bob, issued, patient):
 
 
 @pytest.mark.django_db
+def test_money_for_an_invoice_paid_meanwhile_is_account_credit_once(enabled, bob, issued, patient):
+    invoice = issued("95.00")
+    checkout = online.start_checkout(invoice=invoice, by=bob)
+    actions.record_payment(invoice=invoice, by=bob, method=PaymentMethod.DEBIT, amount="95")
+    body, headers = webhook(checkout=checkout, invoice=invoice, started_by=bob)
+    first = online.confirm(body=body, headers=headers)
+    assert online.confirm(body=body, headers=headers) == first
+    assert (first.invoice, first.amount) == (None, Decimal("95.00"))
+    assert actions.account_credit(patient) == Decimal("95.00")
+
+
+@pytest.mark.django_db
 def test_the_patient_pays_her_own_invoice_and_nobody_elses(enabled, bob, pat, patient_a, issued):
     own = actions.issue_invoice(
         invoice=actions.create_invoice(

@@ -68,7 +68,7 @@ def permission_denied(request, exc):
     )
 
 
-# A billing rule's refusal: 409 with the rule's message and field (billing/api.py).
+# A billing rule's refusal: 409 with the rule's message and field (billing/api/).
 api.add_exception_handler(BillingRefused, functools.partial(billing_refused, api=api))
 
 # Contention is a 503 "try again", never a 500 (core.db.write_transaction retries first).

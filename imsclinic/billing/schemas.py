@@ -1,4 +1,4 @@
-"""API shapes for billing (billing/api.py): separate input and output schemas.
+"""API shapes for billing (billing/api/): separate input and output schemas.
 
 Money travels as a decimal string with two places ("95.00") next to the invoice's ISO 4217
 `currency`, never as a JSON number (a float would lose cents). Input amounts are strings of

@@ -68,7 +68,7 @@ AUTHZ += [
 ]
 
 
-# --- The billing API (billing/api.py): the same billers; POST-only steps answer 405 to a GET.
+# --- The billing API (billing/api/): the same billers; POST-only steps answer 405 to a GET.
 
 
 def _api_invoice(w, patient):

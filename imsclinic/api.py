@@ -10,6 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from ninja import NinjaAPI
 
+from imsclinic.billing.api import Refused as BillingRefused
+from imsclinic.billing.api import refused_response as billing_refused
+from imsclinic.billing.api import router as billing_router
 from imsclinic.clinical.api import router as clinical_router
 from imsclinic.clinics.api import router as clinics_router
 from imsclinic.core.api_docs import OfflineSwagger
@@ -53,6 +56,7 @@ api.add_router("/fhir", interop_router)
 api.add_router("/practitioners", practitioners_router)
 api.add_router("/exports", exports_router)
 api.add_router("/admin", clinics_router)
+api.add_router("/billing", billing_router)
 # An area's router is mounted once it has an endpoint: an empty one would only add an empty tag
 # to the OpenAPI schema (reports has none yet; the bench harness is not part of the product).
 
@@ -65,6 +69,9 @@ def permission_denied(request, exc):
         request, {"detail": str(exc) or "Your role does not allow this."}, status=403
     )
 
+
+# A billing rule's refusal: 409 with the rule's message and field (billing/api/).
+api.add_exception_handler(BillingRefused, functools.partial(billing_refused, api=api))
 
 # Contention is a 503 "try again", never a 500 (core.db.write_transaction retries first).
 api.add_exception_handler(DatabaseBusy, functools.partial(database_busy, api=api))

@@ -106,6 +106,8 @@ CSRF_TRUSTED_ORIGINS = env_list("IMSCLINIC_CSRF_TRUSTED_ORIGINS", [])
 # anything before it was written by the client and is not trusted). Off, REMOTE_ADDR is used.
 TRUST_X_FORWARDED_FOR = env_bool("IMSCLINIC_TRUST_X_FORWARDED_FOR", False)
 SITE_URL = env_str("IMSCLINIC_SITE_URL", "http://127.0.0.1:8000")
+# Online payments (billing/online.py): a PaymentProvider class's dotted path; empty = none.
+IMSCLINIC_PAYMENT_PROVIDER = env_str("IMSCLINIC_PAYMENT_PROVIDER", "")
 
 # --- Applications ---------------------------------------------------------------------------
 # Development tools: the benchmark harness and the demo builders (`imsclinic bench`, `imsclinic

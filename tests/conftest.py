@@ -14,7 +14,6 @@ from django.test import override_settings
 
 from imsclinic.accounts.models import Role
 from imsclinic.audit import triggers
-from imsclinic.billing import triggers as billing_triggers
 from tests.factories import (
     ClinicFactory,
     MembershipFactory,
@@ -61,8 +60,6 @@ def _audit_triggers_survive_flush(request, django_db_blocker):
             triggers.install(connection)
         if connection.vendor == "sqlite" and not triggers.locks_installed(connection):
             triggers.install_locks(connection)
-        if connection.vendor == "sqlite" and not billing_triggers.installed(connection):
-            billing_triggers.install(connection)
     if flushes:
         request.getfixturevalue("transactional_db")
     yield
@@ -71,7 +68,6 @@ def _audit_triggers_survive_flush(request, django_db_blocker):
         with django_db_blocker.unblock():
             triggers.drop(connection)
             triggers.drop_locks(connection)
-            billing_triggers.drop(connection)
 
 
 @pytest.fixture(autouse=True)

@@ -58,14 +58,15 @@ def installed(connection) -> bool:
         return cursor.fetchone()[0] > 0
 
 
-# ---- "locked once signed": signed clinical records (and later issued invoices) ----
+# ---- "locked once signed": signed clinical records, issued invoices, payments ----
 #
 # The same idea as the append-only audit tables, keyed on a timestamp column: once a row's
-# `signed_column` is set (or its parent's, for child rows such as needling rows), a raw UPDATE or
-# DELETE fails. Areas register their tables (`register_lock`) and their app installs them after
-# every migrate (`install_locks`), so the SQLite triggers always list the table's current columns
-# (a SQLite table rebuild during a migration drops its triggers; the reinstall puts them back).
-# Inserting a child row under a signed parent is refused by the model layer, not here.
+# `signed_column` is set (or its parent's, for child rows such as needling rows or invoice lines),
+# a raw UPDATE or DELETE fails. Areas register their tables (`register_lock`) and install them
+# after every migrate (`install_after_migrate`), so the SQLite triggers always list the table's
+# current columns (a SQLite table rebuild during a migration drops its triggers; the reinstall
+# puts them back). Every refusal is the same error on both databases: SQLite's RAISE(ABORT) and
+# PostgreSQL's SQLSTATE 23000, both an IntegrityError in Django, with the rule's message.
 
 LOCK_MESSAGE = "signed records are locked; add an addendum instead"
 
@@ -74,17 +75,29 @@ LOCK_MESSAGE = "signed records are locked; add an addendum instead"
 class LockedOnceSigned:
     """A table whose rows are immutable once `signed_column` is set.
 
-    parent_table/parent_fk: a child table, locked when its parent row is signed.
+    signed_column None: append-only, every row is locked from the start (payments).
+    parent_table/parent_fk: a child table, locked when its parent row is signed;
+    refuse_insert also refuses a new child row under a signed parent (invoice lines).
     mutable_columns/mutable_while_null: columns that may still be set once on a signed row while
-    `mutable_while_null` is NULL (e.g. a consent's withdrawal); every other column stays fixed.
+    `mutable_while_null` is NULL (e.g. a consent's withdrawal, an invoice's void); every other
+    column stays fixed.
+    message: what the refusal says (no single quotes).
     """
 
     table: str
-    signed_column: str = "signed_at"
+    signed_column: str | None = "signed_at"
     parent_table: str | None = None
     parent_fk: str | None = None
     mutable_columns: tuple[str, ...] = ()
     mutable_while_null: str | None = None
+    refuse_insert: bool = False
+    message: str = LOCK_MESSAGE
+
+    def __post_init__(self):
+        if "'" in self.message:
+            raise ValueError("A lock message cannot contain a single quote.")
+        if self.refuse_insert and not self.parent_table:
+            raise ValueError("Only a child table refuses inserts under a signed parent.")
 
     @property
     def trigger(self) -> str:
@@ -104,19 +117,21 @@ def _sqlite_columns(cursor, table: str) -> list[str]:
 
 
 def _sqlite_lock(cursor, rule: LockedOnceSigned) -> None:
-    abort = f"BEGIN SELECT RAISE(ABORT, '{LOCK_MESSAGE}'); END"
+    abort = f"BEGIN SELECT RAISE(ABORT, '{rule.message}'); END"
     if rule.parent_table:
-        signed = (
-            f"(SELECT {rule.signed_column} FROM {rule.parent_table} "  # noqa: S608
-            f"WHERE id = OLD.{rule.parent_fk}) IS NOT NULL"
-        )
-        for operation in ("UPDATE", "DELETE"):
+        operations = ("INSERT", "UPDATE", "DELETE") if rule.refuse_insert else ("UPDATE", "DELETE")
+        for operation in operations:
+            row = "NEW" if operation == "INSERT" else "OLD"
+            signed = (
+                f"(SELECT {rule.signed_column} FROM {rule.parent_table} "  # noqa: S608
+                f"WHERE id = {row}.{rule.parent_fk}) IS NOT NULL"
+            )
             cursor.execute(
                 f"CREATE TRIGGER {rule.trigger}_{operation.lower()} BEFORE {operation} "
                 f"ON {rule.table} FOR EACH ROW WHEN {signed} {abort}"
             )
         return
-    signed = f"OLD.{rule.signed_column} IS NOT NULL"
+    signed = f"OLD.{rule.signed_column} IS NOT NULL" if rule.signed_column else "1"
     update_when = signed
     if rule.mutable_columns:
         fixed = [c for c in _sqlite_columns(cursor, rule.table) if c not in rule.mutable_columns]
@@ -132,10 +147,12 @@ def _sqlite_lock(cursor, rule: LockedOnceSigned) -> None:
     )
 
 
-_PG_LOCK_FUNCTION = f"""
+# Arguments: signed column ('' = append-only), mutable-while-null column, mutable columns
+# (comma-separated), parent table, parent foreign key, message.
+_PG_LOCK_FUNCTION = """
 CREATE OR REPLACE FUNCTION imsclinic_locked_once_signed() RETURNS trigger AS $$
 DECLARE
-    old_row jsonb := to_jsonb(OLD);
+    old_row jsonb := CASE WHEN TG_OP = 'INSERT' THEN to_jsonb(NEW) ELSE to_jsonb(OLD) END;
     mutable text[] := string_to_array(TG_ARGV[2], ',');
     parent_signed text;
 BEGIN
@@ -145,13 +162,13 @@ BEGIN
         IF parent_signed IS NULL THEN
             RETURN COALESCE(NEW, OLD);
         END IF;
-    ELSIF old_row ->> TG_ARGV[0] IS NULL THEN
+    ELSIF TG_ARGV[0] <> '' AND old_row ->> TG_ARGV[0] IS NULL THEN
         RETURN COALESCE(NEW, OLD);
     ELSIF TG_OP = 'UPDATE' AND TG_ARGV[1] <> '' AND old_row ->> TG_ARGV[1] IS NULL
             AND (old_row - mutable) = (to_jsonb(NEW) - mutable) THEN
         RETURN NEW;
     END IF;
-    RAISE EXCEPTION '{LOCK_MESSAGE}' USING ERRCODE = 'integrity_constraint_violation';
+    RAISE EXCEPTION '%', TG_ARGV[5] USING ERRCODE = 'integrity_constraint_violation';
 END; $$ LANGUAGE plpgsql
 """  # noqa: S608 - constants only, no input
 
@@ -170,15 +187,17 @@ def install_locks(connection, tables=None) -> None:
                 arguments = ", ".join(
                     f"'{value}'"
                     for value in (
-                        rule.signed_column,
+                        rule.signed_column or "",
                         rule.mutable_while_null or "",
                         ",".join(rule.mutable_columns),
                         rule.parent_table or "",
                         rule.parent_fk or "",
+                        rule.message,
                     )
                 )
+                events = "INSERT OR UPDATE OR DELETE" if rule.refuse_insert else "UPDATE OR DELETE"
                 cursor.execute(
-                    f"CREATE TRIGGER {rule.trigger} BEFORE UPDATE OR DELETE ON {rule.table} "
+                    f"CREATE TRIGGER {rule.trigger} BEFORE {events} ON {rule.table} "
                     f"FOR EACH ROW EXECUTE FUNCTION imsclinic_locked_once_signed({arguments})"
                 )
 
@@ -188,10 +207,26 @@ def drop_locks(connection, tables=None) -> None:
     with connection.cursor() as cursor:
         for rule in rules:
             if connection.vendor == "sqlite":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {rule.trigger}_update")
-                cursor.execute(f"DROP TRIGGER IF EXISTS {rule.trigger}_delete")
+                for operation in ("insert", "update", "delete"):
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {rule.trigger}_{operation}")
             elif connection.vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {rule.trigger} ON {rule.table}")
+
+
+def install_after_migrate(rules):
+    """A post_migrate receiver that (re)installs `rules` on the tables that exist (an area's
+    AppConfig.ready connects it), so the triggers follow every schema change."""
+
+    def receiver(sender, using, **kwargs) -> None:
+        from django.db import connections
+
+        connection = connections[using]
+        existing = set(connection.introspection.table_names())
+        tables = [rule.table for rule in rules if rule.table in existing]
+        if tables:
+            install_locks(connection, tables)
+
+    return receiver
 
 
 def locks_installed(connection) -> bool:

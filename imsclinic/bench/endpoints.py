@@ -127,6 +127,7 @@ def resolve(fixture: Fixture) -> list[Endpoint]:
         endpoints.append(
             Endpoint("fhir_everything", "FHIR Patient $everything", unavailable="no route")
         )
+    endpoints.extend(_billing(fixture))
     endpoints.append(contention(endpoints))
     return endpoints
 
@@ -244,3 +245,39 @@ def _session_write(fixture: Fixture) -> Endpoint:
         # One writer: a patient has at most one draft session at a time.
         concurrency=1,
     )
+
+
+def _billing(fixture: Fixture) -> list[Endpoint]:
+    """Issue 16's billing endpoints: create and issue an invoice through the API (the clinic's
+    invoice counter is taken under a row lock each time), and the daily close-out page of a day
+    with a realistic number of payments (bench_setup records them through the actions)."""
+    create_label = "Create and issue an invoice (API)"
+    create = _route(r"api/v1/billing/invoices")
+    issue = _route(r"api/v1/billing/invoices/<[^>]+>/issue")
+    writer = fixture.extra.get("writer_uuid")
+    if create and issue and writer:
+        body = {
+            "patient": writer,
+            "lines": [{"description": "IMS treatment", "unit_price": "95.00"}],
+        }
+        invoice = Endpoint(
+            "invoice_create",
+            create_label,
+            [
+                _api(fixture, "POST", create, body=body, expect=(201,), capture="uuid"),
+                _api(fixture, "POST", _fill(issue, "{captured}"), body={}, expect=(200,)),
+            ],
+        )
+    else:
+        invoice = Endpoint("invoice_create", create_label, unavailable="no billing API")
+    closeout_label = "Daily close-out report (a day of payments)"
+    try:  # the report's URL parameter is called `name`, like _reverse's own
+        path = reverse("billing:report", kwargs={"name": "close-out"})
+    except NoReverseMatch:
+        path = None
+    day = fixture.extra.get("closeout_day")
+    if path and day:
+        closeout = Endpoint("closeout", closeout_label, [_page(fixture, f"{path}?day={day}")])
+    else:
+        closeout = Endpoint("closeout", closeout_label, unavailable="no close-out page or day")
+    return [invoice, closeout]

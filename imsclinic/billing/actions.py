@@ -481,6 +481,10 @@ def record_payment(
     """Money received against an issued invoice. A patient's overpayment becomes account credit;
     an insurer never pays more than what is owed."""
     _require_biller(by, invoice.clinic)
+    if method == PaymentMethod.ONLINE:
+        raise BillingError(
+            "Online payments are recorded by the payment provider, not by hand.", field="method"
+        )
     payment, excess = _take_payment(
         invoice,
         by=by,
@@ -507,7 +511,8 @@ def _take_payment(invoice, *, by, method, amount, received_on, reference, covera
     if method not in PaymentMethod.values:
         raise BillingError("Choose how the money was paid.", field="method")
     reference = (reference or "").strip()
-    if sum(ch.isdigit() for ch in reference) >= 12:
+    # An online payment's reference is the provider's own id (billing/online.py), never typed.
+    if method != PaymentMethod.ONLINE and sum(ch.isdigit() for ch in reference) >= 12:
         raise BillingError(
             "Never record a card number: keep only the terminal's reference or the last 4 digits.",
             field="reference",

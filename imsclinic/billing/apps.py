@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class BillingConfig(AppConfig):
@@ -19,3 +20,8 @@ class BillingConfig(AppConfig):
                 roles=(Role.FRONT_DESK, Role.CLINIC_ADMIN),
             )
         )
+
+        from imsclinic.billing import locks
+
+        locks.register()
+        post_migrate.connect(locks.install_after_migrate, sender=self, dispatch_uid="billing-locks")

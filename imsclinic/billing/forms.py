@@ -97,3 +97,10 @@ class ReportPeriodForm(forms.Form):
         required=False, label="Day", widget=forms.DateInput(attrs={"type": "date"})
     )
     year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
+
+
+class AccountantExportForm(forms.Form):
+    """The accountant's CSV: invoices and payments from `start` to `end` (clinic days)."""
+
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))

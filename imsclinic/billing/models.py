@@ -3,7 +3,7 @@
 Money is `Decimal` with two places in the clinic's currency, never a float. The rules:
 - An invoice is a draft until it is issued; issuing gives it the clinic's next number (no gaps:
   the number comes from a locked counter row in the same transaction) and freezes it. Issued
-  invoices and their lines are locked by database triggers (billing/triggers.py); the only later
+  invoices and their lines are locked by database triggers (billing/locks.py); the only later
   change is a void (status, time and reason). Corrections are credit notes: invoices of kind
   "credit note" with negative lines that point at the invoice they correct.
 - total = sum of line totals + tax; each line's total is quantity x unit price - discount.
@@ -210,6 +210,11 @@ class Invoice(PublicIdModel, TimestampedModel):
                 | (~Q(status="void") & Q(voided_at__isnull=True)),
                 name="billing_invoice_void_paired",
             ),
+            # The lock lets a void set status, time and reason once; a reason alone is no void.
+            models.CheckConstraint(
+                condition=Q(status="void") | Q(void_reason=""),
+                name="billing_invoice_void_reason_only_when_void",
+            ),
             # Rounded to cents because SQLite keeps decimals as binary floats.
             models.CheckConstraint(
                 condition=Q(total=Round(F("subtotal") + F("tax_total"), 2)),
@@ -314,6 +319,12 @@ class Payment(PublicIdModel, TimestampedModel):
                 | Q(amount__lt=0, refund_of__isnull=False)
                 | Q(amount__lt=0, method="account_credit"),
                 name="billing_refunds_are_negative_and_name_the_payment",
+            ),
+            # A provider's webhook delivered twice records its payment once (billing/online.py).
+            models.UniqueConstraint(
+                fields=["invoice", "reference"],
+                condition=Q(method="online", refund_of__isnull=True, invoice__isnull=False),
+                name="billing_online_payment_once",
             ),
         ]
         indexes = [models.Index(fields=["clinic", "received_on"])]

@@ -42,14 +42,27 @@ class Report:
     buckets: dict[str, Decimal] = field(default_factory=dict)
 
 
-def closeout(clinic, day: datetime.date) -> Report:
+@dataclass
+class CloseoutSummary:
+    """The close-out's figures: (method, label, amount) rows, their total, what was applied to
+    invoices, the net change in account credit, and (invoice, applied) pairs by number."""
+
+    methods: list[tuple[str, str, Decimal]]
+    total: Decimal
+    applied: Decimal
+    credit: Decimal
+    reconciled: bool
+    invoices: list[tuple[Invoice, Decimal]]
+
+
+def closeout_summary(clinic, day: datetime.date) -> CloseoutSummary:
     """Money in and out on `day`, by method, reconciled to the invoices it was applied to.
 
     Every payment either sits on an invoice or is account credit (held, used, or refunded), so
     the methods' total must equal the per-invoice total plus the net change in account credit,
-    to the cent. The page says so, or says loudly that it does not."""
-    payments = list(
-        Payment.objects.filter(clinic=clinic, received_on=day).select_related("invoice", "patient")
+    to the cent."""
+    payments = Payment.objects.filter(clinic=clinic, received_on=day).select_related(
+        "invoice__patient"
     )
     by_method: dict[str, Decimal] = defaultdict(lambda: ZERO)
     per_invoice: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -63,19 +76,36 @@ def closeout(clinic, day: datetime.date) -> Report:
             per_invoice[payment.invoice_id] += payment.amount
             invoices[payment.invoice_id] = payment.invoice
     labels = dict(PaymentMethod.choices)
+    total = sum(by_method.values(), start=ZERO)
+    applied = sum(per_invoice.values(), start=ZERO)
+    return CloseoutSummary(
+        methods=[(m, labels[m], amount) for m, amount in sorted(by_method.items())],
+        total=total,
+        applied=applied,
+        credit=credit,
+        reconciled=total == applied + credit,
+        invoices=[
+            (invoices[pk], amount)
+            for pk, amount in sorted(per_invoice.items(), key=lambda item: invoices[item[0]].number)
+        ],
+    )
+
+
+def closeout(clinic, day: datetime.date) -> Report:
+    """The close-out page and CSV (closeout_summary); the page says whether it reconciles, or
+    says loudly that it does not."""
+    summary = closeout_summary(clinic, day)
     report = Report(
         title=f"Daily close-out {day:%Y-%m-%d}",
         columns=["Method", "Amount"],
-        rows=[[labels[m], amount] for m, amount in sorted(by_method.items())],
+        rows=[[label, amount] for _m, label, amount in summary.methods],
     )
-    method_total = sum(by_method.values(), start=ZERO)
-    invoice_total = sum(per_invoice.values(), start=ZERO)
-    report.totals = ["Total", method_total]
-    report.bars = [(labels[m], amount) for m, amount in sorted(by_method.items())]
-    report.reconciled = method_total == invoice_total + credit
+    report.totals = ["Total", summary.total]
+    report.bars = [(label, amount) for _m, label, amount in summary.methods]
+    report.reconciled = summary.reconciled
     report.notes = [
-        f"Applied to {len(per_invoice)} invoices: {invoice_total}",
-        f"Net change in patients' account credit: {credit}",
+        f"Applied to {len(summary.invoices)} invoices: {summary.applied}",
+        f"Net change in patients' account credit: {summary.credit}",
         (
             "Reconciled: the methods' total equals the invoices plus account credit."
             if report.reconciled
@@ -84,8 +114,8 @@ def closeout(clinic, day: datetime.date) -> Report:
     ]
     report.detail_columns = ["Invoice", "Patient", "Applied"]
     report.detail_rows = [
-        [invoices[pk].display_number, invoices[pk].patient.full_name, amount]
-        for pk, amount in sorted(per_invoice.items(), key=lambda item: invoices[item[0]].number)
+        [invoice.display_number, invoice.patient.full_name, amount]
+        for invoice, amount in summary.invoices
     ]
     return report
 

@@ -28,6 +28,8 @@ urlpatterns = [
         name="portal-document",
     ),
     path("reports/", views.report_index, name="reports"),
+    path("online/webhook/", views.online_webhook, name="online-webhook"),
+    path("reports/accountant.csv", views.accountant_export, name="accountant-export"),
     path("reports/<slug:name>/", views.report_page, name="report"),
     path("reports/<slug:name>.csv", views.report_csv, name="report-csv"),
     path("portal/statement-<int:year>.pdf", views.portal_statement, name="portal-statement"),

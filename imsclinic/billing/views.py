@@ -6,15 +6,16 @@ Billing pages show money, services and dates only, never clinical notes."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from imsclinic.accounts.models import Role
-from imsclinic.billing import actions, charts, documents, forms, reports
+from imsclinic.billing import actions, charts, documents, exports, forms, online, reports
 from imsclinic.billing.actions import BILLING_ROLES, BillingError
 from imsclinic.billing.models import Claim, Coverage, Invoice, InvoiceKind, InvoiceStatus, Payment
-from imsclinic.core.access import scope_to_user, staff_required
+from imsclinic.core.access import role_required, scope_to_user, staff_required
 from imsclinic.core.downloads import attachment, csv_writer
 from imsclinic.gateway.records import chart_view, load, portal_view
 from imsclinic.scheduling.models import Appointment
@@ -425,7 +426,44 @@ def report_index(request):
     ]
     if not available:
         raise PermissionDenied("Your role at this clinic has no billing reports.")
-    return render(request, "billing/reports.html", {"available": available})
+    return _report_index(request, available)
+
+
+def _report_index(request, available, *, export_form=None, status=200):
+    clinic = request.clinic
+    context = {"available": available}
+    if request.user.has_role(clinic, Role.CLINIC_ADMIN):
+        today = clinic.today()
+        context["export_form"] = export_form or forms.AccountantExportForm(
+            initial={"start": today.replace(day=1), "end": today}
+        )
+    return render(request, "billing/reports.html", context, status=status)
+
+
+@role_required(Role.CLINIC_ADMIN)
+@require_GET
+def accountant_export(request):
+    """The accountant's CSV of invoices and payments over a date range (billing/exports.py)."""
+    form = forms.AccountantExportForm(request.GET)
+    if form.is_valid():
+        try:
+            name, text = exports.accountant_csv(
+                clinic=request.clinic,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                by=request.user,
+            )
+        except BillingError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            response = HttpResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
+            return attachment(response, name)
+    available = [
+        (name, label)
+        for name, (label, roles) in REPORTS.items()
+        if request.user.has_role(request.clinic, *roles)
+    ]
+    return _report_index(request, available, export_form=form, status=400)
 
 
 @staff_required
@@ -460,3 +498,21 @@ def report_csv(request, name):
     writer.writerows(report.rows)
     writer.writerow(report.totals)
     return attachment(response, f"{report.title}.csv")
+
+
+# --- Online payments (billing/online.py) ----------------------------------------------------
+
+
+@csrf_exempt  # the provider's server posts here; its signature is the credential
+@require_POST
+def online_webhook(request):
+    """The payment provider's webhook: 404 while online payments are off, 400 for a webhook
+    that fails verification, 200 once the payment is recorded (or was already)."""
+    if online.provider() is None:
+        raise Http404("Online payments are not enabled.")
+    try:
+        payment = online.confirm(body=request.body, headers=request.headers)
+    except (online.ProviderError, BillingError) as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        return JsonResponse({"detail": message}, status=400)
+    return JsonResponse({"recorded": str(payment.uuid) if payment else None})

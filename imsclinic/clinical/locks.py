@@ -6,7 +6,7 @@ decisions (written once). A raw UPDATE or DELETE fails on SQLite and PostgreSQL;
 addenda. The triggers are (re)installed after every migrate so they follow schema changes.
 """
 
-from imsclinic.audit.triggers import LockedOnceSigned, install_locks, register_lock
+from imsclinic.audit.triggers import LockedOnceSigned, install_after_migrate, register_lock
 
 CLINICAL_LOCKS = (
     LockedOnceSigned("clinical_treatmentsession"),
@@ -34,11 +34,4 @@ def register() -> None:
         register_lock(rule)
 
 
-def install_after_migrate(sender, using, **kwargs) -> None:
-    from django.db import connections
-
-    connection = connections[using]
-    existing = set(connection.introspection.table_names())
-    tables = [rule.table for rule in CLINICAL_LOCKS if rule.table in existing]
-    if tables:
-        install_locks(connection, tables)
+install_after_migrate = install_after_migrate(CLINICAL_LOCKS)

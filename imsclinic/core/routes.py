@@ -24,6 +24,8 @@ PUBLIC_ROUTES: set[str] = {
     "api/v1/openapi.json",
     "api/v1/docs",
     "api/v1/",  # django-ninja's root: lists nothing, reveals nothing
+    # A payment provider's webhook: its signature is the credential (billing/online.py).
+    "billing/online/webhook/",
     "bench/hello",  # the benchmark's ceiling: no data, no session, no database
     # Screening and online booking (issue 4): the public front door, per clinic slug.
     "screening/",
@@ -59,6 +61,26 @@ PROTECTED_ROUTES: set[str] = {
     "billing/reports/",
     "billing/reports/<slug:name>/",
     "billing/reports/<slug:name>.csv",
+    "billing/reports/accountant.csv",
+    "api/v1/billing/invoices",
+    "api/v1/billing/invoices/<uuidstr:invoice_uuid>",
+    "api/v1/billing/invoices/<uuidstr:invoice_uuid>/lines",
+    "api/v1/billing/invoices/<uuidstr:invoice_uuid>/shares",
+    "api/v1/billing/invoices/<uuidstr:invoice_uuid>/issue",
+    "api/v1/billing/invoices/<uuidstr:invoice_uuid>/void",
+    "api/v1/billing/invoices/<uuidstr:invoice_uuid>/credit-notes",
+    "api/v1/billing/invoices/<uuidstr:invoice_uuid>/payments",
+    "api/v1/billing/invoices/<uuidstr:invoice_uuid>/claims",
+    "api/v1/billing/invoices/<uuidstr:invoice_uuid>/checkout",
+    "api/v1/billing/payments",
+    "api/v1/billing/payments/<uuidstr:payment_uuid>",
+    "api/v1/billing/payments/<uuidstr:payment_uuid>/refunds",
+    "api/v1/billing/patients/<uuidstr:patient_uuid>/coverage",
+    "api/v1/billing/claims",
+    "api/v1/billing/claims/<uuidstr:claim_uuid>",
+    "api/v1/billing/claims/<uuidstr:claim_uuid>/decision",
+    "api/v1/billing/reports/close-out",
+    "api/v1/billing/reports/revenue",
     "clinics/<slug:clinic_slug>/edit/",  # the clinic admin edits the public page
     # Clinical (issue 5): assessment, course, consent, sessions.
     "clinical/patients/<uuid:patient_uuid>/assessment/",

@@ -66,3 +66,59 @@ AUTHZ += [
     ),
     Route("billing/portal/invoices/<uuid:invoice_uuid>/<slug:kind>.pdf", _issued, portal=True),
 ]
+
+
+# --- The billing API (billing/api/): the same billers; POST-only steps answer 405 to a GET.
+
+
+def _api_invoice(w, patient):
+    return {"invoice_uuid": _issued(w, patient)["invoice_uuid"]}
+
+
+def _api_payment(w, patient):
+    invoice = _api_invoice(w, patient)["invoice_uuid"]
+    from imsclinic.billing.models import Invoice
+
+    payment = actions.record_payment(
+        invoice=Invoice.objects.get(uuid=invoice), by=w.bob, method="cash", amount="95"
+    )
+    return {"payment_uuid": payment.uuid}
+
+
+def _api_claim(w, patient):
+    from imsclinic.billing.models import Invoice
+
+    invoice = Invoice.objects.get(uuid=_api_invoice(w, patient)["invoice_uuid"])
+    coverage = actions.add_coverage(
+        patient=patient,
+        by=w.bob,
+        payer_kind="extended_health",
+        insurer_name="Sun Life",
+        member_id="1",
+    )
+    claim = actions.submit_claim(invoice=invoice, coverage=coverage, by=w.bob, amount="50")
+    return {"claim_uuid": claim.uuid}
+
+
+AUTHZ += [
+    Route(f"api/v1/billing/invoices/<uuidstr:invoice_uuid>{suffix}", _api_invoice, ok=BILLERS)
+    for suffix in ("", "/lines", "/shares", "/credit-notes", "/payments", "/claims")
+]
+AUTHZ += [
+    Route(
+        f"api/v1/billing/invoices/<uuidstr:invoice_uuid>/{step}",
+        _api_invoice,
+        ok=BILLERS,
+        status=405,
+    )
+    for step in ("issue", "void", "checkout")
+]
+AUTHZ += [
+    Route("api/v1/billing/payments/<uuidstr:payment_uuid>", _api_payment, ok=BILLERS),
+    Route("api/v1/billing/payments/<uuidstr:payment_uuid>/refunds", _api_payment, ok=BILLERS),
+    Route("api/v1/billing/patients/<uuidstr:patient_uuid>/coverage", _patient, ok=BILLERS),
+    Route("api/v1/billing/claims/<uuidstr:claim_uuid>", _api_claim, ok=BILLERS),
+    Route(
+        "api/v1/billing/claims/<uuidstr:claim_uuid>/decision", _api_claim, ok=BILLERS, status=405
+    ),
+]

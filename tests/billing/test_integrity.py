@@ -6,7 +6,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, InternalError, connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +14,9 @@ from imsclinic.billing import actions
 from imsclinic.billing.models import Invoice, InvoiceLine, Payment, PaymentMethod, money
 from tests.factories import PatientFactory
 
-DATABASE_REFUSALS = (IntegrityError, InternalError)
+# One error convention with the clinical locks (audit/triggers.py): an IntegrityError on both
+# databases (SQLite RAISE(ABORT), PostgreSQL SQLSTATE 23000).
+DATABASE_REFUSALS = IntegrityError
 
 
 def _raw(sql, params):
@@ -80,6 +82,28 @@ def test_a_void_changes_only_status_time_and_reason(bob, issued):
             "UPDATE billing_invoice SET status = 'issued', voided_at = NULL WHERE id = %s",
             [invoice.pk],
         )
+
+
+@pytest.mark.django_db
+def test_a_reason_alone_is_no_void(issued):
+    invoice = issued()
+    with pytest.raises(DATABASE_REFUSALS):
+        _raw("UPDATE billing_invoice SET void_reason = 'quietly' WHERE id = %s", [invoice.pk])
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.void_reason) == ("issued", "")
+
+
+def test_billing_registers_with_the_one_generic_lock_mechanism():
+    from imsclinic.audit.triggers import LOCKED_TABLES
+
+    assert {
+        "billing_invoice",
+        "billing_invoiceline",
+        "billing_invoiceshare",
+        "billing_payment",
+    } <= set(LOCKED_TABLES)
+    assert LOCKED_TABLES["billing_invoiceline"].refuse_insert
+    assert LOCKED_TABLES["billing_payment"].signed_column is None
 
 
 @pytest.mark.django_db

@@ -68,6 +68,7 @@ ANONYMOUS_ANSWERS = {
     "api/v1/openapi.json": (200, None),
     "api/v1/docs": (200, None),
     "api/v1/": (404, None),
+    "billing/online/webhook/": (405, None),  # a payment provider POSTs here (billing/online.py)
     "bench/hello": (200, None),
     "screening/": (302, "/screening/clinic-a/"),  # the only clinic: straight to its page
     "screening/<slug:clinic_slug>/": (200, None),

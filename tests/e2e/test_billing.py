@@ -78,3 +78,27 @@ def test_front_desk_takes_a_split_payment_and_the_patient_sees_the_receipt(
         page.get_by_role("link", name=f"Receipt for {invoice}").click()
     assert "Paid by the patient" in pdf_text(downloaded.value)
     screenshot("billing-portal")
+
+
+def test_clinic_admin_downloads_the_accountant_export(page, screenshot, olivia, bob, password):
+    from imsclinic.billing import actions
+    from tests.factories import PatientFactory
+
+    patient = PatientFactory(clinic=olivia.memberships.first().clinic)
+    invoice = actions.create_invoice(
+        patient=patient, by=bob, lines=[{"description": "IMS treatment", "unit_price": "95"}]
+    )
+    actions.issue_invoice(invoice=invoice, by=bob)
+    actions.record_payment(invoice=invoice, by=bob, method="debit", amount="95", reference="T-9")
+
+    sign_in(page, "olivia", password)
+    page.goto("/billing/reports/")
+    expect(page.get_by_role("heading", name="Accountant export")).to_be_visible()
+    for width in (390, 768, 1366):
+        page.set_viewport_size({"width": width, "height": 900})
+        screenshot(f"billing-accountant-export-{width}")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").click()
+    text = open(info.value.path(), encoding="utf-8").read()
+    assert text.startswith("\ufeffRecord,Number,Date")
+    assert "Payment,," in text and "T-9" in text and patient.family_name not in text

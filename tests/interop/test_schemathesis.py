@@ -42,6 +42,8 @@ RULES_BEYOND_THE_SCHEMA = {
     "the registry form; OpenAPI only says 'an object' (tests/interop/test_import.py)",
     "POST /api/v1/patients/{patient_uuid}/merge": "the duplicate must be another active chart "
     "of the same clinic: 404 or 409 otherwise (tests/patients/test_duplicates_api.py)",
+    "POST /api/v1/billing/invoices": "exactly one of 'appointment' (a visit) or 'patient' "
+    "(by hand): 422 naming the rule otherwise (tests/billing/test_api.py)",
     "POST /api/v1/fhir": "the body is a FHIR R4 Bundle of Patients, validated the same way "
     "(tests/interop/test_import.py)",
 }
@@ -91,6 +93,26 @@ def fuzz(operation, mode, *, checks, excluded, headers):
     run()
 
 
+def run_operations(schema, checks, headers, *, only: str = ""):
+    """Fuzz every operation (whose path contains `only`) in both modes; (failures, labels)."""
+    positive_acceptance = next(c for c in checks if c.__name__ == "positive_data_acceptance")
+    failures, tested = [], []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if only not in operation.path:
+            continue
+        tested.append(operation.label)
+        excluded = [positive_acceptance] if operation.label in RULES_BEYOND_THE_SCHEMA else []
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            try:
+                fuzz(operation, mode, checks=checks, excluded=excluded, headers=headers)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # noqa: BLE001 - schemathesis raises a BaseExceptionGroup
+                failures.append((f"{operation.label} [{mode.value}]", str(exc)[:1500]))
+    return failures, tested
+
+
 def test_api_passes_every_schemathesis_check(wsgi_app, settings):
     # The API's per-token rate limit would answer 429 (documented) to most of this run and hide
     # the other checks; the limit itself is tested in tests/trust/test_rate_limits.py.
@@ -107,24 +129,29 @@ def test_api_passes_every_schemathesis_check(wsgi_app, settings):
     schema.config.generation.update(allow_x00=False)
     checks = all_response_checks()
     assert len(checks) >= 10
-    positive_acceptance = next(c for c in checks if c.__name__ == "positive_data_acceptance")
 
-    failures, tested = [], []
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        tested.append(operation.label)
-        excluded = [positive_acceptance] if operation.label in RULES_BEYOND_THE_SCHEMA else []
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            try:
-                fuzz(operation, mode, checks=checks, excluded=excluded, headers=headers)
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException as exc:  # noqa: BLE001 - schemathesis raises a BaseExceptionGroup
-                failures.append((f"{operation.label} [{mode.value}]", str(exc)[:1500]))
+    failures, tested = run_operations(schema, checks, headers)
     assert any("/fhir/Patient/{patient_uuid}/$everything" in label for label in tested)
     waitlist = {label for label in tested if "/scheduling/waitlist" in label}
     assert len(waitlist) == 6, sorted(waitlist)  # list, create, one, matches, withdraw, book
     assert set(RULES_BEYOND_THE_SCHEMA) <= set(tested), "an explained exclusion names no operation"
+    assert len(tested) >= 20
+    assert not failures, "\n\n".join(f"{label}: {text}" for label, text in failures)
+
+
+def test_billing_api_as_front_desk_passes_every_schemathesis_check(wsgi_app, settings):
+    """The practitioner's run above meets mostly 403s on billing (front desk and clinic admins
+    bill); the front desk drives every billing operation past the role check, against the demo
+    clinic's invoices, payments, coverage and claims."""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "api": "100000/m"}
+    build_demo(patients=12, seed=5)
+    front_desk = User.objects.get(username="frontdesk")
+    _, raw = token_actions.create_personal_token(user=front_desk, by=None, name="schemathesis")
+    headers = {"Authorization": f"Bearer {raw}"}
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", wsgi_app)
+    schema.config.generation.update(allow_x00=False)
+    failures, tested = run_operations(schema, all_response_checks(), headers, only="/billing/")
+    assert "POST /api/v1/billing/invoices/{invoice_uuid}/payments" in tested
     assert len(tested) >= 20
     assert not failures, "\n\n".join(f"{label}: {text}" for label, text in failures)
 

@@ -1,19 +1,11 @@
 from django.db import migrations
 
-
-def install(apps, schema_editor):
-    from imsclinic.billing import triggers
-
-    triggers.install(schema_editor.connection)
-
-
-def drop(apps, schema_editor):
-    from imsclinic.billing import triggers
-
-    triggers.drop(schema_editor.connection)
+# Installed billing's own triggers (billing/triggers.py). The issued-invoice locks now go through
+# the generic "locked once signed" mechanism (billing/locks.py, installed after every migrate);
+# 0004 drops the old triggers from databases that have them.
 
 
 class Migration(migrations.Migration):
     dependencies = [("billing", "0001_initial")]
 
-    operations = [migrations.RunPython(install, drop)]
+    operations = []

@@ -51,6 +51,7 @@ class Command(BaseCommand):
         _session_writer(fixture, patient.clinic, user)
         _load_writers(fixture, patient.clinic, user)
         fixture.extra["owner_cookie"] = _session_cookie(_network_owner())
+        _closeout_day(fixture, patient.clinic, user)
         endpoints = resolve(fixture)
         plans = page_plans(user, endpoints)
         self.stdout.write(
@@ -264,6 +265,40 @@ def _consent(patient, user) -> None:
             signature_name=patient.full_name,
             covers_thorax=False,
             shown_version=current.version if current else 1,
+        )
+
+
+# Invoices issued and paid on the close-out's day: a busy clinic's day at the front desk.
+CLOSEOUT_INVOICES = 80
+CLOSEOUT_METHODS = ("debit", "credit_card", "cash", "e_transfer")
+
+
+def _closeout_day(fixture: Fixture, clinic, user) -> None:
+    """Yesterday (clinic time) with CLOSEOUT_INVOICES paid invoices, through the billing actions
+    (the generated network has no billing data); reused when already there."""
+    from imsclinic.billing import actions
+    from imsclinic.billing.models import Payment
+    from imsclinic.patients.models import Patient
+
+    day = clinic.today() - datetime.timedelta(days=1)
+    fixture.extra["closeout_day"] = day.isoformat()
+    have = Payment.objects.filter(clinic=clinic, received_on=day, reference="bench").count()
+    patients = Patient.objects.filter(clinic=clinic).order_by("id")[: CLOSEOUT_INVOICES - have]
+    for index, patient in enumerate(patients):
+        invoice = actions.create_invoice(
+            patient=patient,
+            by=user,
+            service_date=day,
+            lines=[{"description": "IMS treatment", "unit_price": "95.00"}],
+        )
+        actions.issue_invoice(invoice=invoice, by=user)
+        actions.record_payment(
+            invoice=invoice,
+            by=user,
+            method=CLOSEOUT_METHODS[index % len(CLOSEOUT_METHODS)],
+            amount="95.00",
+            received_on=day,
+            reference="bench",
         )
 
 

@@ -130,7 +130,7 @@ def servers(network, tmp_path):
     )
     started = [Server(env), Server(env)]
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a hang guard, not a speed requirement
         for server in started:
             server.wait_ready(deadline)
         yield started, client, prefix

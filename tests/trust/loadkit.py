@@ -10,6 +10,7 @@ hang guards far beyond any normal run.
 import json
 import os
 import queue
+import signal
 import socket
 import subprocess
 import sys
@@ -50,11 +51,11 @@ def post(path, data):
     body = urllib.parse.urlencode(data).encode()
     req = urllib.request.Request(base + path, data=body, headers={'X-CSRFToken': csrf(), 'Referer': base + path})
     try:
-        with opener.open(req, timeout=30) as r:
+        with opener.open(req, timeout=300) as r:
             return r.status
     except urllib.error.HTTPError as e:
         return e.code
-opener.open(base + '/accounts/login/', timeout=30).read()
+opener.open(base + '/accounts/login/', timeout=300).read()
 status = post('/accounts/login/', {'username': username, 'password': password})
 if status != 302:
     print(json.dumps({'error': f'login {status}'}), flush=True); sys.exit(1)
@@ -117,14 +118,18 @@ def start_server(data_dir: Path, port: int, log: Path, *, workers=3, threads=2):
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so the kill test can kill all of it
     )
-    deadline = time.time() + 30
-    while time.time() < deadline:
+    # Wait for the port to accept, or for the server to die; the deadline is a hang guard (a
+    # start-up on a loaded machine may take long; only a stuck one fails here).
+    deadline = time.monotonic() + HANG_GUARD_SECONDS
+    while proc.poll() is None and time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return proc
         except OSError:
             time.sleep(0.2)
-    proc.kill()
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
     raise RuntimeError(f"gunicorn did not start: {log.read_text()[-2000:]}")
 
 

@@ -9,6 +9,7 @@ own audit anchor file (tests/conftest.py). What is shared must be divided here:
   redis://127.0.0.1:6379/8) plus the worker's index, so worker gw1 uses db 9. Give the suite as
   many consecutive Redis databases as workers. Tests may flush their database.
 - Ports: bind port 0 (`free_port()`), never a fixed number.
+- Waits on subprocesses: `timeout=HANG_GUARD_SECONDS`, never a tight deadline.
 
 Without xdist (`pytest -p no:xdist` or `-n 0`) the process counts as worker 0.
 """
@@ -18,6 +19,10 @@ import socket
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/8"
+# How long a subprocess (a migrate, a server start, a CLI command) may take before the test calls
+# it stuck. A hang guard, never a speed requirement: on a shared 2-core machine under parallel
+# tests a fresh migrate alone has taken four minutes.
+HANG_GUARD_SECONDS = 900
 REDIS_DATABASES = 16  # Redis's default `databases` setting
 
 

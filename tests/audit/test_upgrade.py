@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from imsclinic.audit import chain
+from tests import workers
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +33,7 @@ def cli(data_dir, *args):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=workers.HANG_GUARD_SECONDS,
     )
 
 

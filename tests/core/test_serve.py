@@ -13,6 +13,8 @@ from http.cookiejar import CookieJar
 
 import pytest
 
+from tests import workers
+
 pytestmark = pytest.mark.slow
 
 
@@ -52,7 +54,7 @@ def test_serve_migrates_creates_demo_and_serves(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300  # a hang guard, not a speed requirement
+        deadline = time.monotonic() + workers.HANG_GUARD_SECONDS
         while True:
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=2)
@@ -88,5 +90,5 @@ def test_serve_migrates_creates_demo_and_serves(tmp_path):
         assert "Bow Valley IMS &amp; Physiotherapy" in today
     finally:
         server.send_signal(signal.SIGTERM)
-        output, _ = server.communicate(timeout=30)
+        output, _ = server.communicate(timeout=workers.HANG_GUARD_SECONDS)
     assert "practitioner  demo-practitioner-ims" in output

@@ -7,6 +7,8 @@ import sys
 import pytest
 from django.db import connection
 
+from tests import workers
+
 GOOD_SECRET = "k" * 20 + "Zq8-x" * 10
 GOOD_AUDIT_KEY = "a" * 16 + "Wm3-p" * 8
 
@@ -23,7 +25,7 @@ def run_django(env_overrides, *args, tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=workers.HANG_GUARD_SECONDS,
     )
 
 

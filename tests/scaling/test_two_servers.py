@@ -130,7 +130,7 @@ def servers(network, tmp_path):
     )
     started = [Server(env), Server(env)]
     try:
-        deadline = time.monotonic() + 300  # a hang guard, not a speed requirement
+        deadline = time.monotonic() + workers.HANG_GUARD_SECONDS
         for server in started:
             server.wait_ready(deadline)
         yield started, client, prefix

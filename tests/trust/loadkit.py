@@ -19,8 +19,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests import workers
+
 # A hang guard, not a speed requirement: a run that takes this long is stuck.
-HANG_GUARD_SECONDS = 300
+HANG_GUARD_SECONDS = workers.HANG_GUARD_SECONDS
 
 PASSWORD = "load-test-password-9431"  # noqa: S105
 SETUP = f"""
@@ -91,7 +93,10 @@ def env_for(data_dir: Path) -> dict:
 def prepare_database(data_dir: Path) -> Path:
     data_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(  # noqa: S603
-        [sys.executable, "-c", SETUP], env=env_for(data_dir), check=True, timeout=120
+        [sys.executable, "-c", SETUP],
+        env=env_for(data_dir),
+        check=True,
+        timeout=HANG_GUARD_SECONDS,
     )
     return data_dir / "imsclinic.sqlite3"
 
@@ -221,5 +226,5 @@ def run_cli(data_dir: Path, *args):
         env=env_for(data_dir),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=HANG_GUARD_SECONDS,
     )

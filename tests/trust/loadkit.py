@@ -10,6 +10,7 @@ hang guards far beyond any normal run.
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -91,6 +92,7 @@ def env_for(data_dir: Path) -> dict:
 
 
 def prepare_database(data_dir: Path) -> Path:
+    """A migrated data directory with the load clinic and its desk users (a migrate: slow)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(  # noqa: S603
         [sys.executable, "-c", SETUP],
@@ -98,6 +100,13 @@ def prepare_database(data_dir: Path) -> Path:
         check=True,
         timeout=HANG_GUARD_SECONDS,
     )
+    return data_dir / "imsclinic.sqlite3"
+
+
+def copy_database(template: Path, data_dir: Path) -> Path:
+    """A fresh copy of a prepared data directory (the database with its WAL folded in by the
+    setup process's close, and the development audit key beside it)."""
+    shutil.copytree(template, data_dir)
     return data_dir / "imsclinic.sqlite3"
 
 

@@ -17,13 +17,18 @@ $(VENV)/.installed: pyproject.toml
 run: setup
 	$(BIN)/imsclinic serve
 
+# Tests run in parallel worker processes (pytest-xdist, one per core, at most 4); each worker has
+# its own test database and Redis database (tests/workers.py). `make test PYTEST_ARGS=...` adds
+# arguments; `.venv/bin/pytest tests/<area>` runs a part in one process.
+PYTEST_WORKERS = -n auto --maxprocesses=4 --dist loadgroup
+
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Iterating locally: keep the test database between runs (stale after a new migration: use
 # `make test`, which always builds it afresh, as CI does).
 test-again: setup
-	$(BIN)/pytest --reuse-db
+	$(BIN)/pytest $(PYTEST_WORKERS) --reuse-db $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -257,6 +257,13 @@ DATABASE_IS_SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
 # per-process memory cache. Several servers: IMSCLINIC_CACHE_URL=redis://host:6379/0 (Django's
 # built-in RedisCache), so a section rendered on one is reused by the others.
 CACHE_URL = env_str("IMSCLINIC_CACHE_URL", "locmem://")
+if env_str("IMSCLINIC_REDIS_URL"):
+    # An earlier name for the rate-limit cache: refused, not ignored, so a deployment that set
+    # it does not run on per-process caches without noticing.
+    raise ImproperlyConfigured(
+        "IMSCLINIC_REDIS_URL is no longer read: set IMSCLINIC_CACHE_URL=redis://host:6379/0 "
+        "instead (one cache holds chart sections and rate-limit counts)"
+    )
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
@@ -395,15 +402,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("IMSCLINIC_MAX_REQUEST_BYTES", 2 * 1024 * 
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
-# --- Cache and rate limits (django-ratelimit; core/ratelimits.py, docs/security.md) ----------
-# Redis shares the counts between every worker; without it each worker process counts alone.
-REDIS_URL = env_str("IMSCLINIC_REDIS_URL")
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# --- Rate limits (django-ratelimit; core/ratelimits.py, docs/security.md) ---------------------
+# Counts live in the one cache configured above (IMSCLINIC_CACHE_URL): Redis shares them between
+# every worker and server; the memory cache counts per worker process.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_IP_META_KEY = "imsclinic.core.request_context.client_ip"
 # Submissions per client address (or per email address, or per API token), per period.

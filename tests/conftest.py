@@ -24,6 +24,26 @@ from tests.factories import (
 )
 from tests.factories.accounts import TEST_PASSWORD
 
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Start the slow tests that need no test database first.
+
+    pytest-django orders the database tests first and the tests without a database last, which
+    put the load, kill and serve tests (each a minute of subprocesses) at the very end of a run,
+    where one worker finishes alone while the other waits. Tests without a database may run
+    anywhere, so the slow ones go first; the quick ones stay last, to even the workers out.
+    """
+
+    def early(item):
+        return item.get_closest_marker("slow") is not None and not (
+            item.get_closest_marker("django_db") or _DB_FIXTURES & set(item.fixturenames)
+        )
+
+    items.sort(key=lambda item: not early(item))
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hasher():

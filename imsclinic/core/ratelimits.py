@@ -6,8 +6,8 @@
 - `ApiRateThrottle` is a django-ninja throttle: one budget per API token (per signed-in user for
   the browser session), mounted on the whole API.
 
-Counts live in the Django cache: Redis when IMSCLINIC_REDIS_URL is set (shared by every worker),
-otherwise each worker process's memory (a limit then applies per worker).
+Counts live in the Django cache: Redis when IMSCLINIC_CACHE_URL is a redis:// URL (shared by every
+worker and server), otherwise each worker process's memory (a limit then applies per worker).
 """
 
 import functools

@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from imsclinic.audit.models import AuditEvent
+from tests import workers
 
 GOOD_SECRET = "k" * 20 + "Zq8-x" * 10
 
@@ -34,7 +35,7 @@ def _env(tmp_path, **overrides):
     return env
 
 
-def _imsclinic(env, *args, timeout=180):
+def _imsclinic(env, *args, timeout=workers.HANG_GUARD_SECONDS):
     return subprocess.run(
         [sys.executable, "-m", "imsclinic.cli", *args],
         env=env,
@@ -67,18 +68,18 @@ def test_production_serve_on_an_empty_database_creates_no_demo_accounts(tmp_path
         text=True,
     )
     try:
-        deadline = time.time() + 120
+        deadline = time.monotonic() + workers.HANG_GUARD_SECONDS
         while True:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10)
                 break
             except OSError:  # not listening yet (URLError, connection refused, timeout)
                 assert server.poll() is None, server.stdout.read()
-                assert time.time() < deadline, "server did not start"
+                assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.5)
     finally:
         server.terminate()
-        output, _ = server.communicate(timeout=30)
+        output, _ = server.communicate(timeout=workers.HANG_GUARD_SECONDS)
     assert _demo_users(tmp_path) == 0
     with sqlite3.connect(tmp_path / "imsclinic.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM accounts_clinic").fetchone()[0] == 0
@@ -106,7 +107,7 @@ def test_production_refuses_to_start_while_demo_accounts_exist(tmp_path):
         env=_env(tmp_path),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=workers.HANG_GUARD_SECONDS,
     )
     assert worker.returncode != 0 and "Production refuses to start" in worker.stderr
     # The demo builder is a development tool: production does not even have the command.
@@ -121,14 +122,22 @@ def test_django_admin_is_not_routed_in_production(tmp_path):
     )
     env = _env(tmp_path, DJANGO_SETTINGS_MODULE="imsclinic.settings")
     result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=workers.HANG_GUARD_SECONDS,
     )
     assert result.stdout.strip() == "absent", result.stderr
     development = _env(
         tmp_path, IMSCLINIC_ENV="development", DJANGO_SETTINGS_MODULE="imsclinic.settings"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], env=development, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        env=development,
+        capture_output=True,
+        text=True,
+        timeout=workers.HANG_GUARD_SECONDS,
     )
     assert result.stdout.strip() == "routed", result.stderr
 

@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -13,8 +14,10 @@ import sys
 import pytest
 
 from imsclinic.audit import chain
+from tests import workers
 
-pytestmark = pytest.mark.slow
+# One worker builds the old-schema data directory once for both tests.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("audit-upgrade")]
 
 KEY = "an-audit-key-for-the-upgrade-test-0123456789"
 
@@ -32,7 +35,7 @@ def cli(data_dir, *args):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=workers.HANG_GUARD_SECONDS,
     )
 
 
@@ -76,12 +79,21 @@ def legacy_events(db_path, clinics):
     conn.close()
 
 
-@pytest.fixture
-def old_database(tmp_path):
-    made = cli(tmp_path, "migrate", "--no-input", "-v0")
+@pytest.fixture(scope="module")
+def old_data_dir(tmp_path_factory):
+    """A data directory migrated to the latest schema and back to audit 0003, built once for
+    the module (two full migrations of CPU); each test works on a copy."""
+    data_dir = tmp_path_factory.mktemp("audit-0003")
+    made = cli(data_dir, "migrate", "--no-input", "-v0")
     assert made.returncode == 0, made.stderr
-    back = cli(tmp_path, "migrate", "audit", "0003", "--no-input", "-v0")
+    back = cli(data_dir, "migrate", "audit", "0003", "--no-input", "-v0")
     assert back.returncode == 0, back.stderr
+    return data_dir
+
+
+@pytest.fixture
+def old_database(old_data_dir, tmp_path):
+    shutil.copytree(old_data_dir, tmp_path, dirs_exist_ok=True)
     return tmp_path / "imsclinic.sqlite3"
 
 

@@ -7,6 +7,8 @@ import sys
 import pytest
 from django.db import connection
 
+from tests import workers
+
 GOOD_SECRET = "k" * 20 + "Zq8-x" * 10
 GOOD_AUDIT_KEY = "a" * 16 + "Wm3-p" * 8
 
@@ -23,7 +25,7 @@ def run_django(env_overrides, *args, tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=workers.HANG_GUARD_SECONDS,
     )
 
 
@@ -136,3 +138,40 @@ def test_postgresql_connections_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def _settings_in_a_fresh_process(env_overrides: dict, expression: str, tmp_path):
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='imsclinic.settings';"
+        f"from django.conf import settings as s; print({expression})"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMSCLINIC_")}
+    env.pop("DATABASE_URL", None)
+    env.update({"IMSCLINIC_DATA_DIR": str(tmp_path), "IMSCLINIC_STATIC_ROOT": str(tmp_path / "s")})
+    env.update(env_overrides)
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+
+
+def test_cache_url_puts_chart_sections_and_rate_limits_in_one_redis_cache(tmp_path):
+    """One cache setting: a later block once replaced IMSCLINIC_CACHE_URL's Redis with a
+    per-process memory cache, so a second server never shared a chart section."""
+    result = _settings_in_a_fresh_process(
+        {"IMSCLINIC_CACHE_URL": "redis://127.0.0.1:6379/9", "IMSCLINIC_CACHE_PREFIX": "p1"},
+        "s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION'],"
+        "s.CACHES['default']['KEY_PREFIX'], s.RATELIMIT_USE_CACHE",
+        tmp_path,
+    )
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://127.0.0.1:6379/9",
+        "p1",
+        "default",
+    ], result.stderr
+
+
+def test_the_old_redis_variable_is_refused_not_ignored(tmp_path):
+    result = _settings_in_a_fresh_process(
+        {"IMSCLINIC_REDIS_URL": "redis://127.0.0.1:6379/0"}, "s.CACHES", tmp_path
+    )
+    assert result.returncode != 0
+    assert "set IMSCLINIC_CACHE_URL=redis://" in result.stderr

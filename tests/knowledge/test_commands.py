@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from imsclinic.knowledge import clear_answers
+from tests import workers
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -15,7 +16,12 @@ def _imsclinic(*args, stdin=None):
     entry = shutil.which("imsclinic", path=str(Path(sys.executable).parent))
     assert entry, "the imsclinic console script is installed in the venv"
     return subprocess.run(
-        [entry, *args], cwd=REPO, input=stdin, capture_output=True, text=True, timeout=120
+        [entry, *args],
+        cwd=REPO,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=workers.HANG_GUARD_SECONDS,
     )
 
 

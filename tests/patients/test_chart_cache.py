@@ -1,10 +1,9 @@
 """Chart summary sections are cached per patient and never served stale.
 
 Every test runs twice: with the embedded default (per-process memory cache) and with Redis
-(Django's RedisCache, the multi-server setting), on the Redis database given to this suite.
+(Django's RedisCache, the multi-server setting), on this test worker's Redis database.
 """
 
-import os
 import re
 
 import pytest
@@ -17,12 +16,12 @@ from django.urls import reverse
 from imsclinic.clinical.actions import set_course_status
 from imsclinic.outcomes.actions import record_response
 from imsclinic.patients.models import Patient
+from tests import workers
 from tests.factories import PatientFactory
 from tests.factories.outcomes import course_with_sessions
 
 pytestmark = pytest.mark.django_db
 
-REDIS_URL = os.environ.get("IMSCLINIC_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
 BACKENDS = {
     "locmem": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -30,7 +29,7 @@ BACKENDS = {
     },
     "redis": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": workers.redis_url(),
         "KEY_PREFIX": "imsclinic-tests",
     },
 }

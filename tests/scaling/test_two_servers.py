@@ -24,6 +24,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
 from imsclinic.accounts.models import Role
+from tests import workers
 from tests.factories import (
     ClinicFactory,
     CourseOfCareFactory,
@@ -38,7 +39,7 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="several servers need PostgreSQL"),
 ]
 
-REDIS_URL = os.environ.get("IMSCLINIC_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
+REDIS_URL = workers.redis_url()
 PASSWORD = "two-servers-correct-horse-7"  # noqa: S105 - a test account's password
 SECRET = "two-servers-" + "s3cr3t-k3y-" * 6
 
@@ -129,7 +130,7 @@ def servers(network, tmp_path):
     )
     started = [Server(env), Server(env)]
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + workers.HANG_GUARD_SECONDS
         for server in started:
             server.wait_ready(deadline)
         yield started, client, prefix
@@ -154,11 +155,6 @@ def _open(browser, url, data=None):
         return response.status, response.geturl(), response.read().decode()
 
 
-@pytest.mark.skip(
-    reason="Known failure after the 2026-11-26 merge, under investigation (closing note of issue "
-    "14): on PostgreSQL server two serves the chart but no chart section reaches Redis; the "
-    "in-process cache tests (tests/patients/test_chart_cache.py, locmem and Redis) pass."
-)
 def test_two_servers_share_sessions_writes_and_the_chart_cache(network, servers):
     (one, two), redis_client, prefix = servers
     patient, course = network["patient"], network["course"]

@@ -25,6 +25,7 @@ from imsclinic.core import backup
 from imsclinic.patients.actions import create_patient
 from imsclinic.patients.models import Patient
 from imsclinic.web.demo import build_demo
+from tests import workers
 from tests.factories import ConsentFactory, NeedlingRowFactory, TreatmentSessionFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -42,7 +43,7 @@ def cli(*args, env_overrides):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=workers.HANG_GUARD_SECONDS,
     )
 
 

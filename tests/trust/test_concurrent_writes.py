@@ -12,14 +12,16 @@ import pytest
 
 from tests.trust import loadkit
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sqlite-load")]
 
 WRITERS = 6
 WRITES_EACH = 15
 
 
-def test_concurrent_writers_lose_nothing_and_never_see_a_locked_database(tmp_path):
-    database = loadkit.prepare_database(tmp_path / "data")
+def test_concurrent_writers_lose_nothing_and_never_see_a_locked_database(
+    tmp_path, load_database_template
+):
+    database = loadkit.copy_database(load_database_template, tmp_path / "data")
     port = loadkit.free_port()
     log = tmp_path / "server.log"
     server = loadkit.start_server(tmp_path / "data", port, log)

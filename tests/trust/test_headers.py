@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from tests import workers
+
 pytestmark = pytest.mark.django_db
 
 
@@ -93,14 +95,14 @@ def test_production_sends_hsts_secure_cookies_and_redirects_to_https(tmp_path):
         env=env,
         check=True,
         capture_output=True,
-        timeout=120,
+        timeout=workers.HANG_GUARD_SECONDS,
     )
     result = subprocess.run(
         [sys.executable, "-c", PRODUCTION_PROBE],
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=workers.HANG_GUARD_SECONDS,
     )
     assert result.returncode == 0, result.stderr
     first, second, third = (json.loads(line) for line in result.stdout.splitlines()[-3:])

@@ -9,11 +9,11 @@ import pytest
 
 from tests.trust import loadkit
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sqlite-load")]
 
 
-def test_killing_the_server_mid_load_loses_no_acknowledged_write(tmp_path):
-    database = loadkit.prepare_database(tmp_path / "data")
+def test_killing_the_server_mid_load_loses_no_acknowledged_write(tmp_path, load_database_template):
+    database = loadkit.copy_database(load_database_template, tmp_path / "data")
     port = loadkit.free_port()
     server = loadkit.start_server(tmp_path / "data", port, tmp_path / "server.log")
     writers = loadkit.start_writers(port, 4, 200)

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from imsclinic.gateway.actions import create_personal_token
 from imsclinic.screening.models import EvaluationRequest
+from tests import workers
 
 pytestmark = pytest.mark.django_db
 
@@ -77,18 +78,12 @@ def test_api_is_limited_per_token(client, alice, tight_limits):
 
 @pytest.fixture
 def redis_cache(settings):
-    """The production cache: Redis (every worker shares the counts)."""
-    import os
-
-    import redis
-
-    url = os.environ.get("IMSCLINIC_TEST_REDIS_URL", "redis://127.0.0.1:6379/4")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.ConnectionError:
-        pytest.skip(f"no Redis at {url} (set IMSCLINIC_TEST_REDIS_URL)")
+    """The production cache: Redis (every worker shares the counts), this test worker's db."""
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": workers.redis_url(),
+        }
     }
     from django.core.cache import cache
 

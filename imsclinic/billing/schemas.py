@@ -241,7 +241,7 @@ class Revenue(Schema):
     total: str
 
 
-class Refusal(Schema):
+class BillingRefusal(Schema):
     code: str = Field(..., description='"refused": a billing rule said no')
     detail: str
     field: str | None = None

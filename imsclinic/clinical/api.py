@@ -22,9 +22,9 @@ from imsclinic.clinical.schemas import (
     AdverseEventOut,
     AssessmentOut,
     CourseOut,
-    Refusal,
     SessionCreate,
     SessionOut,
+    SigningRefusal,
 )
 from imsclinic.core.db import run_in_write_transaction
 from imsclinic.gateway.api_auth import api_auth
@@ -184,7 +184,7 @@ def _validate(payload: SessionCreate) -> None:
 
 @router.post(
     "/patients/{uuid:patient_uuid}/sessions",
-    response={200: SessionOut, 201: SessionOut, 409: Refusal},
+    response={200: SessionOut, 201: SessionOut, 409: SigningRefusal},
 )
 @_patient("api.sessions.create", scope="write")
 def create_session(request, patient, payload: SessionCreate):
@@ -245,7 +245,7 @@ def create_session(request, patient, payload: SessionCreate):
     return Status(201 if created else 200, _sessions().get(pk=session.pk))
 
 
-@router.post("/sessions/{uuid:session_uuid}/sign", response={200: SessionOut, 409: Refusal})
+@router.post("/sessions/{uuid:session_uuid}/sign", response={200: SessionOut, 409: SigningRefusal})
 @_session("api.session.sign", scope="write")
 def sign_session(request, session):
     """Sign the session; 409 with every reason when the safety rules refuse."""

@@ -178,6 +178,6 @@ class SessionCreate(StrictSchema):
     rows: list[NeedlingRowIn] = Field([], max_length=MAX_ROWS)
 
 
-class Refusal(Schema):
+class SigningRefusal(Schema):
     detail: str
     reasons: list[str]

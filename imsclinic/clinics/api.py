@@ -86,7 +86,7 @@ class ServicePatch(Schema):
     video_url: VideoLink | None = None
 
 
-class Refusal(Schema):
+class AdminRefusal(Schema):
     detail: str
 
 
@@ -158,7 +158,7 @@ def get_staff(request, user_uuid: uuid.UUID, clinic: uuid.UUID | None = None):
     return _staff_out(person, chosen)
 
 
-@router.put("/staff/{uuid:user_uuid}", response={200: StaffOut, 409: Refusal})
+@router.put("/staff/{uuid:user_uuid}", response={200: StaffOut, 409: AdminRefusal})
 def set_staff_roles(
     request, user_uuid: uuid.UUID, payload: RolesIn, clinic: uuid.UUID | None = None
 ):
@@ -187,7 +187,7 @@ def list_services(request, clinic: uuid.UUID | None = None):
     ]
 
 
-@router.post("/services", response={201: ServiceOut, 409: Refusal})
+@router.post("/services", response={201: ServiceOut, 409: AdminRefusal})
 def create_service(request, payload: ServiceIn, clinic: uuid.UUID | None = None):
     chosen = _admin_clinic(request, clinic)
     try:
@@ -207,7 +207,7 @@ def get_service(request, service_uuid: uuid.UUID, clinic: uuid.UUID | None = Non
     return _service_out(service)
 
 
-@router.patch("/services/{uuid:service_uuid}", response={200: ServiceOut, 409: Refusal})
+@router.patch("/services/{uuid:service_uuid}", response={200: ServiceOut, 409: AdminRefusal})
 def update_service(
     request, service_uuid: uuid.UUID, payload: ServicePatch, clinic: uuid.UUID | None = None
 ):

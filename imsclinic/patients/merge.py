@@ -4,8 +4,8 @@ Signed clinical records cannot move: the database refuses any UPDATE of a signed
 (audit/triggers.py, "locked once signed"), the patient column included, and rewriting who a
 signed note was about would be an unsigned change to a signed record anyway. So the merge is:
 
-- Records that are not clinical (appointments and series, evaluation requests, portal
-  invitations, the portal account) move to the survivor.
+- Records that are not clinical (appointments and series, waitlist entries, evaluation
+  requests, portal invitations, the portal account) move to the survivor.
 - The clinical group (assessments, courses, consents, precaution clearances and decisions,
   sessions, adverse events, questionnaire responses: rows that point at one another) moves as a
   whole when none of it is signed. When any of it is signed, the whole group stays on the old
@@ -41,6 +41,9 @@ CLINICAL_GROUP = (
     "clinical.AdverseEvent",
     "outcomes.QuestionnaireResponse",
     "reports.IssuedReport",
+    # The patient's own drawing is what a signed assessment showed beside its diagram: it stays
+    # with the assessment it informed.
+    "clinical.PatientPainDrawing",
 )
 # Never moved: the money trail stays on the chart it was billed to (issued invoices and payments
 # are locked in the database), and the duplicate's chart links to the survivor.
@@ -53,6 +56,8 @@ ADMINISTRATIVE = (
     "scheduling.AppointmentSeries",
     "screening.EvaluationRequest",
     "portal.PortalInvitation",
+    # Waits move with the patient; a booked wait stays with its appointment if that stays.
+    "scheduling.WaitlistEntry",
 )
 # Relations handled by the merge itself.
 SELF = ("patients.Patient",)
@@ -162,6 +167,11 @@ def merge_patients(*, survivor: Patient, duplicate: Patient, by) -> MergeResult:
         .update(patient=survivor)
     )
     kept["scheduling.AppointmentSeries"] = len(kept_series)
+    waits = apps.get_model("scheduling.WaitlistEntry").objects.filter(patient=duplicate)
+    kept["scheduling.WaitlistEntry"] = waits.filter(appointment_id__in=kept_appointments).count()
+    moved["scheduling.WaitlistEntry"] = waits.exclude(appointment_id__in=kept_appointments).update(
+        patient=survivor
+    )
     for label in ("screening.EvaluationRequest", "portal.PortalInvitation"):
         moved[label] = (
             apps.get_model(label).objects.filter(patient=duplicate).update(patient=survivor)

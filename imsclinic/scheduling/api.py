@@ -86,7 +86,11 @@ class RescheduleRequest(Schema):
     whole_course: bool = False
     practitioner: uuid.UUID | None = None
     reason: str = ""
-    replacements: dict[int, ApiDateTime] = {}
+    # {position in the course: new start}; positions are whole numbers, which a JSON object can
+    # only carry as digit strings: the schema says so, so clients (and schemathesis) send digits.
+    replacements: dict[int, ApiDateTime] = Field(
+        default_factory=dict, json_schema_extra={"propertyNames": {"pattern": "^[0-9]{1,4}$"}}
+    )
 
 
 class ClosurePublic(Schema):
@@ -120,7 +124,7 @@ class NotificationPublic(Schema):
     scheduled_for: datetime.datetime | None = None
 
 
-class Refusal(Schema):
+class BookingRefusal(Schema):
     code: str
     detail: str
     conflicts: list[dict] = []
@@ -204,7 +208,9 @@ def get_appointment(request, appointment):
     return AppointmentPublic.from_appointment(appointment)
 
 
-@router.post("/appointments", response={201: list[AppointmentPublic], 409: Refusal, 422: dict})
+@router.post(
+    "/appointments", response={201: list[AppointmentPublic], 409: BookingRefusal, 422: dict}
+)
 def create_appointment(request, payload: AppointmentCreate):
     """Book one appointment, or a course when `count` > 1 (every `interval_days`, 7–14)."""
     require_staff(request)
@@ -252,7 +258,8 @@ def create_appointment(request, payload: AppointmentCreate):
 
 
 @router.post(
-    "/appointments/{uuid:appointment_uuid}/status", response={200: AppointmentPublic, 409: Refusal}
+    "/appointments/{uuid:appointment_uuid}/status",
+    response={200: AppointmentPublic, 409: BookingRefusal},
 )
 def change_status(request, appointment_uuid: uuid.UUID, payload: StatusChange):
     require_staff(request)
@@ -269,7 +276,8 @@ def change_status(request, appointment_uuid: uuid.UUID, payload: StatusChange):
 
 
 @router.post(
-    "/appointments/{uuid:appointment_uuid}/cancel", response={200: AppointmentPublic, 409: Refusal}
+    "/appointments/{uuid:appointment_uuid}/cancel",
+    response={200: AppointmentPublic, 409: BookingRefusal},
 )
 def cancel(request, appointment_uuid: uuid.UUID, payload: CancelRequest):
     require_staff(request)
@@ -288,7 +296,7 @@ class VideoLinkRequest(Schema):
 
 @router.post(
     "/appointments/{uuid:appointment_uuid}/video-link",
-    response={200: AppointmentPublic, 409: Refusal},
+    response={200: AppointmentPublic, 409: BookingRefusal},
 )
 def set_video_link(request, appointment_uuid: uuid.UUID, payload: VideoLinkRequest):
     """Give a booked video visit its link (https only) or replace it; the patient is emailed the
@@ -307,7 +315,7 @@ def set_video_link(request, appointment_uuid: uuid.UUID, payload: VideoLinkReque
 
 @router.post(
     "/appointments/{uuid:appointment_uuid}/reschedule",
-    response={200: list[AppointmentPublic], 409: Refusal, 422: dict},
+    response={200: list[AppointmentPublic], 409: BookingRefusal, 422: dict},
 )
 def reschedule(request, appointment_uuid: uuid.UUID, payload: RescheduleRequest):
     """Move an appointment, or it and the rest of its course (`whole_course`), to `starts_at`.
@@ -405,7 +413,7 @@ def _closure_write(request):
     return clinic
 
 
-@router.post("/closures", response={201: ClosurePublic, 409: Refusal})
+@router.post("/closures", response={201: ClosurePublic, 409: BookingRefusal})
 def create_closure(request, payload: ClosureCreate):
     """Close the clinic for a day (nobody can be booked on it)."""
     clinic = _closure_write(request)

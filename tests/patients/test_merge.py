@@ -6,13 +6,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from imsclinic.audit.models import AuditEvent
-from imsclinic.clinical.models import Assessment, TreatmentSession
+from imsclinic.clinical.models import Assessment, PatientPainDrawing, TreatmentSession
 from imsclinic.patients.merge import MergeError, merge_patients, unlisted_relations
 from imsclinic.scheduling.models import Appointment
 from tests.conftest import login
 from tests.factories import EvaluationRequestFactory, PatientFactory
 from tests.factories.clinical import AssessmentFactory, ConsentFactory, TreatmentSessionFactory
 from tests.factories.scheduling import AppointmentFactory
+from tests.factories.waitlist import WaitlistEntryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +40,12 @@ def test_unsigned_records_all_move_and_the_duplicate_is_deactivated(pair, olivia
     draft = AssessmentFactory(patient=duplicate, practitioner=alice, appointment=appointment)
     session = TreatmentSessionFactory(patient=duplicate, practitioner=alice)
     request = EvaluationRequestFactory(clinic=survivor.clinic, patient=duplicate)
+    waiting = WaitlistEntryFactory(clinic=survivor.clinic, patient=duplicate)
+    drawing = PatientPainDrawing.objects.create(
+        patient=duplicate, clinic=survivor.clinic, drawn_by=alice, marks=[]
+    )
     merge_patients(survivor=survivor, duplicate=duplicate, by=olivia)
-    for row in (appointment, draft, session, request):
+    for row in (appointment, draft, session, request, waiting, drawing):
         row.refresh_from_db()
         assert row.patient_id == survivor.pk
     duplicate.refresh_from_db()
@@ -71,7 +76,15 @@ def test_signed_records_stay_on_the_old_chart_with_their_appointments(pair, oliv
     )
     draft_session = TreatmentSessionFactory(patient=duplicate, practitioner=alice)
     ConsentFactory(patient=duplicate)
+    drawing = PatientPainDrawing.objects.create(
+        patient=duplicate, clinic=survivor.clinic, drawn_by=alice, marks=[]
+    )
+    waiting = WaitlistEntryFactory(clinic=survivor.clinic, patient=duplicate)
     result = merge_patients(survivor=survivor, duplicate=duplicate, by=olivia)
+    # The drawing stays with the signed assessment it informed; the open wait moves.
+    assert PatientPainDrawing.objects.get(pk=drawing.pk).patient_id == duplicate.pk
+    waiting.refresh_from_db()
+    assert waiting.patient_id == survivor.pk
     assert Assessment.objects.get(pk=signed.pk).patient_id == duplicate.pk
     # The clinical group stays together, so the sessions still point at one chart.
     assert TreatmentSession.objects.get(pk=draft_session.pk).patient_id == duplicate.pk

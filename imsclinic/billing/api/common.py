@@ -16,9 +16,9 @@ from imsclinic.billing.models import (
     Invoice,
 )
 from imsclinic.billing.schemas import (
+    BillingRefusal,
     InvoiceSummary,
     LinePublic,
-    Refusal,
 )
 from imsclinic.gateway.api_auth import api_auth, require_scope, require_staff
 from imsclinic.gateway.records import load
@@ -28,11 +28,11 @@ router = Router(tags=["billing"], auth=api_auth)
 INVOICE_RELATED = ("clinic", "patient", "practitioner", "appointment", "corrects")
 PAYMENT_RELATED = ("clinic", "patient", "invoice", "coverage", "refund_of")
 CLAIM_RELATED = ("clinic", "invoice__patient", "coverage")
-REFUSED = {409: Refusal}
+REFUSED = {409: BillingRefusal}
 
 
 class Refused(Exception):
-    """A billing rule said no; imsclinic/api.py answers it as a 409 `Refusal`."""
+    """A billing rule said no; imsclinic/api.py answers it as a 409 `BillingRefusal`."""
 
     def __init__(self, exc: BillingError):
         super().__init__(exc.message)

@@ -20,7 +20,7 @@ from imsclinic.core.validation import ApiDate, ApiDateTime
 from imsclinic.gateway.api_auth import api_auth, require_scope, require_staff
 from imsclinic.gateway.records import api_loads, load
 from imsclinic.patients.models import Patient
-from imsclinic.scheduling.api import AppointmentPublic, Refusal, _clinic
+from imsclinic.scheduling.api import AppointmentPublic, BookingRefusal, _clinic
 from imsclinic.scheduling.errors import BookingError
 from imsclinic.scheduling.models import Appointment, Service
 from imsclinic.scheduling.views import clinic_practitioners
@@ -158,7 +158,7 @@ def list_entries(
     return [EntryPublic.of(e) for e in entries.order_by("created_at", "id")]
 
 
-@router.post("", response={201: EntryPublic, 409: Refusal, 422: dict})
+@router.post("", response={201: EntryPublic, 409: BookingRefusal, 422: dict})
 def create_entry(request, payload: EntryCreate):
     """Put a patient on the waitlist for an earlier visit of a service."""
     require_staff(request)
@@ -232,7 +232,7 @@ def _load(request, entry_uuid, what):
     return load(request, WaitlistEntry, entry_uuid, what=what, select=ENTRY_RELATED)
 
 
-@router.post("/{uuid:entry_uuid}/withdraw", response={200: EntryPublic, 409: Refusal})
+@router.post("/{uuid:entry_uuid}/withdraw", response={200: EntryPublic, 409: BookingRefusal})
 def withdraw(request, entry_uuid: uuid.UUID, payload: WithdrawRequest):
     """Take the patient off the waitlist."""
     entry = _load(request, entry_uuid, "api.waitlist.withdraw")
@@ -243,7 +243,9 @@ def withdraw(request, entry_uuid: uuid.UUID, payload: WithdrawRequest):
     return EntryPublic.of(entry)
 
 
-@router.post("/{uuid:entry_uuid}/book", response={201: AppointmentPublic, 409: Refusal, 422: dict})
+@router.post(
+    "/{uuid:entry_uuid}/book", response={201: AppointmentPublic, 409: BookingRefusal, 422: dict}
+)
 def book(request, entry_uuid: uuid.UUID, payload: BookRequest):
     """Book the waiting patient at `starts_at` through the booking rules (no overlapping
     visits, the same-day needling rule, closures, hours); the entry becomes booked."""

@@ -23,6 +23,7 @@ import os
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -337,12 +338,10 @@ SCALE_KEYS = ("hello", "today", "patient_search", "analytics", "network_analytic
 SCALE_ROUNDS = 6
 
 
-def _median(values: list[float]) -> float | None:
-    ordered = sorted(v for v in values if v is not None)
-    if not ordered:
-        return None
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+def _median(values: list[float | None]) -> float | None:
+    """The median of the rounds that measured something, to 0.01 ms."""
+    measured = [v for v in values if v is not None]
+    return round(statistics.median(measured), 2) if measured else None
 
 
 def interleaved_scale(options: Options, database: str) -> dict:
@@ -352,7 +351,7 @@ def interleaved_scale(options: Options, database: str) -> dict:
     ratio network/small of each. `hello` gives the ratio of a page that reads nothing."""
     targets = {size: Target(options, database, size) for size in ("small", "network")}
     servers, endpoints = {}, {}
-    round_seconds = max(1.0, options.duration / 3)
+    round_seconds = round(max(1.0, options.duration / 3), 2)
     try:
         for size, target in targets.items():
             env = target.env(secrets.token_urlsafe(64))

@@ -196,24 +196,30 @@ def send_appointment_email(appointment: Appointment, kind: str) -> bool:
     return True
 
 
-def send_video_link(appointment_id: int) -> bool:
-    """Email the patient a video visit's (new) link with the updated .ics, after commit."""
-    appointment = Appointment.objects.select_related(
-        "patient", "clinic", "practitioner", "service"
-    ).get(pk=appointment_id)
+def _send_and_record(appointment, kind, failure: str) -> bool:
+    """Email the patient about `appointment` and record the outcome in its outbox; a mail
+    failure is logged and recorded, never raised (these run after commit)."""
     try:
-        sent = send_appointment_email(appointment, Notification.Kind.VIDEO_LINK)
+        sent = send_appointment_email(appointment, kind)
     except Exception:
-        logger.exception("Could not send the video link for %s", appointment.uuid)
+        logger.exception("Could not send the %s for %s", failure, appointment.uuid)
         sent = False
     Notification.objects.create(
         appointment=appointment,
-        kind=Notification.Kind.VIDEO_LINK,
+        kind=kind,
         sent_at=timezone.now() if sent else None,
         recipient=appointment.patient.email,
         outcome="sent" if sent else ("no_email" if not appointment.patient.email else "failed"),
     )
     return sent
+
+
+def send_video_link(appointment_id: int) -> bool:
+    """Email the patient a video visit's (new) link with the updated .ics, after commit."""
+    appointment = Appointment.objects.select_related(
+        "patient", "clinic", "practitioner", "service"
+    ).get(pk=appointment_id)
+    return _send_and_record(appointment, Notification.Kind.VIDEO_LINK, "video link")
 
 
 def send_reschedule_notices(appointment_ids: list[int]) -> int:
@@ -226,19 +232,9 @@ def send_reschedule_notices(appointment_ids: list[int]) -> int:
         .order_by("starts_at")
     )
     for appointment in appointments:
-        try:
-            sent = send_appointment_email(appointment, Notification.Kind.RESCHEDULE)
-        except Exception:
-            logger.exception("Could not send the reschedule notice for %s", appointment.uuid)
-            sent = False
-        Notification.objects.create(
-            appointment=appointment,
-            kind=Notification.Kind.RESCHEDULE,
-            sent_at=timezone.now() if sent else None,
-            recipient=appointment.patient.email,
-            outcome="sent" if sent else ("no_email" if not appointment.patient.email else "failed"),
+        sent_count += int(
+            _send_and_record(appointment, Notification.Kind.RESCHEDULE, "reschedule notice")
         )
-        sent_count += int(sent)
     return sent_count
 
 

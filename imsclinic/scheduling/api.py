@@ -291,7 +291,16 @@ def cancel(request, appointment_uuid: uuid.UUID, payload: CancelRequest):
 
 
 class VideoLinkRequest(Schema):
-    video_url: str = Field(..., min_length=1, max_length=500, pattern=r"^https://\S+$")
+    # Printable ASCII, not `\S`: JSON Schema clients (ECMA regex) and pydantic (Rust regex)
+    # disagree on what `\s` holds (U+0085, U+FEFF), so `\S` let a client send a link the server
+    # then refused. Meeting links are ASCII; an international domain goes in its xn-- form.
+    video_url: str = Field(
+        ...,
+        min_length=1,
+        max_length=500,
+        pattern=r"^https://[!-~]+$",
+        description="An https link in ASCII (an international domain in its xn-- form).",
+    )
 
 
 @router.post(

@@ -8,9 +8,11 @@ this per-operation run does not record; tests/trust/test_authz_matrix.py covers 
 
 The operations are driven by hand (one Hypothesis run per operation and generation mode) rather
 than with `schemathesis.pytest.from_fixture`, whose lazy loader reads pytest internals that pytest
-9 removed. Every failure is collected and reported with the operation and the curl command that
+9 removes. Every failure is collected and reported with the operation and the curl command that
 reproduces it. The exclusions are listed, each with its reason, below.
 """
+
+import os
 
 import pytest
 import schemathesis
@@ -28,7 +30,10 @@ from imsclinic.web.demo import build_demo
 
 pytestmark = pytest.mark.django_db
 
-MAX_EXAMPLES = 12
+# Examples per operation and mode. Each run is derandomized (the same cases every run), and with
+# three runs over ~90 operations in two modes this is about 1,500 requests: what an API bug that
+# any input trips will meet. Raise it locally when changing the API (`IMSCLINIC_FUZZ_EXAMPLES=50 pytest ...`).
+MAX_EXAMPLES = int(os.environ.get("IMSCLINIC_FUZZ_EXAMPLES", "6"))
 
 # `positive_data_acceptance` expects every schema-valid request to succeed. These operations
 # apply rules that OpenAPI cannot state, and refuse a schema-valid request that breaks one with
@@ -93,13 +98,14 @@ def fuzz(operation, mode, *, checks, excluded, headers):
     run()
 
 
-def run_operations(schema, checks, headers, *, only: str = ""):
-    """Fuzz every operation (whose path contains `only`) in both modes; (failures, labels)."""
+def run_operations(schema, checks, headers, *, only: str = "", skip: str = "\0"):
+    """Fuzz every operation whose path contains `only` and not `skip`, in both modes;
+    (failures, labels)."""
     positive_acceptance = next(c for c in checks if c.__name__ == "positive_data_acceptance")
     failures, tested = [], []
     for result in schema.get_all_operations():
         operation = result.ok()
-        if only not in operation.path:
+        if only not in operation.path or skip in operation.path:
             continue
         tested.append(operation.label)
         excluded = [positive_acceptance] if operation.label in RULES_BEYOND_THE_SCHEMA else []
@@ -130,11 +136,14 @@ def test_api_passes_every_schemathesis_check(wsgi_app, settings):
     checks = all_response_checks()
     assert len(checks) >= 10
 
-    failures, tested = run_operations(schema, checks, headers)
+    # Billing is the front desk's and the clinic admin's: the practitioner only meets its 403s,
+    # which the authorisation matrix tests; the front desk fuzzes billing below.
+    failures, tested = run_operations(schema, checks, headers, skip="/billing/")
     assert any("/fhir/Patient/{patient_uuid}/$everything" in label for label in tested)
     waitlist = {label for label in tested if "/scheduling/waitlist" in label}
     assert len(waitlist) == 6, sorted(waitlist)  # list, create, one, matches, withdraw, book
-    assert set(RULES_BEYOND_THE_SCHEMA) <= set(tested), "an explained exclusion names no operation"
+    rules = {label for label in RULES_BEYOND_THE_SCHEMA if "/billing/" not in label}
+    assert rules <= set(tested), "an explained exclusion names no operation"
     assert len(tested) >= 20
     assert not failures, "\n\n".join(f"{label}: {text}" for label, text in failures)
 
@@ -152,6 +161,8 @@ def test_billing_api_as_front_desk_passes_every_schemathesis_check(wsgi_app, set
     schema.config.generation.update(allow_x00=False)
     failures, tested = run_operations(schema, all_response_checks(), headers, only="/billing/")
     assert "POST /api/v1/billing/invoices/{invoice_uuid}/payments" in tested
+    billing_rules = {label for label in RULES_BEYOND_THE_SCHEMA if "/billing/" in label}
+    assert billing_rules and billing_rules <= set(tested)
     assert len(tested) >= 20
     assert not failures, "\n\n".join(f"{label}: {text}" for label, text in failures)
 

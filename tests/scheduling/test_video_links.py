@@ -152,3 +152,33 @@ def test_an_online_video_booking_gets_the_clinic_room_and_the_manage_page_shows_
     link = re.search(r"http://\S+/manage/\S+/", message.body).group(0)
     page = client.get(link.removeprefix("http://127.0.0.1:8000")).content.decode()
     assert f'href="{ROOM}"' in page
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://video.example.org/room\u0085",  # NEL: whitespace to Python, not to JSON Schema
+        "https://video.example.org/\ufeffroom",  # BOM: whitespace to JSON Schema, not to Python
+        "https://video.example.org/my room",
+        "http://video.example.org/room",
+    ],
+)
+def test_the_api_refuses_a_link_its_schema_refuses_and_saves_nothing(
+    client, clinic_a, alice, bob, patient_a, link
+):
+    """The schema's pattern means the same to every client: a link that is not printable ASCII
+    after https:// is a 422 naming the field, and the visit keeps no link."""
+    appointment = AppointmentFactory(
+        clinic=clinic_a, practitioner=alice, patient=patient_a, mode=Mode.VIDEO
+    )
+    client.force_login(bob)
+    url = f"/api/v1/scheduling/appointments/{appointment.uuid}/video-link"
+    refused = client.post(url, data={"video_url": link}, content_type="application/json")
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"][-1] == "video_url"
+    appointment.refresh_from_db()
+    assert not appointment.video_url
+    accepted = client.post(url, data={"video_url": ROOM}, content_type="application/json")
+    assert accepted.status_code == 200, accepted.content
+    appointment.refresh_from_db()
+    assert appointment.video_url == ROOM

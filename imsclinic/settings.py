@@ -88,6 +88,11 @@ AUDIT_KEY_PATH = DATA_DIR / "audit.key"
 # under DATA_DIR/audit-anchors/. Point it at storage the database host cannot rewrite if you can.
 AUDIT_ANCHOR_PATH = env_str("IMSCLINIC_AUDIT_ANCHOR_PATH")
 AUDIT_ANCHOR_INTERVAL_SECONDS = env_int("IMSCLINIC_AUDIT_ANCHOR_SECONDS", 3600)
+# A restore compares the backup's triggers with what this code's migrations create; that
+# reference (a scratch migrate) is kept here, MAC'd with the audit key, for the next restore.
+RESTORE_REFERENCE_DIR = Path(
+    env_str("IMSCLINIC_RESTORE_REFERENCE_DIR", str(DATA_DIR / "restore-reference"))
+)
 if PRODUCTION and (
     AUDIT_KEY is None or AUDIT_KEY.lower() in PLACEHOLDER_SECRETS or len(AUDIT_KEY) < 32
 ):

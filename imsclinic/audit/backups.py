@@ -11,12 +11,17 @@ into a NEW database (a new SQLite file, or a new PostgreSQL database) and checke
   - every chain is intact under the key and ends exactly at the heads the manifest recorded;
   - every signed record still has the content its signing event hashed;
   - no trigger, function, rule, view or policy exists that the migrations do not create (compared
-    with a scratch database migrated by this code, in a separate process);
+    with a scratch database migrated by this code, in a separate process; what that migrate
+    produced is kept, authenticated with the audit key, for the next restore by the same code);
   - no superuser exists that the source did not have.
 Only then is it swapped in; the old database is kept beside it. Any failure removes the new
 database and leaves the target untouched.
 """
 
+import hashlib
+import hmac
+import json
+import logging
 import os
 import secrets
 import subprocess  # noqa: S404  (runs this program's own migrate with an argument list)
@@ -25,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import django
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connections
@@ -35,6 +41,8 @@ from imsclinic.core import backup as core
 from imsclinic.core.backup import BackupError
 
 CHECK_ALIAS = "restore_check"
+REFERENCE_FORMAT = 1
+logger = logging.getLogger(__name__)
 
 
 class RestoreRefused(BackupError):
@@ -134,13 +142,97 @@ def audit_problems(using: str, heads: dict, superusers: set) -> list[str]:
     return problems
 
 
-def _same_migrations(restored: dict, reference: dict) -> bool:
+def _same_migrations(restored: dict, reference_migrations: set) -> bool:
     try:
-        ours = _with_check_alias(reference, applied_migrations)
         theirs = _with_check_alias(restored, applied_migrations)
     except DatabaseError:  # no migrations table in the backup: not this code's version
         return False
-    return theirs >= ours
+    return theirs >= reference_migrations
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What this code's migrations create: its schema objects and its applied migrations."""
+
+    objects: dict[str, str]
+    migrations: set[tuple[str, str]]
+
+    def to_json(self) -> dict:
+        return {"objects": self.objects, "migrations": sorted(map(list, self.migrations))}
+
+    @classmethod
+    def from_json(cls, data) -> "Reference":
+        objects, migrations = data["objects"], data["migrations"]
+        if not isinstance(objects, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in objects.items()
+        ):
+            raise ValueError("objects")
+        if not all(isinstance(m, list) and len(m) == 2 for m in migrations):
+            raise ValueError("migrations")
+        return cls(objects, {(str(app), str(name)) for app, name in migrations})
+
+
+def code_fingerprint(engine: str) -> str:
+    """Names this code's reference schema: every module of the app (the migrations and the
+    trigger and lock definitions they install), Django's version and the database engine."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(f"{REFERENCE_FORMAT}|{django.get_version()}|{engine}".encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _reference_mac(key: bytes, fingerprint: str, body: dict) -> str:
+    canonical = json.dumps([fingerprint, body], sort_keys=True, separators=(",", ":"))
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def _reference_path(fingerprint: str) -> Path:
+    return Path(settings.RESTORE_REFERENCE_DIR) / f"reference-{fingerprint[:32]}.json"
+
+
+def cached_reference(fingerprint: str) -> Reference | None:
+    """The reference kept by an earlier restore of the same code, if its MAC holds under this
+    installation's audit key. Whoever can write the folder but lacks the key cannot make a
+    trigger of theirs look like one the migrations create: a forged or damaged file is ignored
+    and the reference is migrated afresh."""
+    path = _reference_path(fingerprint)
+    try:
+        stored = json.loads(path.read_text())
+        body = stored["reference"]
+        if not hmac.compare_digest(
+            str(stored["mac"]), _reference_mac(audit_key(), fingerprint, body)
+        ):
+            logger.warning("Ignoring %s: its MAC does not hold under the audit key", path)
+            return None
+        return Reference.from_json(body)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        logger.warning("Ignoring %s: not a reference schema this code wrote", path)
+        return None
+
+
+def keep_reference(fingerprint: str, reference: Reference) -> None:
+    path = _reference_path(fingerprint)
+    body = reference.to_json()
+    stored = {"reference": body, "mac": _reference_mac(audit_key(), fingerprint, body)}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{secrets.token_hex(4)}.partial")
+        partial.write_text(json.dumps(stored, sort_keys=True))
+        os.replace(partial, path)
+    except OSError as exc:  # the restore itself stands; the next one migrates again
+        logger.warning("Could not keep the reference schema in %s: %s", path.parent, exc)
+
+
+def _reference(engine: str, build) -> Reference:
+    fingerprint = code_fingerprint(engine)
+    reference = cached_reference(fingerprint)
+    if reference is None:
+        reference = build()
+        keep_reference(fingerprint, reference)
+    return reference
 
 
 def _migrate_reference(env_overrides: dict) -> None:
@@ -214,19 +306,25 @@ def _restore_sqlite(file, db, manifest, heads, superusers, token, progress):
     target = Path(db["NAME"])
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = target.with_name(f"{target.name}.restoring-{token}")
-    reference = target.with_name(f"{target.name}.reference-{token}")
+    reference_db = target.with_name(f"{target.name}.reference-{token}")
+
+    def build() -> Reference:
+        _migrate_reference({"IMSCLINIC_SQLITE_PATH": str(reference_db)})
+        return Reference(
+            core.sqlite_schema_objects(reference_db),
+            _with_check_alias({**db, "NAME": str(reference_db)}, applied_migrations),
+        )
+
     try:
         problems = core.restore_sqlite_into(file, scratch, manifest, progress)
         problems += _with_check_alias(
             {**db, "NAME": str(scratch)}, lambda alias: audit_problems(alias, heads, superusers)
         )
-        _migrate_reference({"IMSCLINIC_SQLITE_PATH": str(reference)})
+        reference = _reference("sqlite", build)
         problems += schema_problems(
             core.sqlite_schema_objects(scratch),
-            core.sqlite_schema_objects(reference),
-            same_migrations=_same_migrations(
-                {**db, "NAME": str(scratch)}, {**db, "NAME": str(reference)}
-            ),
+            reference.objects,
+            same_migrations=_same_migrations({**db, "NAME": str(scratch)}, reference.migrations),
         )
         if problems:
             raise RestoreRefused(problems)
@@ -234,7 +332,7 @@ def _restore_sqlite(file, db, manifest, heads, superusers, token, progress):
         return core.swap_sqlite(scratch, target)
     finally:
         core.remove_sqlite(scratch)
-        core.remove_sqlite(reference)
+        core.remove_sqlite(reference_db)
 
 
 def _pg_url(db: dict, name: str) -> str:
@@ -248,7 +346,19 @@ def _pg_url(db: dict, name: str) -> str:
 def _restore_postgresql(file, db, manifest, heads, superusers, token, progress):
     target = db["NAME"]
     scratch = f"{target[:40]}_restoring_{token}"
-    reference = f"{target[:40]}_reference_{token}"
+    reference_db = f"{target[:40]}_reference_{token}"
+    made_reference = False
+
+    def build() -> Reference:
+        nonlocal made_reference
+        core.pg_create_database(db, reference_db)
+        made_reference = True
+        _migrate_reference({"DATABASE_URL": _pg_url(db, reference_db)})
+        return Reference(
+            core.pg_schema_objects({**db, "NAME": reference_db}),
+            _with_check_alias({**db, "NAME": reference_db}, applied_migrations),
+        )
+
     swapped = False
     core.pg_create_database(db, scratch)
     try:
@@ -256,12 +366,13 @@ def _restore_postgresql(file, db, manifest, heads, superusers, token, progress):
         problems += _with_check_alias(
             {**db, "NAME": scratch}, lambda alias: audit_problems(alias, heads, superusers)
         )
-        core.pg_create_database(db, reference)
-        _migrate_reference({"DATABASE_URL": _pg_url(db, reference)})
+        # Function bodies as the server prints them may differ between PostgreSQL versions.
+        server = _with_check_alias({**db, "NAME": scratch}, lambda a: connections[a].pg_version)
+        reference = _reference(f"postgresql-{server}", build)
         problems += schema_problems(
             core.pg_schema_objects({**db, "NAME": scratch}),
-            core.pg_schema_objects({**db, "NAME": reference}),
-            same_migrations=_same_migrations({**db, "NAME": scratch}, {**db, "NAME": reference}),
+            reference.objects,
+            same_migrations=_same_migrations({**db, "NAME": scratch}, reference.migrations),
         )
         if problems:
             raise RestoreRefused(problems)
@@ -275,4 +386,5 @@ def _restore_postgresql(file, db, manifest, heads, superusers, token, progress):
     finally:
         if not swapped:
             core.pg_drop_database(db, scratch)
-        core.pg_drop_database(db, reference)
+        if made_reference:
+            core.pg_drop_database(db, reference_db)

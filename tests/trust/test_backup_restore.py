@@ -31,12 +31,22 @@ from tests.factories import ConsentFactory, NeedlingRowFactory, TreatmentSession
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ATTACKER_KEY = b"an attacker's own key, not the clinic's"
+# Where the restores of this module keep their reference schema (one scratch migrate per worker,
+# then reused, as on a clinic's server); the tests below check the keeping itself.
+REFERENCE_DIR: list[Path] = []
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _shared_reference_dir(tmp_path_factory):
+    REFERENCE_DIR[:] = [tmp_path_factory.mktemp("restore-reference")]
+    yield
 
 
 def cli(*args, env_overrides):
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMSCLINIC_")}
     env.pop("DATABASE_URL", None)
     env["IMSCLINIC_AUDIT_KEY"] = audit_key().decode()
+    env["IMSCLINIC_RESTORE_REFERENCE_DIR"] = str(REFERENCE_DIR[0])
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "-m", "imsclinic.cli", *args],
@@ -292,6 +302,68 @@ def test_restore_will_not_overwrite_data_without_force_and_keeps_the_old_one_wit
     assert len(kept) == 1 and kept[0].read_bytes() == before_bytes
     conn = sqlite3.connect(sqlite_target)
     assert conn.execute("SELECT count(*) FROM patients_patient").fetchone()[0] == 1
+
+
+def test_a_restore_keeps_the_reference_and_the_next_one_reuses_it(
+    tmp_path, sqlite_only, clinic_data
+):
+    reference_dir = tmp_path / "reference"
+    out = tmp_path / "backup.sqlite3"
+    backups.make_backup(out)
+    first = tmp_path / "first" / "imsclinic.sqlite3"
+    env = {**sqlite_env(first), "IMSCLINIC_RESTORE_REFERENCE_DIR": str(reference_dir)}
+    assert cli("restore", str(out), env_overrides=env).returncode == 0
+    (kept,) = reference_dir.iterdir()
+    stored = json.loads(kept.read_text())
+    assert kept.name.startswith("reference-") and stored["mac"]
+    assert any("audit_chartaccess" in name for name in stored["reference"]["objects"])
+
+    # A second restore by the same code reads the kept file (a fresh migrate would replace it).
+    inode = kept.stat().st_ino
+    second = tmp_path / "second" / "imsclinic.sqlite3"
+    env = {**sqlite_env(second), "IMSCLINIC_RESTORE_REFERENCE_DIR": str(reference_dir)}
+    assert cli("restore", str(out), env_overrides=env).returncode == 0
+    assert [p.name for p in reference_dir.iterdir()] == [kept.name]
+    assert kept.stat().st_ino == inode
+    assert backup.compare(backup.sqlite_manifest(sqlite_only), backup.sqlite_manifest(second)) == []
+
+
+def test_a_reference_forged_without_the_key_is_ignored_and_the_poison_still_named(
+    tmp_path, sqlite_only, clinic_data, sqlite_target, settings
+):
+    """Someone who can write the reference folder, but lacks the audit key, writes a reference
+    that lists their trigger as one the migrations create. The restore ignores it (its MAC does
+    not hold), migrates afresh and still refuses the poisoned backup."""
+    settings.RESTORE_REFERENCE_DIR = tmp_path / "reference"
+    source_copy = tmp_path / "source.sqlite3"
+    backup.backup_sqlite(sqlite_only, source_copy, key=audit_key())
+    poison_sqlite_file(source_copy, clinic_data.pk)
+    out = tmp_path / "backup.sqlite3"
+    backup.backup_sqlite(source_copy, out, key=audit_key(), describe=backups.describe)
+
+    code = backups.code_fingerprint("sqlite")
+    forged = backups.Reference(
+        backup.sqlite_schema_objects(source_copy), {("audit", "0001_initial")}
+    ).to_json()
+    path = backups._reference_path(code)
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        json.dumps({"reference": forged, "mac": backups._reference_mac(ATTACKER_KEY, code, forged)})
+    )
+    assert backups.cached_reference(code) is None
+    before = fingerprint(sqlite_target)
+    env = {
+        **sqlite_env(sqlite_target),
+        "IMSCLINIC_RESTORE_REFERENCE_DIR": str(settings.RESTORE_REFERENCE_DIR),
+    }
+    result = cli("restore", "--force", str(out), env_overrides=env)
+    assert result.returncode == 1, result.stdout
+    assert "trigger erase_access on audit_chartaccess is not created by the migrations" in (
+        result.stderr
+    )
+    assert fingerprint(sqlite_target) == before
+    # The genuine reference, MAC'd with the installation's key, replaced the forged one.
+    assert backups.cached_reference(code) is not None
 
 
 def test_sqlite_backup_is_consistent_while_clinicians_keep_writing(

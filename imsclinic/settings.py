@@ -127,7 +127,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    # Production collects no static files for Django admin, which it does not route.
+    "imsclinic.web.apps.ProductionStaticFilesConfig"
+    if PRODUCTION
+    else "django.contrib.staticfiles",
     # Security: TOTP and backup codes (django-otp), login lockout (axes), CSP header (django-csp).
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -8,12 +8,17 @@ The cast (healthchecks' Alice/Bob/Charlie idea, adapted to a clinic):
 - pat: a portal patient at clinic A (patient_a is her record). Sees only her own record.
 """
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.db import connection
 from django.test import override_settings
 
 from imsclinic.accounts.models import Role
 from imsclinic.audit import triggers
+from tests import workers
 from tests.factories import (
     ClinicFactory,
     MembershipFactory,
@@ -104,6 +109,31 @@ def _audit_anchor_per_test(settings, tmp_path_factory):
     """Each test anchors its audit chains in a file of its own: an anchor left by an earlier
     test's (since flushed or rolled back) rows would look like a cut-off chain."""
     settings.AUDIT_ANCHOR_PATH = tmp_path_factory.mktemp("anchor") / "audit-anchor.json"
+
+
+@pytest.fixture(scope="session")
+def migrated_data_dir_template(tmp_path_factory):
+    """A SQLite data directory migrated by `imsclinic migrate` in a subprocess, once per worker.
+
+    A fresh migrate costs ~10 s of CPU. Tests about a migrated installation (a production
+    server's start, a load on gunicorn, an upgrade from an older schema) copy this directory
+    (`workers.copy_migrated_data_dir`) instead of migrating again; tests/core/test_serve.py still serves
+    a directory that starts empty. Tests using it share the xdist group "migrated-data-dir", so
+    one worker migrates once for all of them.
+    """
+    data_dir = tmp_path_factory.mktemp("migrated-template")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMSCLINIC_")}
+    env.pop("DATABASE_URL", None)
+    env["IMSCLINIC_DATA_DIR"] = str(data_dir)
+    made = subprocess.run(  # noqa: S603 - our own interpreter and command
+        [sys.executable, "-m", "imsclinic.cli", "migrate", "--no-input", "-v0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=workers.HANG_GUARD_SECONDS,
+    )
+    assert made.returncode == 0, made.stderr
+    return data_dir
 
 
 @pytest.fixture

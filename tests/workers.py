@@ -15,6 +15,7 @@ Without xdist (`pytest -p no:xdist` or `-n 0`) the process counts as worker 0.
 """
 
 import os
+import shutil
 import socket
 from urllib.parse import urlsplit, urlunsplit
 
@@ -55,3 +56,10 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def copy_migrated_data_dir(template, destination):
+    """A copy of the `migrated_data_dir_template` fixture's directory at `destination` (which
+    may exist, empty)."""
+    shutil.copytree(template, destination, dirs_exist_ok=True)
+    return destination

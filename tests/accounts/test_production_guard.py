@@ -57,7 +57,12 @@ def _demo_users(tmp_path) -> int:
 
 
 @pytest.mark.slow
-def test_production_serve_on_an_empty_database_creates_no_demo_accounts(tmp_path):
+@pytest.mark.xdist_group("migrated-data-dir")
+def test_production_serve_on_an_empty_database_creates_no_demo_accounts(
+    tmp_path, migrated_data_dir_template
+):
+    # Migrated but empty: no clinic, no user (tests/core/test_serve.py serves an unmigrated one).
+    workers.copy_migrated_data_dir(migrated_data_dir_template, tmp_path)
     port = _free_port()
     env = _env(tmp_path)
     server = subprocess.Popen(
@@ -87,9 +92,12 @@ def test_production_serve_on_an_empty_database_creates_no_demo_accounts(tmp_path
 
 
 @pytest.mark.slow
-def test_production_refuses_to_start_while_demo_accounts_exist(tmp_path):
+@pytest.mark.xdist_group("migrated-data-dir")
+def test_production_refuses_to_start_while_demo_accounts_exist(
+    tmp_path, migrated_data_dir_template
+):
+    workers.copy_migrated_data_dir(migrated_data_dir_template, tmp_path)
     development = _env(tmp_path, IMSCLINIC_ENV="development")
-    assert _imsclinic(development, "migrate", "-v", "0").returncode == 0
     created = _imsclinic(
         development,
         "shell",

@@ -16,8 +16,9 @@ import pytest
 from imsclinic.audit import chain
 from tests import workers
 
-# One worker builds the old-schema data directory once for both tests.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("audit-upgrade")]
+# One worker builds the old-schema data directory once for both tests, from the migrated
+# template that the other tests of the group share.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("migrated-data-dir")]
 
 KEY = "an-audit-key-for-the-upgrade-test-0123456789"
 
@@ -80,12 +81,12 @@ def legacy_events(db_path, clinics):
 
 
 @pytest.fixture(scope="module")
-def old_data_dir(tmp_path_factory):
+def old_data_dir(tmp_path_factory, migrated_data_dir_template):
     """A data directory migrated to the latest schema and back to audit 0003, built once for
-    the module (two full migrations of CPU); each test works on a copy."""
-    data_dir = tmp_path_factory.mktemp("audit-0003")
-    made = cli(data_dir, "migrate", "--no-input", "-v0")
-    assert made.returncode == 0, made.stderr
+    the module; each test works on a copy."""
+    data_dir = workers.copy_migrated_data_dir(
+        migrated_data_dir_template, tmp_path_factory.mktemp("a3")
+    )
     back = cli(data_dir, "migrate", "audit", "0003", "--no-input", "-v0")
     assert back.returncode == 0, back.stderr
     return data_dir

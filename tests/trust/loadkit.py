@@ -92,7 +92,8 @@ def env_for(data_dir: Path) -> dict:
 
 
 def prepare_database(data_dir: Path) -> Path:
-    """A migrated data directory with the load clinic and its desk users (a migrate: slow)."""
+    """A migrated data directory with the load clinic and its desk users. Its migrate is quick
+    on a copy of the migrated template (tests/conftest.py), which is how the tests call it."""
     data_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(  # noqa: S603
         [sys.executable, "-c", SETUP],

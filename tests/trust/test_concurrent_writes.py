@@ -12,7 +12,7 @@ import pytest
 
 from tests.trust import loadkit
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sqlite-load")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("migrated-data-dir")]
 
 WRITERS = 6
 WRITES_EACH = 15

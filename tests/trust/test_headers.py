@@ -97,6 +97,9 @@ def test_production_sends_hsts_secure_cookies_and_redirects_to_https(tmp_path):
         capture_output=True,
         timeout=workers.HANG_GUARD_SECONDS,
     )
+    # Django admin is not routed in production, so none of its static files are collected.
+    assert (tmp_path / "static" / "imsclinic").is_dir()
+    assert not (tmp_path / "static" / "admin").exists()
     result = subprocess.run(
         [sys.executable, "-c", PRODUCTION_PROBE],
         env=env,

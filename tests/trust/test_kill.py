@@ -9,7 +9,7 @@ import pytest
 
 from tests.trust import loadkit
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sqlite-load")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("migrated-data-dir")]
 
 
 def test_killing_the_server_mid_load_loses_no_acknowledged_write(tmp_path, load_database_template):

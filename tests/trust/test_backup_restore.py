@@ -28,11 +28,16 @@ from imsclinic.web.demo import build_demo
 from tests import workers
 from tests.factories import ConsentFactory, NeedlingRowFactory, TreatmentSessionFactory
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+# One worker runs the module, so its restores share one kept reference schema (REFERENCE_DIR).
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("backup-restore"),
+]
 
 ATTACKER_KEY = b"an attacker's own key, not the clinic's"
-# Where the restores of this module keep their reference schema (one scratch migrate per worker,
-# then reused, as on a clinic's server); the tests below check the keeping itself.
+# Where the restores of this module keep their reference schema (one scratch migrate, then reused,
+# as on a clinic's server); two tests below check the keeping itself.
 REFERENCE_DIR: list[Path] = []
 
 
@@ -307,13 +312,11 @@ def test_restore_will_not_overwrite_data_without_force_and_keeps_the_old_one_wit
 def test_a_restore_keeps_the_reference_and_the_next_one_reuses_it(
     tmp_path, sqlite_only, clinic_data
 ):
-    reference_dir = tmp_path / "reference"
     out = tmp_path / "backup.sqlite3"
     backups.make_backup(out)
     first = tmp_path / "first" / "imsclinic.sqlite3"
-    env = {**sqlite_env(first), "IMSCLINIC_RESTORE_REFERENCE_DIR": str(reference_dir)}
-    assert cli("restore", str(out), env_overrides=env).returncode == 0
-    (kept,) = reference_dir.iterdir()
+    assert cli("restore", str(out), env_overrides=sqlite_env(first)).returncode == 0
+    (kept,) = REFERENCE_DIR[0].iterdir()  # made by this restore or an earlier one of the module
     stored = json.loads(kept.read_text())
     assert kept.name.startswith("reference-") and stored["mac"]
     assert any("audit_chartaccess" in name for name in stored["reference"]["objects"])
@@ -321,9 +324,8 @@ def test_a_restore_keeps_the_reference_and_the_next_one_reuses_it(
     # A second restore by the same code reads the kept file (a fresh migrate would replace it).
     inode = kept.stat().st_ino
     second = tmp_path / "second" / "imsclinic.sqlite3"
-    env = {**sqlite_env(second), "IMSCLINIC_RESTORE_REFERENCE_DIR": str(reference_dir)}
-    assert cli("restore", str(out), env_overrides=env).returncode == 0
-    assert [p.name for p in reference_dir.iterdir()] == [kept.name]
+    assert cli("restore", str(out), env_overrides=sqlite_env(second)).returncode == 0
+    assert [p.name for p in REFERENCE_DIR[0].iterdir()] == [kept.name]
     assert kept.stat().st_ino == inode
     assert backup.compare(backup.sqlite_manifest(sqlite_only), backup.sqlite_manifest(second)) == []
 
@@ -334,7 +336,7 @@ def test_a_reference_forged_without_the_key_is_ignored_and_the_poison_still_name
     """Someone who can write the reference folder, but lacks the audit key, writes a reference
     that lists their trigger as one the migrations create. The restore ignores it (its MAC does
     not hold), migrates afresh and still refuses the poisoned backup."""
-    settings.RESTORE_REFERENCE_DIR = tmp_path / "reference"
+    settings.RESTORE_REFERENCE_DIR = REFERENCE_DIR[0]
     source_copy = tmp_path / "source.sqlite3"
     backup.backup_sqlite(sqlite_only, source_copy, key=audit_key())
     poison_sqlite_file(source_copy, clinic_data.pk)
@@ -346,17 +348,13 @@ def test_a_reference_forged_without_the_key_is_ignored_and_the_poison_still_name
         backup.sqlite_schema_objects(source_copy), {("audit", "0001_initial")}
     ).to_json()
     path = backups._reference_path(code)
-    path.parent.mkdir(parents=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         json.dumps({"reference": forged, "mac": backups._reference_mac(ATTACKER_KEY, code, forged)})
     )
     assert backups.cached_reference(code) is None
     before = fingerprint(sqlite_target)
-    env = {
-        **sqlite_env(sqlite_target),
-        "IMSCLINIC_RESTORE_REFERENCE_DIR": str(settings.RESTORE_REFERENCE_DIR),
-    }
-    result = cli("restore", "--force", str(out), env_overrides=env)
+    result = cli("restore", "--force", str(out), env_overrides=sqlite_env(sqlite_target))
     assert result.returncode == 1, result.stdout
     assert "trigger erase_access on audit_chartaccess is not created by the migrations" in (
         result.stderr

@@ -6,8 +6,10 @@ and "reassessment due" (evaluate_course, the one definition of the rules). The d
 on the clock, so the Today query derives it from `last_signed_session_at` when it runs.
 
 Kept current by:
-- every audited write about a patient (`core.signals.chart_written`, sent by audit.record): the
-  sign actions update `signed_at` with a queryset update, which sends no model signal;
+- every audited write about a patient that can change a course, its signed sessions or its
+  questionnaire responses (`core.signals.chart_written`, sent by audit.record; PRIORITY_ACTIONS):
+  the sign actions update `signed_at` with a queryset update, which sends no model signal.
+  Billing, scheduling and the other front-desk writes change none of it and skip the refresh;
 - saves of sessions, questionnaire responses and courses (model signals), for writes that are not
   actions (imports, fixtures);
 - a change of the clinic's rules or instruments (all its active courses);
@@ -23,6 +25,18 @@ from imsclinic.outcomes.instruments import instrument_lookup
 from imsclinic.outcomes.policy import course_rules
 
 BATCH = 2000
+# The audited actions whose writes can change what the priority is computed from (a course, its
+# signed sessions, its questionnaire responses); record() names the action (audit/services.py).
+PRIORITY_ACTIONS = (
+    "session.",
+    "course.",
+    "assessment.",
+    "outcome.",
+    "portal.questionnaire",
+    "patient.merge",
+    "fhir.import",
+    "demo.",
+)
 
 
 def refresh_course_priorities(courses) -> int:

@@ -7,7 +7,8 @@ from imsclinic.outcomes import priority, rollups
 
 
 def _chart_written(sender, patient_id, action="", **kwargs):
-    priority.refresh_for_patient(patient_id)
+    if action.startswith(priority.PRIORITY_ACTIONS):
+        priority.refresh_for_patient(patient_id)
     if action.startswith(rollups.ROLLUP_ACTIONS):
         rollups.refresh_patient(patient_id)
 

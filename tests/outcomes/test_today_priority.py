@@ -6,7 +6,12 @@ from django.test.utils import CaptureQueriesContext
 
 from imsclinic.clinical.models import CourseOfCare, TreatmentSession
 from imsclinic.outcomes.course import flags_for_clinic
-from tests.factories import PatientFactory
+from tests.factories import (
+    ConsentFactory,
+    NeedlingRowFactory,
+    PatientFactory,
+    TreatmentSessionFactory,
+)
 from tests.factories.outcomes import course_with_sessions
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +66,28 @@ def test_active_courses_of_a_practitioner_are_read_by_the_priority_index(courses
 def test_open_drafts_are_read_by_their_partial_index(courses, alice):
     queryset = TreatmentSession.objects.filter(practitioner=alice, signed_at__isnull=True)
     assert "clinical_session_open_drafts" in _plan(queryset)
+
+
+def test_a_billing_write_leaves_the_priorities_alone_and_a_sign_refreshes_them(
+    clinic_a, alice, bob
+):
+    """Front-desk writes about a patient (an invoice, a booking) cannot change a course's
+    priority, so they skip its refresh; signing a session can, and refreshes it."""
+    from imsclinic.audit import services
+    from imsclinic.clinical import actions as clinical
+
+    patient = PatientFactory(clinic=clinic_a)
+    course = course_with_sessions(patient=patient, practitioner=alice, pains=[(7, 6)] * 3)
+    with CaptureQueriesContext(connection) as billing:
+        services.record(by=bob, action="billing.invoice.create", patient=patient, clinic=clinic_a)
+    assert not [q for q in billing.captured_queries if "clinical_courseofcare" in q["sql"]]
+
+    ConsentFactory(patient=patient, explained_by=alice)
+    draft = TreatmentSessionFactory(
+        patient=patient, practitioner=alice, course=course, session_number=4
+    )
+    NeedlingRowFactory(session=draft, muscle_id="gluteus_medius", side="R")
+    assert CourseOfCare.objects.get(pk=course.pk).signed_session_count == 3
+    clinical.sign_session(session=draft, by=alice)
+    course.refresh_from_db()
+    assert course.signed_session_count == 4

@@ -27,13 +27,16 @@ from imsclinic.outcomes.models import QuestionnaireResponse
 from imsclinic.patients.models import Patient
 from imsclinic.web.demo import build_demo
 from tests.interop.conftest import bearer
+from tests.module_data import rolled_back_for_the_module
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
-    return build_demo(patients=12, seed=3)
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """One demo network for the module's tests (each test's own writes roll back)."""
+    with rolled_back_for_the_module(django_db_blocker):
+        yield build_demo(patients=12, seed=3)
 
 
 def test_demo_bulk_export_writes_one_ndjson_per_type_and_every_line_validates(demo, tmp_path):

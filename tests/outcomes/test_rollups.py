@@ -22,13 +22,16 @@ from tests.factories import (
     NeedlingRowFactory,
     TreatmentSessionFactory,
 )
+from tests.module_data import rolled_back_for_the_module
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
-    return build_demo(patients=36, seed=11)
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """One demo network for the module's tests (each test's own writes roll back)."""
+    with rolled_back_for_the_module(django_db_blocker):
+        yield build_demo(patients=36, seed=11)
 
 
 def _filters(clinic, **kw):

@@ -16,6 +16,7 @@ from django.urls import Resolver404, resolve
 
 from imsclinic.accounts.models import User
 from imsclinic.web.demo import build_demo
+from tests.module_data import rolled_back_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -176,13 +177,8 @@ def _open_drafts(ctx) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def demo_clinic(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        from django.db import transaction
-
-        with transaction.atomic():
-            extra = _open_drafts(build_demo(patients=8, seed=3))
-            yield extra
-            transaction.set_rollback(True)
+    with rolled_back_for_the_module(django_db_blocker):
+        yield _open_drafts(build_demo(patients=8, seed=3))
 
 
 @pytest.mark.parametrize("username", sorted(START_PAGES))

@@ -21,14 +21,18 @@ run: setup
 # its own test database and Redis database (tests/workers.py). `make test PYTEST_ARGS=...` adds
 # arguments; `.venv/bin/pytest tests/<area>` runs a part in one process.
 PYTEST_WORKERS = -n auto --maxprocesses=4 --dist loadgroup
+# Some machines set PYTHONDONTWRITEBYTECODE. The suite then re-compiled the app in each of its
+# ~100 subprocesses (CLI commands, servers) and re-rewrote every test module's asserts in each
+# worker: about a minute of CPU. The test run keeps its bytecode (in ignored __pycache__/ folders).
+PYTEST = env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest
 
 test: setup
-	$(BIN)/pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Iterating locally: keep the test database between runs (stale after a new migration: use
 # `make test`, which always builds it afresh, as CI does).
 test-again: setup
-	$(BIN)/pytest $(PYTEST_WORKERS) --reuse-db $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_WORKERS) --reuse-db $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -26,17 +26,22 @@ from tests.module_data import rolled_back_for_the_module
 pytestmark = pytest.mark.django_db
 
 
+def build_analytics_demo():
+    """The demo clinic, with courses and questionnaire answers to compute outcomes over."""
+    ctx = build_demo(patients=36, seed=7)
+    if not CourseOfCare.objects.filter(clinic=ctx.clinic).exists():
+        # The clinical area's demo step is not in this build: lay out courses ourselves so the
+        # outcomes step has something to answer questionnaires over.
+        _courses_for(ctx)
+        outcomes_demo.build(ctx)
+    return ctx
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """One demo clinic for the module's tests (each test's own writes roll back)."""
     with rolled_back_for_the_module(django_db_blocker):
-        ctx = build_demo(patients=36, seed=7)
-        if not CourseOfCare.objects.filter(clinic=ctx.clinic).exists():
-            # The clinical area's demo step is not in this build: lay out courses ourselves so
-            # the outcomes step has something to answer questionnaires over.
-            _courses_for(ctx)
-            outcomes_demo.build(ctx)
-        yield ctx
+        yield build_analytics_demo()
 
 
 def _courses_for(ctx):

@@ -32,7 +32,10 @@ def pdf_text(client, course, kind="progress"):
 
 
 def register(user, jurisdiction="CA-AB", number="AB-PT-40412", expires_in=300, *, only=True):
-    """Give `user` this registration (by default as their only one: the cast's own is removed)."""
+    """Give `user` this registration (by default as their only one: the cast's own is removed),
+    expiring `expires_in` days from today at their clinic (not the server's date: in the evening
+    in Alberta it is already tomorrow in UTC)."""
+    today = user.memberships.select_related("clinic").first().clinic.today()
     if only:
         user.registrations.all().delete()
     return ProfessionalRegistration.objects.create(
@@ -41,7 +44,7 @@ def register(user, jurisdiction="CA-AB", number="AB-PT-40412", expires_in=300, *
         regulator="Physiotherapy Alberta College + Association",
         jurisdiction=jurisdiction,
         number=number,
-        expires_on=datetime.date.today() + datetime.timedelta(days=expires_in),
+        expires_on=today + datetime.timedelta(days=expires_in),
     )
 
 

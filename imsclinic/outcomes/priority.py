@@ -90,11 +90,35 @@ def refresh_course_priorities(courses) -> int:
                     course.priority,
                 ) = values
                 dirty.append(course)
-        CourseOfCare.objects.bulk_update(
-            dirty, ["signed_session_count", "last_signed_session_at", "priority"]
-        )
+        _write_priorities(dirty)
         changed += len(dirty)
     return changed
+
+
+PRIORITY_COLUMNS = ("signed_session_count", "last_signed_session_at", "priority")
+
+
+def _write_priorities(courses) -> None:
+    """One prepared UPDATE run for every changed course. Django's bulk_update builds a CASE WHEN
+    per row and column: 8.5 s of the benchmark generator's 42 s at a twentieth of network size.
+    Like bulk_update, it sends no model signal."""
+    from django.db import connection
+
+    from imsclinic.clinical.models import CourseOfCare
+
+    if not courses:
+        return
+    meta, quote = CourseOfCare._meta, connection.ops.quote_name
+    fields = [meta.get_field(name) for name in PRIORITY_COLUMNS]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 - names from the model
+    rows = [
+        [field.get_db_prep_value(getattr(course, field.attname), connection) for field in fields]
+        + [course.pk]
+        for course in courses
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _start_of(course):

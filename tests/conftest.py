@@ -9,6 +9,8 @@ The cast (healthchecks' Alice/Bob/Charlie idea, adapted to a clinic):
 """
 
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 
@@ -112,16 +114,42 @@ def _audit_anchor_per_test(settings, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def migrated_data_dir_template(tmp_path_factory):
-    """A SQLite data directory migrated by `imsclinic migrate` in a subprocess, once per worker.
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
+    """pytest-django's test database, and on SQLite a copy of it as migrated, taken before any
+    test has run (`migrated_data_dir_template` starts from it instead of migrating again)."""
+    global _PRISTINE_SQLITE
+    if connection.vendor == "sqlite":
+        pristine = tmp_path_factory.mktemp("pristine") / "imsclinic.sqlite3"
+        with django_db_blocker.unblock():
+            source = sqlite3.connect(connection.settings_dict["NAME"])
+            target = sqlite3.connect(pristine)
+            with target:
+                source.backup(target)
+            source.close()
+            target.close()
+        _PRISTINE_SQLITE = pristine
+    yield
+
+
+_PRISTINE_SQLITE = None
+
+
+@pytest.fixture(scope="session")
+def migrated_data_dir_template(tmp_path_factory, django_db_setup):
+    """A SQLite data directory holding a database as `imsclinic migrate` leaves it, once per
+    worker: on SQLite a copy of the worker's freshly created test database (Django's test runner
+    made it with the same migrate), otherwise migrated by `imsclinic migrate` in a subprocess.
 
     A fresh migrate costs ~10 s of CPU. Tests about a migrated installation (a production
     server's start, a load on gunicorn, an upgrade from an older schema) copy this directory
-    (`workers.copy_migrated_data_dir`) instead of migrating again; tests/core/test_serve.py still serves
-    a directory that starts empty. Tests using it share the xdist group "migrated-data-dir", so
-    one worker migrates once for all of them.
+    (`workers.copy_migrated_data_dir`) instead of migrating again; tests/core/test_serve.py still
+    serves a directory that starts empty. Tests using it share the xdist group
+    "migrated-data-dir", so one worker makes it once for all of them.
     """
     data_dir = tmp_path_factory.mktemp("migrated-template")
+    if _PRISTINE_SQLITE is not None:
+        shutil.copyfile(_PRISTINE_SQLITE, data_dir / "imsclinic.sqlite3")
+        return data_dir
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMSCLINIC_")}
     env.pop("DATABASE_URL", None)
     env["IMSCLINIC_DATA_DIR"] = str(data_dir)

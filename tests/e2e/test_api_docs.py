@@ -3,6 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import save_screenshot
+from tests.e2e.test_accessibility import AXE, SERIOUS_VIOLATIONS
+
 pytestmark = pytest.mark.browser
 
 
@@ -26,3 +29,17 @@ def test_api_docs_render_the_operations_from_vendored_files(page, live_server):
     expect(operations.first.locator(".responses-wrapper")).to_be_visible()
     assert requested_hosts == {live_server.url.split("/")[2]}, requested_hosts
     assert not csp_errors, csp_errors
+
+
+def test_api_docs_have_no_serious_axe_violations_once_rendered(page, live_server):
+    """Swagger UI renders after the page's load event (it fetches the schema first): axe runs on
+    the rendered operations, one of them open, never on the empty page it starts as."""
+    page.goto("/api/v1/docs")
+    operations = page.locator(".opblock")
+    expect(operations.first).to_be_visible()
+    for n in (0, 1):  # an operation with a request body and one with query parameters
+        operations.nth(n).locator(".opblock-summary").click()
+        expect(operations.nth(n).locator(".responses-wrapper")).to_be_visible()
+    page.evaluate(AXE)
+    assert page.evaluate(SERIOUS_VIOLATIONS) == []
+    save_screenshot(page, "api-docs")

@@ -21,7 +21,12 @@
         spec: spec,
         domNode: root,
         layout: "BaseLayout",
-        deepLinking: true,
+        // Deep links put a link inside each operation's summary button (axe: nested-interactive;
+        // a screen reader cannot reach it), so operations are opened by their button only.
+        deepLinking: false,
+        // Highlighted examples are inline-styled spans at 3.4:1 contrast in a scrolling box that
+        // a keyboard cannot reach; plain examples take the page's own colours.
+        syntaxHighlight: false,
       });
     })
     .catch(function (error) {

@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test test-again setup lint format migrations-check ci clean
+.PHONY: run test test-again screenshots setup lint format migrations-check ci clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,11 @@ test: setup
 # `make test`, which always builds it afresh, as CI does).
 test-again: setup
 	$(PYTEST) $(PYTEST_WORKERS) --reuse-db $(PYTEST_ARGS)
+
+# The browser tests again, saving a PNG of each page they pass through in test-artifacts/ (at 390,
+# 768 and 1366 px where the test checks a layout). `make test` skips the PNGs (~0.3 s each).
+screenshots: setup
+	IMSCLINIC_SCREENSHOTS=1 $(PYTEST) $(PYTEST_WORKERS) tests/e2e $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

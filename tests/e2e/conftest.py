@@ -1,7 +1,9 @@
 """Browser tests: Playwright for Python driving Debian's Chromium (never a downloaded browser).
 
 Without /usr/bin/chromium (or IMSCLINIC_CHROMIUM) these tests are skipped with a clear message.
-Screenshots land in test-artifacts/ for a person to look at.
+Screenshots land in test-artifacts/ for a person to look at when IMSCLINIC_SCREENSHOTS=1 (`make
+screenshots`; CI's PostgreSQL pass sets it). A full-page PNG costs about 0.3 s and the browser
+tests take about 75 of them, so `make test` skips them: no test asserts on the image itself.
 """
 
 import os
@@ -16,6 +18,23 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("IMSCLINIC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# docs/screenshots/ is refreshed on request only, so a test run leaves the worktree clean.
+UPDATE_DOCS_SCREENSHOTS = bool(os.environ.get("IMSCLINIC_UPDATE_SCREENSHOTS"))
+SCREENSHOTS = UPDATE_DOCS_SCREENSHOTS or os.environ.get("IMSCLINIC_SCREENSHOTS") == "1"
+
+
+def save_screenshot(page, name: str, *, full_page: bool = True, docs: bool = False) -> None:
+    """test-artifacts/<name>.png when screenshots are on; with `docs`, also docs/screenshots/
+    when IMSCLINIC_UPDATE_SCREENSHOTS is set."""
+    if not SCREENSHOTS:
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    if docs and UPDATE_DOCS_SCREENSHOTS:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -87,12 +106,10 @@ def clinic_morning(clinic_a):
 
 @pytest.fixture
 def screenshot(page):
-    ARTIFACTS.mkdir(exist_ok=True)
+    """screenshot("name"): the whole page as test-artifacts/name.png (when screenshots are on)."""
 
-    def take(name: str):
-        path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
+    def take(name: str) -> None:
+        save_screenshot(page, name)
 
     return take
 

@@ -2,21 +2,15 @@
 (no multi-select touched), the engine's suggestion accepted in one click, interactions counted for
 docs/charting.md, and screenshots of the assessment at tablet and desktop widths."""
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 from imsclinic.clinical.models import Assessment, TreatmentSession
-from tests.e2e.conftest import ARTIFACTS, sign_in
+from tests.e2e.conftest import save_screenshot, sign_in
 from tests.e2e.interactions import Interactions
 from tests.factories import ConsentFactory, CourseOfCareFactory, PatientFactory
 
 pytestmark = pytest.mark.browser
-
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def tap_region(counter, page, name):
@@ -127,19 +121,13 @@ def test_assessment_body_chart_fits_and_is_captured(page, alice, password, clini
     chart = page.locator(".bodychart-fieldset")
     chart.scroll_into_view_if_needed()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"assessment-bodychart-{width}.png"
     # The viewport on the body chart (the whole page is 6-8 screens long).
     chart.locator("legend").first.scroll_into_view_if_needed()
     page.evaluate(
         "window.scrollBy(0, document.querySelector('.bodychart-fieldset')"
         ".getBoundingClientRect().top - 8)"
     )
-    page.screenshot(path=str(path))
-    # docs/screenshots/ is refreshed on request, so a test run leaves the worktree clean.
-    if os.environ.get("IMSCLINIC_UPDATE_SCREENSHOTS"):
-        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS_SCREENSHOTS / f"assessment-bodychart-{width}.png")
+    save_screenshot(page, f"assessment-bodychart-{width}", full_page=False, docs=True)
 
 
 def test_located_precaution_is_placed_by_tapping_the_body_chart(page, alice, password, clinic_a):

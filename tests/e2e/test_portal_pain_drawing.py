@@ -3,16 +3,12 @@ keyboard, then seen by the practitioner on the assessment, labelled as the patie
 pre-filling the pain diagram. Screenshots of the drawing page and of My profile at phone,
 tablet and desktop widths, each checked for sideways scrolling and axe violations."""
 
-import os
-import shutil
-
 import pytest
 from playwright.sync_api import expect
 
 from imsclinic.clinical.models import PatientPainDrawing
-from tests.e2e.conftest import ARTIFACTS, sign_in
+from tests.e2e.conftest import save_screenshot, sign_in
 from tests.e2e.test_accessibility import serious_violations
-from tests.e2e.test_clinical_bodychart import DOCS_SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -78,20 +74,15 @@ def test_a_patient_draws_and_the_practitioner_sees_it(page, pat, patient_a, alic
 @pytest.mark.parametrize("width", [390, 768, 1366])
 def test_pain_drawing_and_profile_fit_and_pass_axe(page, pat, patient_a, alice, password, width):
     page.set_viewport_size({"width": width, "height": 900})
-    ARTIFACTS.mkdir(exist_ok=True)
     sign_in(page, "pat", password)
     assert serious_violations(page, "/portal/pain-drawing/") == []
     page.get_by_role("button", name="Right low back", exact=True).click()
     page.get_by_role("button", name="Right knee (front)", exact=True).click()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    path = ARTIFACTS / f"portal-pain-drawing-{width}.png"
-    page.screenshot(path=str(path), full_page=width == 390)
-    if os.environ.get("IMSCLINIC_UPDATE_SCREENSHOTS"):
-        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS_SCREENSHOTS / f"portal-pain-drawing-{width}.png")
+    save_screenshot(page, f"portal-pain-drawing-{width}", full_page=width == 390, docs=True)
 
     page.context.clear_cookies()
     sign_in(page, "alice", password)
     assert serious_violations(page, "/profile/") == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    page.screenshot(path=str(ARTIFACTS / f"profile-{width}.png"), full_page=True)
+    save_screenshot(page, f"profile-{width}")

@@ -7,7 +7,7 @@ Screenshots at each width land in test-artifacts/ (docs/screenshots/ holds the c
 import pytest
 
 from tests.e2e import demo_pages
-from tests.e2e.conftest import ARTIFACTS, sign_in
+from tests.e2e.conftest import save_screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -34,13 +34,12 @@ def test_pages_fit_each_width_without_sideways_scrolling(browser, live_server):
     page.set_default_timeout(15_000)
     sign_in(page, "practitioner", demo_pages.passwords()["practitioner"])
     page.wait_for_url(lambda url: "/accounts/login" not in url)
-    ARTIFACTS.mkdir(exist_ok=True)
     too_wide, too_small = [], []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         for name in PAGES:
             assert page.goto(urls[name]).ok
-            page.screenshot(path=str(ARTIFACTS / f"layout-{name}-{width}.png"), full_page=True)
+            save_screenshot(page, f"layout-{name}-{width}")
             scroll_width = page.evaluate("document.documentElement.scrollWidth")
             if scroll_width > width:
                 too_wide.append(f"{name} at {width} px is {scroll_width} px wide")

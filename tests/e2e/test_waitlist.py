@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from imsclinic.scheduling.models import Appointment, Kind, Service, Status, create_default_services
 from imsclinic.scheduling.waitlist import actions
 from imsclinic.scheduling.waitlist.models import EntryStatus, WaitlistEntry
-from tests.e2e.conftest import ARTIFACTS, sign_in
+from tests.e2e.conftest import save_screenshot, sign_in
 from tests.factories import AppointmentFactory, PatientFactory
 from tests.factories.accounts import TEST_PASSWORD
 from tests.factories.scheduling import weekdays_open
@@ -69,8 +69,7 @@ def test_front_desk_fills_a_cancellation_from_the_waitlist(
     book = page.get_by_role("button", name="Book Patricia Nguyen")
     expect(book).to_be_visible()
     expect(page.get_by_text("Can come at short notice")).to_be_visible()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "waitlist-cancelled-768.png"), full_page=True)
+    save_screenshot(page, "waitlist-cancelled-768")
     book.focus()
     page.keyboard.press("Enter")
     expect(page.get_by_text("Booked Patricia Nguyen from the waitlist")).to_be_visible()
@@ -101,11 +100,10 @@ def test_an_offer_is_taken_by_the_first_to_confirm(
     page.get_by_role("link", name="Book Alice Practitioner at 14:00 Thursday 10 December").click()
     page.get_by_role("link", name="Who on the waitlist can take this time?").click()
     expect(page.get_by_role("heading", name="Who can take this time?")).to_be_visible()
-    ARTIFACTS.mkdir(exist_ok=True)
     for width in (390, 1366):
         page.set_viewport_size({"width": width, "height": 900})
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
-        page.screenshot(path=str(ARTIFACTS / f"waitlist-matches-{width}.png"), full_page=True)
+        save_screenshot(page, f"waitlist-matches-{width}")
     page.get_by_label("Patricia Nguyen").check()
     page.get_by_label("Sam Second").check()
     page.get_by_label("By text message").uncheck()
@@ -131,7 +129,7 @@ def test_an_offer_is_taken_by_the_first_to_confirm(
     patricia.goto(path[patient_a.email])
     expect(patricia.get_by_role("heading", name="Sorry, this time was taken")).to_be_visible()
     expect(patricia.get_by_role("button", name="Confirm this time")).to_have_count(0)
-    patricia.screenshot(path=str(ARTIFACTS / "waitlist-offer-taken.png"), full_page=True)
+    save_screenshot(patricia, "waitlist-offer-taken")
     booked = Appointment.objects.active().filter(
         starts_at=datetime.datetime(2026, 12, 10, 14, 0, tzinfo=clinic_a.tz)
     )
@@ -155,12 +153,11 @@ def test_waitlist_page_at_three_widths(page, clinic_a, alice, bob, waiting):
         by=bob,
     )
     sign_in(page, "bob", TEST_PASSWORD)
-    ARTIFACTS.mkdir(exist_ok=True)
     for width in (390, 768, 1366):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto("/schedule/waitlist/")
         expect(page.get_by_role("heading", name="Waitlist", exact=True)).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
-        page.screenshot(path=str(ARTIFACTS / f"waitlist-{width}.png"), full_page=True)
+        save_screenshot(page, f"waitlist-{width}")
     page.goto(f"/schedule/waitlist/{WaitlistEntry.objects.first().uuid}/")
-    page.screenshot(path=str(ARTIFACTS / "waitlist-entry-1366.png"), full_page=True)
+    save_screenshot(page, "waitlist-entry-1366")

@@ -235,6 +235,15 @@ def _reference(engine: str, build) -> Reference:
     return reference
 
 
+def sqlite_reference(path: Path, db: dict) -> Reference:
+    """The reference schema read from a SQLite file that this code's migrations created (`db`:
+    the settings to open it with, its NAME replaced by `path`)."""
+    return Reference(
+        core.sqlite_schema_objects(path),
+        _with_check_alias({**db, "NAME": str(path)}, applied_migrations),
+    )
+
+
 def _migrate_reference(env_overrides: dict) -> None:
     """Migrate an empty scratch database in a separate process: whatever a migration does, it
     cannot touch the target, and the result is exactly what this code's migrations create."""
@@ -310,10 +319,7 @@ def _restore_sqlite(file, db, manifest, heads, superusers, token, progress):
 
     def build() -> Reference:
         _migrate_reference({"IMSCLINIC_SQLITE_PATH": str(reference_db)})
-        return Reference(
-            core.sqlite_schema_objects(reference_db),
-            _with_check_alias({**db, "NAME": str(reference_db)}, applied_migrations),
-        )
+        return sqlite_reference(reference_db, db)
 
     try:
         problems = core.restore_sqlite_into(file, scratch, manifest, progress)

@@ -9,6 +9,7 @@ test database; PostgreSQL restores go through the same library function into a s
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 
 from imsclinic.audit import anchor, backups
 from imsclinic.audit.keys import audit_key
@@ -36,14 +38,26 @@ pytestmark = [
 ]
 
 ATTACKER_KEY = b"an attacker's own key, not the clinic's"
-# Where the restores of this module keep their reference schema (one scratch migrate, then reused,
-# as on a clinic's server); two tests below check the keeping itself.
+# Where the restores of this module keep their reference schema, as on a clinic's server. On
+# SQLite it starts from the worker's migrated test database (SEEDED), so the module's restores
+# skip the scratch migrate; the forged-reference test migrates afresh and checks that what the
+# migrations create equals that seed.
 REFERENCE_DIR: list[Path] = []
+SEEDED: list[backups.Reference] = []
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _shared_reference_dir(tmp_path_factory):
+def _shared_reference_dir(tmp_path_factory, request, django_db_blocker):
     REFERENCE_DIR[:] = [tmp_path_factory.mktemp("restore-reference")]
+    SEEDED.clear()
+    if connection.vendor == "sqlite":
+        template = request.getfixturevalue("migrated_data_dir_template") / "imsclinic.sqlite3"
+        copy = tmp_path_factory.mktemp("reference-seed") / "imsclinic.sqlite3"
+        shutil.copyfile(template, copy)
+        with django_db_blocker.unblock(), override_settings(RESTORE_REFERENCE_DIR=REFERENCE_DIR[0]):
+            reference = backups.sqlite_reference(copy, connection.settings_dict)
+            backups.keep_reference(backups.code_fingerprint("sqlite"), reference)
+        SEEDED.append(reference)
     yield
 
 
@@ -316,7 +330,7 @@ def test_a_restore_keeps_the_reference_and_the_next_one_reuses_it(
     backups.make_backup(out)
     first = tmp_path / "first" / "imsclinic.sqlite3"
     assert cli("restore", str(out), env_overrides=sqlite_env(first)).returncode == 0
-    (kept,) = REFERENCE_DIR[0].iterdir()  # made by this restore or an earlier one of the module
+    (kept,) = REFERENCE_DIR[0].iterdir()  # seeded, or made by an earlier restore
     stored = json.loads(kept.read_text())
     assert kept.name.startswith("reference-") and stored["mac"]
     assert any("audit_chartaccess" in name for name in stored["reference"]["objects"])
@@ -360,8 +374,11 @@ def test_a_reference_forged_without_the_key_is_ignored_and_the_poison_still_name
         result.stderr
     )
     assert fingerprint(sqlite_target) == before
-    # The genuine reference, MAC'd with the installation's key, replaced the forged one.
-    assert backups.cached_reference(code) is not None
+    # The genuine reference, MAC'd with the installation's key, replaced the forged one; it is
+    # what the module's other restores were seeded with (the test database's migrate).
+    genuine = backups.cached_reference(code)
+    assert genuine is not None
+    assert (genuine.objects, genuine.migrations) == (SEEDED[0].objects, SEEDED[0].migrations)
 
 
 def test_sqlite_backup_is_consistent_while_clinicians_keep_writing(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -28,7 +26,7 @@ def _download(content, content_type: str, filename: str) -> HttpResponse:
 
 
 def _stem(patient) -> str:
-    return f"my-record-{datetime.date.today():%Y-%m-%d}"
+    return f"my-record-{patient.clinic.today():%Y-%m-%d}"
 
 
 # ---- portal: the patient's own record --------------------------------------------------
@@ -94,7 +92,7 @@ def exports(request):
 def export_csv(request):
     data = csv_zip(request.clinic, request.user)
     return _download(
-        data, "application/zip", f"{request.clinic.slug}-csv-{datetime.date.today()}.zip"
+        data, "application/zip", f"{request.clinic.slug}-csv-{request.clinic.today()}.zip"
     )
 
 
@@ -103,5 +101,5 @@ def export_csv(request):
 def export_fhir(request):
     data = ndjson_zip(request.clinic, request.user)
     return _download(
-        data, "application/zip", f"{request.clinic.slug}-fhir-{datetime.date.today()}.zip"
+        data, "application/zip", f"{request.clinic.slug}-fhir-{request.clinic.today()}.zip"
     )

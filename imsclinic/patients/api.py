@@ -58,7 +58,7 @@ def create_patient(request, payload: PatientCreate):
     else:
         raise HttpError(422, "You work at several clinics: say which one in 'clinic'.")
     data = payload.dict(exclude={"clinic"})
-    form = PatientForm(data=data)
+    form = PatientForm(data=data, clinic=clinic)
     if not form.is_valid():
         raise_form_errors(form)
     patient = actions.create_patient(clinic=clinic, by=request.user, fields=form.cleaned_data)

@@ -1,5 +1,3 @@
-import datetime
-
 from django import forms
 
 from imsclinic.core.validation import NoControlCharactersMixin
@@ -47,6 +45,12 @@ class PatientForm(NoControlCharactersMixin, forms.ModelForm):
 
     preferred_language = forms.ChoiceField(choices=LANGUAGE_CHOICES, initial="en")
 
+    def __init__(self, *args, clinic, **kwargs):
+        # "In the future" is judged by the clinic's own calendar day, not the server's: a child
+        # born this morning in Sydney is born "tomorrow" by the date in UTC.
+        self.clinic = clinic
+        super().__init__(*args, **kwargs)
+
     class Meta:
         model = Patient
         fields = DEMOGRAPHIC_FIELDS
@@ -58,7 +62,7 @@ class PatientForm(NoControlCharactersMixin, forms.ModelForm):
 
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
-        today = datetime.date.today()
+        today = self.clinic.today()
         if born > today:
             raise forms.ValidationError("Date of birth cannot be in the future.")
         if born.year < today.year - 125:

@@ -37,7 +37,7 @@ def patient_list(request):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def patient_create(request):
-    form = PatientForm(request.POST or None)
+    form = PatientForm(request.POST or None, clinic=request.clinic)
     duplicates = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -75,7 +75,9 @@ def patient_create(request):
 @chart_view("chart.edit")
 @require_http_methods(["GET", "POST"])
 def patient_edit(request, patient):
-    form = PatientForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
+    form = PatientForm(
+        request.POST or None, instance=Patient.objects.get(pk=patient.pk), clinic=patient.clinic
+    )
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in DEMOGRAPHIC_FIELDS}
         changed = actions.update_patient(patient=patient, by=request.user, fields=fields)

@@ -183,9 +183,13 @@ class ContactForm(forms.Form):
         error_messages={"required": "Please agree so that the clinic can contact you."},
     )
 
+    def __init__(self, *args, clinic, **kwargs):
+        self.clinic = clinic  # whose calendar day "in the future" is judged by
+        super().__init__(*args, **kwargs)
+
     def clean_date_of_birth(self):
         born = self.cleaned_data.get("date_of_birth")
-        if born and born > datetime.date.today():
+        if born and born > self.clinic.today():
             raise forms.ValidationError("Date of birth cannot be in the future.")
         return born
 

@@ -105,7 +105,9 @@ def contact(request, clinic_slug):
     if result is None:
         return redirect("screening:form", clinic_slug=clinic.slug)
     form = ContactForm(
-        request.POST or None, initial={"date_of_birth": screening.get("date_of_birth")}
+        request.POST or None,
+        clinic=clinic,
+        initial={"date_of_birth": screening.get("date_of_birth")},
     )
     if request.method == "POST" and form.is_valid():
         actions.create_request(clinic=clinic, contact=form.contact(), screening=screening)
@@ -134,6 +136,7 @@ def book(request, clinic_slug):
     by_value = {value: slot for value, slot in _slot_choices(slots)}
     form = BookingContactForm(
         request.POST or None,
+        clinic=clinic,
         slot_choices=[(v, str(s)) for v, s in by_value.items()],
         initial={"date_of_birth": screening.get("date_of_birth")},
     )
@@ -248,7 +251,7 @@ def _detail_context(evaluation, *, status_form=None, patient_form=None):
         "evaluation": evaluation,
         "areas": area_labels(evaluation.pain_regions),
         "status_form": status_form or StatusForm(initial={"status": evaluation.status}),
-        "patient_form": patient_form or IntakePatientForm(initial=initial),
+        "patient_form": patient_form or IntakePatientForm(initial=initial, clinic=evaluation.clinic),
         "answered_yes": _answered_yes(evaluation),
     }
 
@@ -308,7 +311,7 @@ def request_to_patient(request, request_uuid):
     evaluation = _load(request, request_uuid)
     if request.method != "POST":  # after the scoped load: another clinic's is a 404
         return HttpResponseNotAllowed(["POST"])
-    form = IntakePatientForm(request.POST)
+    form = IntakePatientForm(request.POST, clinic=evaluation.clinic)
     duplicates = []
     if form.is_valid():
         try:

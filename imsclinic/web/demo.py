@@ -217,7 +217,7 @@ def _user(username, *, first, last, email, password=None, demo=True) -> User:
 
 
 def _staff(ctx_users, clinic_a, clinic_b, rng):
-    today = datetime.date.today()
+    today = clinic_a.today()
     admin = _user(
         "admin",
         first="Morgan",

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from imsclinic import knowledge
 from imsclinic.patients.forms import DEMOGRAPHIC_FIELDS, PatientForm
 from imsclinic.patients.models import Patient
+from tests.factories import ClinicFactory
 
 FUZZ = hsettings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 json_values = st.recursive(
@@ -28,7 +29,7 @@ json_values = st.recursive(
 @FUZZ
 @given(st.dictionaries(st.sampled_from(DEMOGRAPHIC_FIELDS), st.text(max_size=300), max_size=12))
 def test_patient_form_never_crashes_and_only_accepts_sane_data(data):
-    form = PatientForm(data=data)
+    form = PatientForm(data=data, clinic=ClinicFactory.build())
     if form.is_valid():
         assert form.cleaned_data["given_name"].strip()
         assert form.cleaned_data["family_name"].strip()

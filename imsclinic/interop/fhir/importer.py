@@ -50,8 +50,9 @@ def _pydantic_problems(prefix: str, exc: ValidationError) -> list[tuple[str, str
     return problems
 
 
-def parse_patient(data, prefix: str = "Patient") -> tuple[dict, str | None]:
-    """Validated registry fields and chart number from one Patient resource (JSON dict)."""
+def parse_patient(data, *, clinic, prefix: str = "Patient") -> tuple[dict, str | None]:
+    """Validated registry fields and chart number from one Patient resource (JSON dict), for
+    `clinic` (whose calendar day a birth date must not be after)."""
     from imsclinic.patients.forms import LANGUAGE_CHOICES, PatientForm
 
     if not isinstance(data, dict) or data.get("resourceType") != "Patient":
@@ -70,7 +71,7 @@ def parse_patient(data, prefix: str = "Patient") -> tuple[dict, str | None]:
         raise ImportProblem([(f"{prefix}.identifier", CONTROL_MESSAGE)])
     if fields["preferred_language"] not in {code for code, _ in LANGUAGE_CHOICES}:
         fields["preferred_language"] = "other"
-    form = PatientForm(data=fields)
+    form = PatientForm(data=fields, clinic=clinic)
     if not form.is_valid():
         raise ImportProblem(
             [
@@ -82,10 +83,10 @@ def parse_patient(data, prefix: str = "Patient") -> tuple[dict, str | None]:
     return form.cleaned_data, chart_number
 
 
-def parse_payload(payload: dict, *, bundle: bool) -> list[tuple[dict, str | None]]:
+def parse_payload(payload: dict, *, clinic, bundle: bool) -> list[tuple[dict, str | None]]:
     """Every patient of a Patient or Bundle payload, or ImportProblem listing all problems."""
     if not bundle:
-        return [parse_patient(payload)]
+        return [parse_patient(payload, clinic=clinic)]
     if payload.get("resourceType") != "Bundle":
         raise ImportProblem([("Bundle", "Expected a FHIR Bundle (resourceType 'Bundle').")])
     if payload.get("type") not in BUNDLE_TYPES:
@@ -102,7 +103,7 @@ def parse_payload(payload: dict, *, bundle: bool) -> list[tuple[dict, str | None
         prefix = f"Bundle.entry[{index}].resource"
         resource = entry.get("resource") if isinstance(entry, dict) else None
         try:
-            parsed.append(parse_patient(resource, prefix))
+            parsed.append(parse_patient(resource, clinic=clinic, prefix=prefix))
         except ImportProblem as exc:
             problems += exc.problems
     numbers = [number for _, number in parsed if number]
@@ -118,7 +119,7 @@ def import_payload(*, clinic, by, payload: dict, bundle: bool):
     from imsclinic.interop import actions
     from imsclinic.patients.models import Patient
 
-    parsed = parse_payload(payload, bundle=bundle)
+    parsed = parse_payload(payload, clinic=clinic, bundle=bundle)
     taken = set(
         Patient.objects.filter(
             clinic=clinic, chart_number__in=[n for _, n in parsed if n]

@@ -101,6 +101,10 @@ class Target:
             IMSCLINIC_STATIC_ROOT=str(self.options.work / "static"),
             IMSCLINIC_LOG_LEVEL="ERROR",
             IMSCLINIC_BENCH_QUERY_COUNT="1",
+            # The API's per-user limit (600/min) is production's guard against a runaway client;
+            # the load driver is one user sending hundreds of writes a second on purpose, and
+            # measures the server, not the limiter (a fast run answered 429 to half its invoices).
+            IMSCLINIC_RATE_API="1000000/m",
             # The harness (bench_setup, demo, /bench/hello, the query counter) is a development
             # tool, absent from production; its own production-mode servers turn it on.
             IMSCLINIC_DEV_TOOLS="true",

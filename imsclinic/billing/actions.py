@@ -69,7 +69,12 @@ def _amount(value, *, field: str, allow_zero: bool = False) -> Decimal:
 
 
 def _locked_draft(invoice) -> Invoice:
-    locked = Invoice.objects.select_for_update().select_related("clinic").get(pk=invoice.pk)
+    # Only the invoice row (`of`): a plain FOR UPDATE with select_related also locked the clinic
+    # row, which every insert that references the clinic needs to KEY SHARE at COMMIT (Django's
+    # foreign keys are deferred), and two clients invoicing one patient deadlocked on PostgreSQL.
+    locked = (
+        Invoice.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=invoice.pk)
+    )
     if locked.status != InvoiceStatus.DRAFT:
         raise BillingError(
             f"{locked} is issued and cannot change. Issue a credit note to correct it."
@@ -519,8 +524,10 @@ def _take_payment(invoice, *, by, method, amount, received_on, reference, covera
         )
     amount = _amount(amount, field="amount")
     locked = (
-        Invoice.objects.select_for_update().select_related("clinic", "patient").get(pk=invoice.pk)
-    )
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("clinic", "patient")
+        .get(pk=invoice.pk)
+    )  # the invoice row only, not the clinic's and patient's (see _locked_draft)
     if locked.status != InvoiceStatus.ISSUED or locked.kind != InvoiceKind.INVOICE:
         raise BillingError("Payments are taken against an issued invoice.")
     if (method == PaymentMethod.INSURER) != (coverage is not None):

@@ -151,7 +151,7 @@ def confirm(*, body: bytes, headers: Mapping[str, str]) -> Payment | None:
 def record_online_payment(*, confirmation: Confirmation, provider_name: str) -> Payment:
     """Record a verified online payment, or return the one already recorded for its reference."""
     invoice = (
-        Invoice.objects.select_for_update()
+        Invoice.objects.select_for_update(of=("self",))  # not the clinic's or patient's row
         .select_related("clinic", "patient")
         .filter(uuid=confirmation.invoice)
         .first()

@@ -51,8 +51,11 @@ def require_admin(by, clinic) -> None:
 
 
 def _lock_clinic(clinic) -> Clinic:
-    """Serialise staff changes per clinic, so two admins cannot each remove the other's role."""
-    return Clinic.objects.select_for_update().get(pk=clinic.pk)
+    """Serialise staff changes per clinic, so two admins cannot each remove the other's role.
+
+    NO KEY UPDATE: admins still exclude each other, but the clinic's other writes go on (every
+    insert that references the clinic takes KEY SHARE on its row at COMMIT)."""
+    return Clinic.objects.select_for_update(no_key=True).get(pk=clinic.pk)
 
 
 def integration_user_ids():

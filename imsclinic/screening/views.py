@@ -251,7 +251,8 @@ def _detail_context(evaluation, *, status_form=None, patient_form=None):
         "evaluation": evaluation,
         "areas": area_labels(evaluation.pain_regions),
         "status_form": status_form or StatusForm(initial={"status": evaluation.status}),
-        "patient_form": patient_form or IntakePatientForm(initial=initial, clinic=evaluation.clinic),
+        "patient_form": patient_form
+        or IntakePatientForm(initial=initial, clinic=evaluation.clinic),
         "answered_yes": _answered_yes(evaluation),
     }
 

@@ -91,7 +91,9 @@ def record_decision(
     """The practitioner's reasoned decision to needle despite a precaution, naming the sites
     adapted. Only on a draft session, by its practitioner."""
     locked = (
-        TreatmentSession.objects.select_for_update().select_related("clinic").get(pk=session.pk)
+        TreatmentSession.objects.select_for_update(of=("self",))  # not the clinic's row
+        .select_related("clinic")
+        .get(pk=session.pk)
     )
     locked.assert_editable()
     name = _precaution_name(precaution_id)

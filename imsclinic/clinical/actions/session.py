@@ -141,7 +141,9 @@ def chart_session(
     client_key = (client_key or "").strip()
     if len(client_key) > 80:
         raise ClinicalError("The client key is at most 80 characters.")
-    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    # NO KEY UPDATE: serialises creators for this patient without blocking inserts that merely
+    # reference the patient (their deferred foreign-key check takes KEY SHARE at COMMIT).
+    Patient.objects.select_for_update(no_key=True).filter(pk=patient.pk).first()
     if client_key:
         existing = TreatmentSession.objects.filter(patient=patient, client_key=client_key).first()
         if existing is not None:

@@ -40,15 +40,21 @@ LANGUAGE_CHOICES = [
 ]
 
 
+def refuse_birth_in_the_future(born, clinic) -> None:
+    """ "In the future" is judged by the clinic's own calendar day, not the server's: a child born
+    this morning in Sydney is born "tomorrow" by the date in UTC. Every form with a birth date
+    (registration, the public contact forms) asks here."""
+    if born > clinic.today():
+        raise forms.ValidationError("Date of birth cannot be in the future.")
+
+
 class PatientForm(NoControlCharactersMixin, forms.ModelForm):
     """Demographics and contacts. Cleans and normalises; rules that span records live in actions."""
 
     preferred_language = forms.ChoiceField(choices=LANGUAGE_CHOICES, initial="en")
 
     def __init__(self, *args, clinic, **kwargs):
-        # "In the future" is judged by the clinic's own calendar day, not the server's: a child
-        # born this morning in Sydney is born "tomorrow" by the date in UTC.
-        self.clinic = clinic
+        self.clinic = clinic  # whose calendar day a birth date must not be after
         super().__init__(*args, **kwargs)
 
     class Meta:
@@ -62,10 +68,8 @@ class PatientForm(NoControlCharactersMixin, forms.ModelForm):
 
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
-        today = self.clinic.today()
-        if born > today:
-            raise forms.ValidationError("Date of birth cannot be in the future.")
-        if born.year < today.year - 125:
+        refuse_birth_in_the_future(born, self.clinic)
+        if born.year < self.clinic.today().year - 125:
             raise forms.ValidationError("Please check the year of birth.")
         return born
 

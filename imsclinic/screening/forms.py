@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from imsclinic.patients.forms import PatientForm
+from imsclinic.patients.forms import PatientForm, refuse_birth_in_the_future
 from imsclinic.screening.models import TREATMENTS_TRIED, RequestStatus
 from imsclinic.screening.services import body_area_choices, question_groups
 
@@ -189,8 +189,8 @@ class ContactForm(forms.Form):
 
     def clean_date_of_birth(self):
         born = self.cleaned_data.get("date_of_birth")
-        if born and born > self.clinic.today():
-            raise forms.ValidationError("Date of birth cannot be in the future.")
+        if born:
+            refuse_birth_in_the_future(born, self.clinic)
         return born
 
     def clean_phone(self):

@@ -176,6 +176,8 @@ MIDDLEWARE = [
     "imsclinic.core.middleware.ActiveClinicMiddleware",
     # A write that kept conflicting with others is a 503 "try again", never a 500 (core.db).
     "imsclinic.core.middleware.DatabaseBusyMiddleware",
+    # A PDF whose render process died is a 503 "could not be printed", never a 500 (core.printing).
+    "imsclinic.core.middleware.PrintingFailedMiddleware",
     "imsclinic.core.security.TwoFactorMiddleware",
     # Last, so it turns a lockout flagged during authentication into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -295,6 +297,15 @@ else:
         f"IMSCLINIC_CACHE_URL must be locmem:// or a redis:// URL, not {CACHE_URL!r}"
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- PDF printing ---------------------------------------------------------------------------
+# WeasyPrint runs in this many separate, lower-priority processes per server process
+# (core.printing): a render on a request thread held the process's GIL and slowed every other
+# request it served.
+PDF_RENDER_PROCESSES = env_int("IMSCLINIC_PDF_RENDER_PROCESSES", 1)
+if PDF_RENDER_PROCESSES < 1:
+    raise ImproperlyConfigured("IMSCLINIC_PDF_RENDER_PROCESSES must be at least 1")
+
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -1,6 +1,6 @@
 """Billing documents on the clinic's letterhead: the invoice, the receipt insurers accept, and a
 patient's year-end statement for the medical-expense tax credit. HTML rendered by Django, printed
-to PDF by WeasyPrint.
+to PDF by WeasyPrint in a render process (core.printing).
 
 Printing takes a fraction of a second of CPU, so it happens outside any transaction: the actions
 below print first, then record the audit event in a short transaction of their own."""
@@ -16,6 +16,7 @@ from imsclinic.audit.services import record
 from imsclinic.billing import actions
 from imsclinic.billing.actions import BILLING_ROLES, BillingError
 from imsclinic.billing.models import InvoiceKind, InvoiceStatus, Payment, PaymentMethod
+from imsclinic.core.printing import print_pdf
 
 KINDS = {"invoice": "Invoice", "receipt": "Receipt", "statement": "Year-end statement"}
 
@@ -104,9 +105,7 @@ def statement_context(patient, year: int) -> dict:
 
 
 def render_pdf(context: dict) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=render_to_string("billing/document.html", context)).write_pdf()
+    return print_pdf(render_to_string("billing/document.html", context)).pdf
 
 
 def _require_reader(by, clinic, patient) -> None:

@@ -119,3 +119,38 @@ class DatabaseBusyMiddleware:
             )
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         return response
+
+
+class PrintingFailedMiddleware:
+    """A PDF whose render process stopped before it finished (core.printing.PrintingFailed) is
+    "could not be printed, try again" (503), never a server error. Nothing was saved: every print
+    happens before its action records anything. The next print starts a fresh render process.
+    """
+
+    RETRY_AFTER_SECONDS = 2
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import JsonResponse
+        from django.shortcuts import render
+
+        from imsclinic.core.printing import PrintingFailed
+
+        if not isinstance(exception, PrintingFailed):
+            return None
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": PrintingFailed.message}, status=503)
+        else:
+            response = render(
+                request,
+                "core/request_refused.html",
+                {"message": PrintingFailed.page_message},
+                status=503,
+            )
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response

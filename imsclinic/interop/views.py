@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from imsclinic.accounts.models import Role
 from imsclinic.core.access import role_required
 from imsclinic.core.downloads import attachment
+from imsclinic.core.printing import print_pdf
 from imsclinic.gateway.records import portal_view
 from imsclinic.interop import actions
 from imsclinic.interop.bulk import ndjson_zip
@@ -44,13 +45,9 @@ def portal_record(request, patient):
 @require_GET
 def portal_record_pdf(request, patient):
     from django.contrib.staticfiles import finders
-    from weasyprint import CSS, HTML
 
     html = render_to_string("interop/record_print.html", readable_record(patient), request=request)
-    stylesheet = finders.find("imsclinic/interop-print.css")
-    pdf = HTML(string=html).write_pdf(
-        stylesheets=[CSS(filename=stylesheet)] if stylesheet else None
-    )
+    pdf = print_pdf(html, stylesheets=[finders.find("imsclinic/interop-print.css")]).pdf
     actions.record_export(
         clinic=patient.clinic, by=request.user, kind="portal_pdf", patient=patient
     )

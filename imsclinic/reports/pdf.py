@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 
 from imsclinic.clinical.safety import precaution_records
+from imsclinic.core.printing import print_pdf
 from imsclinic.knowledge import load_knowledge
 from imsclinic.outcomes.course import course_charts, load_course_data
 
@@ -98,13 +99,10 @@ def render_pdf(context: dict) -> bytes:
 
 
 def write_pdf(html: str) -> bytes:
-    """Lay out and print the report's HTML: the slow part (about 0.2-0.7 s of CPU)."""
-    from weasyprint import CSS, HTML
-
+    """Lay out and print the report's HTML: the slow part (about 0.2-0.7 s of CPU), done in a
+    render process (core.printing) so that it does not slow the server's other requests."""
     stylesheet = _stylesheet()
-    return HTML(string=html, base_url=str(Path(stylesheet).parent)).write_pdf(
-        stylesheets=[CSS(filename=stylesheet)]
-    )
+    return print_pdf(html, base_url=str(Path(stylesheet).parent), stylesheets=[stylesheet]).pdf
 
 
 def cached_pdf(context: dict) -> bytes:

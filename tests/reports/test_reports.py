@@ -126,3 +126,29 @@ def test_unknown_report_kind_is_404(client, alice, improving_course):
         "reports:report", args=[improving_course.patient.uuid, improving_course.uuid, "invoice"]
     )
     assert client.get(url).status_code == 404
+
+
+def test_a_render_process_that_died_is_a_plain_503_with_nothing_audited(
+    client, alice, improving_course
+):
+    """The PDF is printed in a render process (core.printing). If it dies, the user reads that
+    the PDF could not be printed and nothing was saved; the next download prints again."""
+    import os
+    import signal
+
+    from django.core.cache import cache
+
+    from imsclinic.core.printing import print_pdf
+
+    cache.clear()  # no printed version of this report to answer from
+    client.force_login(alice)
+    os.kill(print_pdf("<p>Warm</p>").printed_by_pid, signal.SIGKILL)
+    response = client.get(pdf_url(improving_course, "progress"))
+    assert response.status_code == 503
+    body = response.content.decode()
+    assert "The PDF could not be printed; please try again." in body
+    assert "Nothing was saved" in body
+    assert not AuditEvent.objects.filter(action="report.progress.pdf").exists()
+    again = client.get(pdf_url(improving_course, "progress"))
+    assert again.status_code == 200 and again.content.startswith(b"%PDF-")
+    assert AuditEvent.objects.filter(action="report.progress.pdf").count() == 1

@@ -136,12 +136,15 @@ os.register_at_fork(after_in_child=_forget_pool_after_fork)
 def _start_render_process(niceness: int) -> None:
     import multiprocessing
 
-    os.nice(niceness)
     parent = multiprocessing.parent_process()
     threading.Thread(
         target=_exit_with_parent, args=(parent.sentinel,), name="parent-watch", daemon=True
     ).start()
-    import weasyprint  # noqa: F401  (loaded once per process, not in the first print)
+    # Loaded once per process, before lowering the priority: the first print waits for this
+    # start-up, which a busy machine would otherwise starve for many seconds.
+    import weasyprint  # noqa: F401
+
+    os.nice(niceness)
 
 
 def _exit_with_parent(sentinel: int) -> None:

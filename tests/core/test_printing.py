@@ -205,3 +205,70 @@ def test_only_core_printing_runs_weasyprint():
             if any(name.split(".")[0] == "weasyprint" for name in names):
                 importers.append(path.relative_to(PACKAGE).as_posix())
     assert sorted(set(importers)) == ["core/printing.py"]
+
+
+PRINT_TWO_AT_ONCE = """
+import os, threading
+os.environ["DJANGO_SETTINGS_MODULE"] = "imsclinic.settings"
+import django
+django.setup()
+from imsclinic.core.printing import print_pdf
+start = threading.Barrier(2)
+pids = []
+def print_one():
+    start.wait()
+    pids.append(print_pdf("<p>At once</p>").printed_by_pid)
+threads = [threading.Thread(target=print_one) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+# Both prints were asked for before the first render process had even started, so the pool
+# started as many render processes as it may.
+children = []
+for entry in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        stat = open(f"/proc/{entry}/stat").read()
+        cmdline = open(f"/proc/{entry}/cmdline").read()
+    except (FileNotFoundError, ProcessLookupError):
+        continue
+    if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and "spawn_main" in cmdline:
+        children.append(int(entry))
+print(len(children), all(pid in children for pid in pids))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_the_pool_has_as_many_render_processes_as_the_setting_says(processes, tmp_path):
+    result = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", PRINT_TWO_AT_ONCE],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "IMSCLINIC_DATA_DIR": str(tmp_path),
+            "IMSCLINIC_PDF_RENDER_PROCESSES": processes,
+        },
+        cwd=PACKAGE.parent,
+        timeout=HANG_GUARD_SECONDS,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [processes, "True"]
+
+
+def test_a_pool_without_processes_is_refused(tmp_path):
+    result = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", "import imsclinic.settings"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "IMSCLINIC_DATA_DIR": str(tmp_path),
+            "IMSCLINIC_PDF_RENDER_PROCESSES": "0",
+        },
+        cwd=PACKAGE.parent,
+        timeout=HANG_GUARD_SECONDS,
+    )
+    assert result.returncode != 0
+    assert "IMSCLINIC_PDF_RENDER_PROCESSES must be at least 1" in result.stderr

@@ -305,6 +305,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PDF_RENDER_PROCESSES = env_int("IMSCLINIC_PDF_RENDER_PROCESSES", 1)
 if PDF_RENDER_PROCESSES < 1:
     raise ImproperlyConfigured("IMSCLINIC_PDF_RENDER_PROCESSES must be at least 1")
+# How long a request waits for its PDF before it gives up with "could not be printed" and starts
+# a fresh pool: a guard against a render process that never answers (a pool left waiting by a
+# process that died as a print was submitted), far above any real print (well under 2 s).
+PDF_RENDER_TIMEOUT_SECONDS = env_int("IMSCLINIC_PDF_RENDER_TIMEOUT_SECONDS", 120)
 
 
 # --- Authentication -------------------------------------------------------------------------

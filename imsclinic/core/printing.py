@@ -19,7 +19,9 @@ result without holding any.
 - A render process that dies (killed, out of memory, a crash in a C library) breaks the pool:
   the print that was waiting raises `PrintingFailed` (a plain "could not be printed, nothing was
   saved" for the user; core.middleware answers it) and the pool is dropped, so the next print
-  starts a fresh one. There is no fallback to printing on the request thread.
+  starts a fresh one. There is no fallback to printing on the request thread. A print that has
+  not come back after `IMSCLINIC_PDF_RENDER_TIMEOUT_SECONDS` fails the same way (a pool can be
+  left waiting forever when a process dies just as a print is submitted).
 - At exit the pool shuts down with the interpreter (concurrent.futures joins it); a render process
   whose server was killed outright notices its parent is gone and exits.
 """
@@ -64,10 +66,15 @@ def print_pdf(
     document's own styles. Images and fonts must be files or data URIs: the render process has
     no request, no session and no database.
     """
+    from django.conf import settings
+
     pool = _pool_of_this_process()
     try:
-        printed = pool.submit(_print, html, base_url, tuple(stylesheets)).result()
-    except BrokenProcessPool as error:
+        printed = pool.submit(_print, html, base_url, tuple(stylesheets)).result(
+            timeout=settings.PDF_RENDER_TIMEOUT_SECONDS
+        )
+    except (BrokenProcessPool, TimeoutError) as error:
+        # A timed-out pool may be one that will never answer again: the next print starts anew.
         _discard(pool)
         raise PrintingFailed from error
     _printing_cpu.seconds = render_cpu_seconds() + printed.cpu_seconds

@@ -11,10 +11,8 @@ from dataclasses import dataclass, field
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
-    OuterRef,
     Q,
     Sum,
     Value,
@@ -28,6 +26,7 @@ from imsclinic.outcomes.charts import dose_chart, pain_chart, score_chart
 from imsclinic.outcomes.instruments import instrument_lookup
 from imsclinic.outcomes.models import QuestionnaireResponse, Timepoint
 from imsclinic.outcomes.policy import CourseRules, course_rules
+from imsclinic.scheduling.booked import NOT_BOOKED
 from imsclinic.scheduling.models import Appointment
 
 
@@ -192,12 +191,18 @@ def _series(responses, instruments: dict[str, Instrument]) -> list[ScoreSeries]:
 
 
 def _has_upcoming(patient_id: int, now) -> bool:
-    """Whether the patient has an appointment still to come."""
+    """Whether the patient has an appointment still to come, searched in the appointments (one
+    course; the Today panel reads the maintained `Patient.latest_booked_start` instead)."""
     return (
         Appointment.objects.filter(patient_id=patient_id, starts_at__gte=now)
-        .exclude(status__in=["cancelled", "no_show"])
+        .exclude(status__in=NOT_BOOKED)
         .exists()
     )
+
+
+def _booked_from(latest_booked_start, now) -> bool:
+    """The same question from the maintained column (scheduling/booked.py)."""
+    return latest_booked_start is not None and latest_booked_start >= now
 
 
 def evaluate_course(
@@ -269,7 +274,8 @@ def _flag_annotations(courses, *, rules, now, clinic):
     maintained columns (outcomes/priority.py) plus the clock-dependent dropout rule.
 
     `priority` already counts "no meaningful change" and "reassessment due"; dropout is idle for
-    `dropout_weeks` since the last signed session (or noon of the start day) with nothing booked.
+    `dropout_weeks` since the last signed session (or noon of the start day) with nothing booked
+    from now on (`Patient.latest_booked_start`, maintained by scheduling/booked.py).
     tests/outcomes/test_course_rules.py compares the result with evaluate_course course by course.
     """
     cutoff = now - datetime.timedelta(weeks=rules.dropout_weeks)
@@ -279,13 +285,11 @@ def _flag_annotations(courses, *, rules, now, clinic):
     dropout = Q(last_signed_session_at__lte=cutoff) | Q(
         last_signed_session_at__isnull=True, started_on__lte=day
     )
-    booked = Exists(
-        Appointment.objects.filter(patient=OuterRef("patient_id"), starts_at__gte=now).exclude(
-            status__in=["cancelled", "no_show"]
-        )
+    # Nothing still to come: the maintained latest booked start (scheduling/booked.py) is before
+    # now or absent. A column of the joined patient row, so no search of the appointments.
+    dropout &= Q(patient__latest_booked_start__lt=now) | Q(
+        patient__latest_booked_start__isnull=True
     )
-    courses = courses.alias(_booked=booked)
-    dropout &= ~Q(_booked=True)
     return courses.annotate(
         flag_count=F("priority")
         + Case(When(dropout, then=Value(1)), default=Value(0), output_field=IntegerField())
@@ -316,6 +320,7 @@ FLAGGED_COURSE_FIELDS = (
     "patient__given_name",
     "patient__preferred_name",
     "patient__family_name",
+    "patient__latest_booked_start",
     "clinic__time_zone",
     "clinic__policies",
 )
@@ -354,13 +359,6 @@ def flags_for_clinic(clinic, *, now=None, practitioner=None, limit: int = 50) ->
         course_id__in=[c.pk for c in courses]
     ).chronological():
         responses.setdefault(r.course_id, []).append(r)
-    upcoming = set(
-        Appointment.objects.filter(
-            patient_id__in=[c.patient_id for c in courses], starts_at__gte=now
-        )
-        .exclude(status__in=["cancelled", "no_show"])
-        .values_list("patient_id", flat=True)
-    )
     flagged = []
     for course in courses:
         flags = evaluate_course(
@@ -370,7 +368,7 @@ def flags_for_clinic(clinic, *, now=None, practitioner=None, limit: int = 50) ->
             series=_series(responses.get(course.pk, []), instruments),
             rules=rules,
             now=now,
-            has_upcoming=course.patient_id in upcoming,
+            has_upcoming=_booked_from(course.patient.latest_booked_start, now),
         )
         if flags:
             flagged.append({"course": course, "flags": flags})

@@ -194,15 +194,23 @@ def rebuild(clinics=None, *, progress=None) -> dict:
 
 
 def rebuild_derived(clinics=None, *, progress=None) -> dict:
-    """Course priorities and analytics rollups of `clinics` (default all), from the records."""
+    """Course priorities, the patients' latest booked starts (scheduling/booked.py) and analytics
+    rollups of `clinics` (default all), from the records."""
     from imsclinic.accounts.models import Clinic
     from imsclinic.clinical.models import CourseOfCare
     from imsclinic.outcomes.priority import refresh_course_priorities
+    from imsclinic.patients.models import Patient
+    from imsclinic.scheduling.booked import refresh_latest_booked
 
     clinics = list(clinics if clinics is not None else Clinic.objects.order_by("pk"))
     courses = CourseOfCare.objects.filter(clinic__in=clinics)
     changed = refresh_course_priorities(courses)
-    return {"course priorities changed": changed, **rebuild(clinics, progress=progress)}
+    booked = refresh_latest_booked(Patient.objects.filter(clinic__in=clinics))
+    return {
+        "course priorities changed": changed,
+        "patients' latest bookings refreshed": booked,
+        **rebuild(clinics, progress=progress),
+    }
 
 
 def rebuild_after_demo(ctx) -> None:

@@ -147,6 +147,11 @@ class Patient(PublicIdModel, TimestampedModel):
     # Bumped by every audited write that concerns the patient (patients/chart_cache.py): the
     # cached chart summary sections are keyed on it.
     chart_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # The start of the patient's latest appointment that is not cancelled or a no-show
+    # (scheduling/booked.py keeps it current). "An appointment still to come" is
+    # `latest_booked_start >= now`, so the clock never makes it stale, only appointment writes:
+    # the Today panel's dropout rule reads it instead of searching the appointments.
+    latest_booked_start = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PatientQuerySet.as_manager()
 

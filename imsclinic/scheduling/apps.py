@@ -7,8 +7,10 @@ class SchedulingConfig(AppConfig):
 
     def ready(self):
         from imsclinic.gateway.signals import credentials_ended
+        from imsclinic.scheduling import booked
 
         credentials_ended.connect(_end_feeds, dispatch_uid="scheduling.end_feeds")
+        booked.connect()
 
 
 def _end_feeds(sender, user, reason, **kwargs):

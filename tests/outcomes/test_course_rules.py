@@ -214,3 +214,84 @@ def test_clinic_flags_take_a_constant_number_of_queries(alice, clinic_a):
     _varied_courses(clinic_a, [alice], 30, 6)
     many = count()
     assert few[0] == many[0] and many[1] == 3
+
+
+def test_clinic_flags_follow_bookings_moves_cancellations_no_shows_and_the_clock(
+    alice, bob, clinic_a
+):
+    """The Today query reads the maintained latest booked start (scheduling/booked.py); after
+    every kind of scheduling write, and as time passes, it still agrees with the per-course rules
+    (which search the appointments)."""
+    import time_machine
+
+    from imsclinic.scheduling import actions
+    from imsclinic.scheduling.availability import local_datetime
+    from imsclinic.scheduling.models import Kind, Status
+    from tests.factories.scheduling import AppointmentFactory, weekdays_open
+
+    def at(days, hour):
+        day = clinic_a.today() + datetime.timedelta(days=days)
+        return local_datetime(day, datetime.time(hour), clinic_a.tz)
+
+    def agree():
+        expected = _reference(clinic_a)
+        assert _shown(flags_for_clinic(clinic_a, limit=1000)) == expected
+        return {pk for pk, flags in expected if any(kind == "dropout" for kind, *_ in flags)}
+
+    weekdays_open(alice, clinic_a)
+    _varied_courses(clinic_a, [alice], 30, 7)
+    from imsclinic.clinical.models import CourseOfCare
+
+    dropped = agree()
+    one, two, three = (
+        CourseOfCare.objects.select_related("patient").get(pk=pk).patient
+        for pk in sorted(dropped)[:3]
+    )
+    course_of = {p.pk: CourseOfCare.objects.get(patient=p).pk for p in (one, two, three)}
+
+    single = actions.book_appointment(
+        clinic=clinic_a,
+        patient=one,
+        practitioner=alice,
+        kind=Kind.INITIAL_ASSESSMENT,
+        starts_at=at(5, 9),
+        by=bob,
+        notify=False,
+    )
+    assert course_of[one.pk] not in agree()
+
+    AppointmentFactory(
+        clinic=clinic_a, patient=two, practitioner=alice, status=Status.COMPLETED,
+        starts_at=at(-20, 9),
+    )  # fmt: skip
+    series = actions.book_series(
+        clinic=clinic_a,
+        patient=two,
+        practitioner=alice,
+        kind=Kind.IMS_TREATMENT,
+        first_starts_at=at(4, 17),
+        count=4,
+        interval_days=7,
+        by=bob,
+        notify=False,
+    )
+    assert course_of[two.pk] not in agree()
+    last = series.appointments.order_by("starts_at").last()
+    actions.reschedule(appointment=last, starts_at=at(26, 17), by=bob, notify=False)
+    agree()
+
+    actions.cancel_appointment(appointment=single, by=bob, reason="Feeling better")
+    assert course_of[one.pk] in agree()
+
+    missed = AppointmentFactory(
+        clinic=clinic_a, patient=three, practitioner=alice, starts_at=at(6, 9)
+    )
+    assert course_of[three.pk] not in agree()
+    actions.set_status(appointment=missed, status=Status.NO_SHOW, by=alice)
+    assert course_of[three.pk] in agree()
+
+    # Time passes: the moved last visit of the series is still to come on day 25, gone on day 30.
+    with time_machine.travel(at(25, 12), tick=False):
+        assert course_of[two.pk] not in agree()
+    with time_machine.travel(at(30, 12), tick=False):
+        assert course_of[two.pk] in agree()

@@ -1,4 +1,5 @@
-"""Today reads the maintained course-priority column: one small query, served by indexes."""
+"""Today reads the maintained course-priority and latest-booking columns: one small query, served
+by indexes."""
 
 import pytest
 from django.db import connection
@@ -32,19 +33,19 @@ def _flags_sql(clinic, **kw):
     return flagged, sql
 
 
-def test_the_flags_query_has_one_subquery_not_eighteen_per_course(courses, alice):
+def test_the_flags_query_has_no_subquery(courses, alice):
     flagged, sql = _flags_sql(courses)
     assert flagged, "the data has flagged courses"
-    # The only nested SELECT left is "an appointment is booked" (dropout, the clock's rule),
-    # written once for the filter and once for the order.
-    nested = sql.count("SELECT") - 1
-    assert nested == sql.count('FROM "scheduling_appointment"') <= 2, sql
+    # The dropout rule reads the patient's maintained latest booked start (scheduling/booked.py):
+    # no nested SELECT, and no search of the appointments for every active course.
+    assert sql.count("SELECT") == 1, sql
+    assert "scheduling_appointment" not in sql
     assert "outcomes_questionnaireresponse" not in sql
     assert "clinical_treatmentsession" not in sql
     # Only the columns the panel shows: no demographics beyond the name.
     assert "health_card_number" not in sql and "address_line1" not in sql
     _, mine = _flags_sql(courses, practitioner=alice)
-    assert mine.count("SELECT") - 1 == mine.count('FROM "scheduling_appointment"') <= 2
+    assert mine.count("SELECT") == 1 and "scheduling_appointment" not in mine
 
 
 def _plan(queryset):

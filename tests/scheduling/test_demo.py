@@ -41,3 +41,20 @@ def test_demo_schedule_is_realistic():
     assert EvaluationRequest.objects.filter(clinic=clinic, status="new").count() >= 3
     outcomes = set(EvaluationRequest.objects.values_list("outcome", flat=True))
     assert outcomes == {"likely_candidate", "needs_clearance", "not_suitable"}
+
+
+def test_demo_patients_have_their_latest_booked_start():
+    """The demo writes appointments with bulk_create (no signals); its last step, the rebuild,
+    fills Patient.latest_booked_start (scheduling/booked.py) for the Today dropout rule."""
+    from imsclinic.patients.models import Patient
+
+    build_demo(patients=40, seed=5)
+    latest: dict[int, object] = {}
+    for patient_id, starts_at, status in Appointment.objects.values_list(
+        "patient_id", "starts_at", "status"
+    ):
+        if status not in (Status.CANCELLED, Status.NO_SHOW):
+            latest[patient_id] = max(starts_at, latest.get(patient_id, starts_at))
+    stored = dict(Patient.objects.values_list("pk", "latest_booked_start"))
+    assert latest, "the demo books appointments"
+    assert stored == {pk: latest.get(pk) for pk in stored}

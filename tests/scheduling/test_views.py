@@ -102,6 +102,36 @@ def test_day_view_and_today_panel_show_appointments(client, alice, bob, clinic_a
     assert "Appointments today" in client.get(reverse("today")).content.decode()
 
 
+def test_today_lists_the_clinic_day_in_the_same_queries_however_many(client, alice, bob, clinic_a):
+    """The panel loads only the columns a row prints (scheduling/today.py ROW_FIELDS): a field
+    a row needs but the query left out would cost a query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(bob)
+
+    def today():
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(reverse("today")).content.decode()
+        return body, len(queries)
+
+    first = AppointmentFactory(clinic=clinic_a, practitioner=alice, starts_at=at(clinic_a, 0, 23))
+    today()  # the first request of a session reads what later ones have cached
+    _, one = today()
+    more = [
+        AppointmentFactory(
+            clinic=clinic_a, practitioner=alice, starts_at=at(clinic_a, 0, 23, 5 * i)
+        )
+        for i in range(1, 6)
+    ]
+    body, six = today()
+    assert six == one
+    for appointment in [first, *more]:
+        assert appointment.patient.full_name in body
+        assert str(appointment.patient.uuid) in body and str(appointment.uuid) in body
+    assert "Alice Practitioner" in body
+
+
 def test_status_buttons_move_the_appointment(client, bob, alice, clinic_a):
     appointment = AppointmentFactory(clinic=clinic_a, practitioner=alice)
     client.force_login(bob)

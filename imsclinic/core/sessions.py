@@ -1,7 +1,7 @@
 """The session store: Django's database sessions, with a cheaper read.
 
-Sessions live in the database (several servers share them; sign-out, expiry and "sign out
-everywhere" are one row each). Django's own `db` store reads a session through the ORM:
+Sessions live in the database (several servers share them; a sign-out or an expiry is one row,
+seen by every server at once). Django's own `db` store reads a session through the ORM:
 building and compiling that query cost about 0.2 ms of CPU on every signed-in request, ten times
 the query itself. `load()` here runs the same query (the row by key, unless expired) as plain SQL
 and decodes the same data; every write (create, save, delete, flush, key cycling) is Django's.

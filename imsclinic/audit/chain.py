@@ -71,15 +71,15 @@ def _locked_head(model, chain_id: int, using: str):
     from imsclinic.audit.models import ChainHead
 
     heads = ChainHead.objects.using(using).select_for_update()
-    head = heads.filter(log=model.LOG, chain=chain_id).first()
-    if head is None:
+    try:
+        return heads.get(log=model.LOG, chain=chain_id)
+    except ChainHead.DoesNotExist:
         # First row of this chain: create its head, tolerating a concurrent creator.
         ChainHead.objects.using(using).bulk_create(
             [ChainHead(log=model.LOG, chain=chain_id, seq=0, row_hash=GENESIS)],
             ignore_conflicts=True,
         )
-        head = heads.get(log=model.LOG, chain=chain_id)
-    return head
+        return heads.get(log=model.LOG, chain=chain_id)
 
 
 def build_row(model, **fields):

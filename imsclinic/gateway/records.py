@@ -73,9 +73,12 @@ def load(
         queryset = queryset.filter(pk=own.pk) if model is Patient else queryset.filter(patient=own)
     else:
         queryset = queryset.filter(clinic_id__in=user.staff_clinic_ids())
-    record = queryset.filter(uuid=wanted).first()
-    if record is None:
-        raise Http404("No such record.")
+    try:
+        # get(), not first(): the UUID is unique, and first() would order by the model's default
+        # ordering (a patient's names), which only costs compiling on every chart page.
+        record = queryset.get(uuid=wanted)
+    except model.DoesNotExist as exc:
+        raise Http404("No such record.") from exc
     if not portal:
         if clinical and not user.can_view_clinical(record.clinic_id):
             raise PermissionDenied("Clinical records are not available to your role.")

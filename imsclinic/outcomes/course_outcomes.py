@@ -106,8 +106,11 @@ def refresh_courses(courses) -> int:
         responses: dict[int, list] = {}
         for r in (
             QuestionnaireResponse.objects.filter(course_id__in=pks)
-            .only("course_id", "instrument_id", "timepoint", "total", "session_number")
             .chronological()
+            # Tuples, not models: a rebuild reads every response of the network.
+            .values_list(
+                "course_id", "instrument_id", "timepoint", "total", "session_number", named=True
+            )
         ):
             responses.setdefault(r.course_id, []).append(r)
         lookups: dict[int, dict] = {}

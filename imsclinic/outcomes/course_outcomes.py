@@ -85,50 +85,63 @@ def outcome_rows(course, signed_sessions: int, responses, instruments) -> list[C
 def refresh_courses(courses) -> int:
     """Recompute the rows of `courses` (a CourseOfCare queryset); returns how many rows it wrote.
     A fixed number of queries per batch of courses."""
-    from imsclinic.clinical.models import CourseOfCare, TreatmentSession
-
     written = 0
     ids = list(courses.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH):
-        batch = list(
-            CourseOfCare.objects.filter(pk__in=ids[start : start + BATCH])
-            .select_related("clinic")
-            .only("clinic", "started_on", "condition_id", "practitioner_id")
-        )
-        pks = [c.pk for c in batch]
-        signed = dict(
-            TreatmentSession.objects.filter(course_id__in=pks, signed_at__isnull=False)
-            .order_by()
-            .values("course")
-            .annotate(n=Count("id"))
-            .values_list("course", "n")
-        )
-        responses: dict[int, list] = {}
-        for r in (
-            QuestionnaireResponse.objects.filter(course_id__in=pks)
-            .chronological()
-            # Tuples, not models: a rebuild reads every response of the network.
-            .values_list(
-                "course_id", "instrument_id", "timepoint", "total", "session_number", named=True
-            )
-        ):
-            responses.setdefault(r.course_id, []).append(r)
-        lookups: dict[int, dict] = {}
-        rows = []
-        for course in batch:
-            if course.clinic_id not in lookups:
-                lookups[course.clinic_id] = instrument_lookup(course.clinic)
-            rows += outcome_rows(
-                course,
-                signed.get(course.pk, 0),
-                responses.get(course.pk, []),
-                lookups[course.clinic_id],
-            )
         with transaction.atomic():
-            CourseOutcome.objects.filter(course_id__in=pks).delete()
-            CourseOutcome.objects.bulk_create(rows, batch_size=BATCH)
-        written += len(rows)
+            written += _refresh_batch(ids[start : start + BATCH])
     return written
+
+
+def _refresh_batch(ids: list[int]) -> int:
+    from imsclinic.accounts.models import Clinic
+    from imsclinic.clinical.models import CourseOfCare, TreatmentSession
+
+    # Serialise the refreshes of a clinic's rows, as rollups.refresh_clinic_months does, before
+    # reading anything: two writes to one course at once (two responses, a signature and a
+    # response) would otherwise each write the row from a snapshot without the other's record,
+    # or collide on the (course, instrument) key. NO KEY UPDATE does not block inserts that
+    # reference the clinic; like the rollups' lock it comes after the records' locks and before
+    # the audit chain's (record() sends chart_written before it appends).
+    clinics = CourseOfCare.objects.filter(pk__in=ids).values("clinic_id")
+    list(Clinic.objects.select_for_update(no_key=True).filter(pk__in=clinics).order_by("pk"))
+    batch = list(
+        CourseOfCare.objects.filter(pk__in=ids)
+        .select_related("clinic")
+        .only("clinic", "started_on", "condition_id", "practitioner_id")
+    )
+    pks = [c.pk for c in batch]
+    signed = dict(
+        TreatmentSession.objects.filter(course_id__in=pks, signed_at__isnull=False)
+        .order_by()
+        .values("course")
+        .annotate(n=Count("id"))
+        .values_list("course", "n")
+    )
+    responses: dict[int, list] = {}
+    for r in (
+        QuestionnaireResponse.objects.filter(course_id__in=pks)
+        .chronological()
+        # Tuples, not models: a rebuild reads every response of the network.
+        .values_list(
+            "course_id", "instrument_id", "timepoint", "total", "session_number", named=True
+        )
+    ):
+        responses.setdefault(r.course_id, []).append(r)
+    lookups: dict[int, dict] = {}
+    rows = []
+    for course in batch:
+        if course.clinic_id not in lookups:
+            lookups[course.clinic_id] = instrument_lookup(course.clinic)
+        rows += outcome_rows(
+            course,
+            signed.get(course.pk, 0),
+            responses.get(course.pk, []),
+            lookups[course.clinic_id],
+        )
+    CourseOutcome.objects.filter(course_id__in=pks).delete()
+    CourseOutcome.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
 
 
 def refresh_course(course_id: int) -> None:

@@ -193,9 +193,7 @@ def course_rows(f: Filters) -> list[dict]:
 def direct_course_rows(f: Filters) -> list[dict]:
     """`course_rows(f)` computed from the records by `annotated_courses` (correlated subqueries
     per course): what the maintained rows must equal (tests/outcomes/test_course_outcomes.py)."""
-    from collections import Counter
-
-    counts: Counter = Counter()
+    groups: dict[tuple, list[int]] = {}
     for row in (
         annotated_courses(f)
         .order_by()
@@ -208,24 +206,30 @@ def direct_course_rows(f: Filters) -> list[dict]:
             "signed_sessions",
         )
     ):
+        key = (
+            row["condition_id"],
+            row["practitioner_id"],
+            row["has_follow_up"],
+            row["first_mcid_session"],
+        )
+        counts = groups.setdefault(key, [0, 0, 0])  # courses, eligible, non-responders
         eligible = row["signed_sessions"] >= f.review_session
-        key = tuple(row[k] for k in ("condition_id", "practitioner_id"))
-        key += (row["has_follow_up"], row["first_mcid_session"])
-        counts[key] += 1
-        counts[(*key, "eligible")] += eligible
-        counts[(*key, "non_responders")] += eligible and not row["early_mcid"]
+        counts[0] += 1
+        counts[1] += eligible
+        counts[2] += eligible and not row["early_mcid"]
     return [
         {
-            "condition_id": key[0],
-            "practitioner_id": key[1],
-            "has_follow_up": key[2],
-            "first_mcid_session": key[3],
-            "courses": n,
-            "eligible": counts[(*key, "eligible")],
-            "non_responders": counts[(*key, "non_responders")],
+            "condition_id": condition,
+            "practitioner_id": practitioner,
+            "has_follow_up": has_follow_up,
+            "first_mcid_session": first,
+            "courses": courses,
+            "eligible": eligible,
+            "non_responders": non,
         }
-        for key, n in counts.items()
-        if len(key) == 4
+        for (condition, practitioner, has_follow_up, first), (courses, eligible, non) in (
+            groups.items()
+        )
     ]
 
 

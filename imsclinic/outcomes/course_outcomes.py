@@ -9,8 +9,8 @@ date, condition, practitioner). Definitions: outcomes/analytics.py.
 
 Kept current by:
 - saves and deletions of questionnaire responses, sessions and courses (model signals);
-- the audited writes that change sessions or courses with a queryset update, which sends no model
-  signal (signing; `core.signals.chart_written`, COURSE_OUTCOME_ACTIONS): the patient's courses;
+- signing, a queryset update that sends no model signal (`core.signals.chart_written`,
+  COURSE_OUTCOME_ACTIONS): the patient's courses;
 - a save of a clinic's own instrument (its MCID, direction or activation): that instrument's rows
   at the clinic;
 - `imsclinic analytics rebuild` (rollups.rebuild_derived), after the demo and benchmark
@@ -29,8 +29,10 @@ from imsclinic.outcomes.instruments import instrument_lookup
 from imsclinic.outcomes.models import CourseOutcome, QuestionnaireResponse, Timepoint
 
 BATCH = 2000
-# Audited writes that can change a course or its signed sessions without a model signal.
-COURSE_OUTCOME_ACTIONS = ("session.", "course.", "patient.merge")
+# Audited writes that change what the rows hold without a model signal: signing is a queryset
+# update. Courses and responses are saved with model signals; draft edits (session.update, rows)
+# change nothing here and must not take the clinic lock.
+COURSE_OUTCOME_ACTIONS = ("session.sign",)
 
 
 class StaleCourseOutcomes(RuntimeError):

@@ -1,10 +1,11 @@
 """Clinic analytics as aggregate queries: the database does the counting, Python only formats.
 
-Nothing here loops over sessions or responses in Python; every number comes from a GROUP BY or a
-correlated subquery that uses an index, so the page stays fast on a clinic network's data. The
-MCID figures are the one exception in form: one query returns a row per course with a baseline
-(its annotations computed by the database), and `mcid_by` and `non_responders` group those rows
-in Python, so `summary` runs that query once rather than once per grouping.
+The page reads maintained tables: sessions, patients and adverse events from the monthly rollups
+(outcomes/rollups.py), the MCID figures from the per-course outcome rows
+(outcomes/course_outcomes.py), grouped by the database into a few rows per condition,
+practitioner and session number that `mcid_by` and `non_responders` add up. The direct
+computations from the records (`over_time`, `adverse_events`, `by_practitioner`,
+`annotated_courses`) define what the maintained figures must equal (tests/outcomes).
 Definitions (also in docs/outcomes.md):
 
 - Sessions: signed treatment sessions of the clinic; dates are the clinic's local dates.
@@ -21,6 +22,7 @@ Definitions (also in docs/outcomes.md):
 """
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -142,7 +144,9 @@ def _meets_mcid(inst: Instrument, baseline_ref):
 
 
 def annotated_courses(f: Filters):
-    """Courses with baseline, follow-up, first-MCID session and signed-session annotations."""
+    """Courses with baseline, follow-up, first-MCID session and signed-session annotations,
+    computed from the records by correlated subqueries per course (the definition the maintained
+    course outcome rows are tested against; grows with the clinic's courses)."""
     inst = f.instrument
     responses = QuestionnaireResponse.objects.filter(course=OuterRef("pk"), instrument_id=inst.id)
     baseline = Subquery(
@@ -176,26 +180,57 @@ def annotated_courses(f: Filters):
     )
 
 
-COURSE_FIELDS = (
-    "id",
-    "condition_id",
-    "practitioner_id",
-    "has_follow_up",
-    "first_mcid_session",
-    "early_mcid",
-    "signed_sessions",
-)
-
-
 def course_rows(f: Filters) -> list[dict]:
-    """One row per course with a baseline: the annotations every MCID figure is computed from.
+    """The courses with a baseline, counted per (condition, practitioner, has_follow_up,
+    first_mcid_session), with how many of them are eligible and non-responders at the review
+    session: every MCID figure is computed from these (course_outcomes.grouped_rows, which reads
+    the maintained per-course rows). `summary` fetches them once for every grouping."""
+    from imsclinic.outcomes.course_outcomes import grouped_rows
 
-    This is the page's one expensive query (correlated subqueries over each course's responses
-    and sessions). `summary` runs it once and hands the rows to `mcid_by` and `non_responders`;
-    grouping a clinic's few thousand rows in Python is cheap, re-running the query per grouping
-    was not (~70 ms each at network size).
-    """
-    return list(annotated_courses(f).order_by().values(*COURSE_FIELDS))
+    return grouped_rows(f)
+
+
+def direct_course_rows(f: Filters) -> list[dict]:
+    """`course_rows(f)` computed from the records by `annotated_courses` (correlated subqueries
+    per course): what the maintained rows must equal (tests/outcomes/test_course_outcomes.py)."""
+    groups: dict[tuple, list[int]] = {}
+    for row in (
+        annotated_courses(f)
+        .order_by()
+        .values(
+            "condition_id",
+            "practitioner_id",
+            "has_follow_up",
+            "first_mcid_session",
+            "early_mcid",
+            "signed_sessions",
+        )
+    ):
+        key = (
+            row["condition_id"],
+            row["practitioner_id"],
+            row["has_follow_up"],
+            row["first_mcid_session"],
+        )
+        counts = groups.setdefault(key, [0, 0, 0])  # courses, eligible, non-responders
+        eligible = row["signed_sessions"] >= f.review_session
+        counts[0] += 1
+        counts[1] += eligible
+        counts[2] += eligible and not row["early_mcid"]
+    return [
+        {
+            "condition_id": condition,
+            "practitioner_id": practitioner,
+            "has_follow_up": has_follow_up,
+            "first_mcid_session": first,
+            "courses": courses,
+            "eligible": eligible,
+            "non_responders": non,
+        }
+        for (condition, practitioner, has_follow_up, first), (courses, eligible, non) in (
+            groups.items()
+        )
+    ]
 
 
 def mcid_by(f: Filters, group: str, rows: list[dict] | None = None) -> list[dict]:
@@ -212,34 +247,46 @@ def mcid_by(f: Filters, group: str, rows: list[dict] | None = None) -> list[dict
     for row in rows:
         if not row["has_follow_up"]:
             continue
-        g = groups.setdefault(row[group], {"courses": 0, "sessions": []})
-        g["courses"] += 1
+        g = groups.setdefault(row[group], {"courses": 0, "sessions": Counter()})
+        g["courses"] += row["courses"]
         if row["first_mcid_session"] is not None:
-            g["sessions"].append(row["first_mcid_session"])
+            g["sessions"][row["first_mcid_session"]] += row["courses"]
     result = []
     for key in sorted(groups):
         g = groups[key]
         sessions = g["sessions"]
-        reached = len(sessions)
+        reached = sum(sessions.values())
         result.append(
             {
                 "key": key,
                 "courses": g["courses"],
                 "reached": reached,
                 "share": reached / g["courses"],
-                "mean_sessions": round(sum(sessions) / reached, 2) if reached else None,
+                "mean_sessions": round(sum(s * n for s, n in sessions.items()) / reached, 2)
+                if reached
+                else None,
                 "median_sessions": _median(sessions) if reached else None,
             }
         )
     return result
 
 
-def _median(values: list[int]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return float(ordered[middle])
-    return (ordered[middle - 1] + ordered[middle]) / 2
+def _median(histogram: Counter) -> float:
+    """The median of values given as {value: how many times}."""
+    ordered = sorted(histogram.items())
+    total = sum(histogram.values())
+
+    def nth(index: int) -> int:
+        for value, n in ordered:
+            if index < n:
+                return value
+            index -= n
+        raise IndexError(index)
+
+    middle = total // 2
+    if total % 2:
+        return float(nth(middle))
+    return (nth(middle - 1) + nth(middle)) / 2
 
 
 def non_responders(f: Filters, rows: list[dict] | None = None) -> dict:
@@ -248,11 +295,8 @@ def non_responders(f: Filters, rows: list[dict] | None = None) -> dict:
     `rows` are `course_rows(f)`, fetched here when not given."""
     if rows is None:
         rows = course_rows(f)
-    eligible = non = 0
-    for row in rows:
-        if row["signed_sessions"] >= f.review_session:
-            eligible += 1
-            non += not row["early_mcid"]
+    eligible = sum(row["eligible"] for row in rows)
+    non = sum(row["non_responders"] for row in rows)
     return {
         "session": f.review_session,
         "eligible": eligible,
@@ -350,7 +394,8 @@ def summary(f: Filters) -> dict:
     Session, patient and adverse-event figures come from the monthly rollups (outcomes/rollups.py:
     whole months from the rollup tables, the partial months at the filter's edges from the
     records); they equal `over_time`, `adverse_events` and `by_practitioner` computed directly
-    (tests/outcomes/test_rollups.py). The per-course MCID query runs once.
+    (tests/outcomes/test_rollups.py). The MCID figures come from one grouped query over the
+    course outcome rows (tests/outcomes/test_course_outcomes.py).
     """
     from imsclinic.outcomes import rollups
 

@@ -9,6 +9,7 @@ class OutcomesConfig(AppConfig):
         from imsclinic.patients.chart import ChartTab, register_tab
 
         register_tab(ChartTab("outcomes", "Outcomes", "outcomes:tab", clinical=True))
-        from imsclinic.outcomes import signals
+        from imsclinic.outcomes import course_outcomes, signals
 
         signals.connect()
+        course_outcomes.connect()

@@ -13,9 +13,9 @@ action's name: signing, adverse events, course changes): the patient's rows are 
 their own sessions, then the clinic-months they touch. `imsclinic analytics rebuild` recomputes
 everything (after bulk imports, the demo and benchmark generators, or to check).
 
-Readers (`session_rows`, `event_rows`) answer a date filter with whole months from the rollups
-and the partial months at its edges from the records (an indexed range on the clinic's sessions),
-so every figure equals the direct computation (tests/outcomes/test_rollups.py).
+Readers (`session_figures`, `event_rows`) answer a date filter with whole months from the
+rollups and the partial months at its edges from the records (an indexed range on the clinic's
+sessions), so every figure equals the direct computation (tests/outcomes/test_rollups.py).
 """
 
 import datetime
@@ -194,10 +194,11 @@ def rebuild(clinics=None, *, progress=None) -> dict:
 
 
 def rebuild_derived(clinics=None, *, progress=None) -> dict:
-    """Course priorities, the patients' latest booked starts (scheduling/booked.py) and analytics
-    rollups of `clinics` (default all), from the records."""
+    """Course priorities, the patients' latest booked starts (scheduling/booked.py), per-course
+    outcome rows and analytics rollups of `clinics` (default all), from the records."""
     from imsclinic.accounts.models import Clinic
     from imsclinic.clinical.models import CourseOfCare
+    from imsclinic.outcomes import course_outcomes
     from imsclinic.outcomes.priority import refresh_course_priorities
     from imsclinic.patients.models import Patient
     from imsclinic.scheduling.booked import refresh_latest_booked
@@ -209,6 +210,7 @@ def rebuild_derived(clinics=None, *, progress=None) -> dict:
     return {
         "course priorities changed": changed,
         "patients' latest bookings refreshed": booked,
+        "course outcome rows": course_outcomes.rebuild(clinics),
         **rebuild(clinics, progress=progress),
     }
 
@@ -262,31 +264,6 @@ def _whole_months(queryset, first_full, full_end):
     return queryset
 
 
-def session_rows(f) -> list[tuple]:
-    """(month, patient_id, practitioner_id, sessions) rows covering exactly the filter `f`."""
-    from imsclinic.outcomes.models import PatientMonthRollup
-
-    tz = f.clinic.tz
-    first_full, full_end, partial = split_range(f.start, f.end)
-    rollup = PatientMonthRollup.objects.filter(clinic=f.clinic)
-    if f.condition:
-        rollup = rollup.filter(condition_id=f.condition)
-    rows = list(
-        _whole_months(rollup, first_full, full_end).values_list(
-            "month", "patient_id", "practitioner_id", "sessions"
-        )
-    )
-    for low, high in partial:
-        raw = _signed_sessions().filter(
-            clinic=f.clinic, started_at__gte=_midnight(low, tz), started_at__lt=_midnight(high, tz)
-        )
-        if f.condition:
-            raw = raw.filter(course__condition_id=f.condition)
-        counts = _session_counts(raw.values_list(*SESSION_FIELDS), tz)
-        rows += [(m, pid, pr, n) for (m, pid, pr, _c), n in counts.items()]
-    return rows
-
-
 def event_rows(f) -> list[tuple]:
     """(practitioner_id, kind, severity, events) rows covering exactly the filter `f`."""
     from imsclinic.clinical.models import AdverseEvent
@@ -318,30 +295,85 @@ def event_rows(f) -> list[tuple]:
 
 
 def session_figures(f) -> dict:
-    """Totals, per-month and per-practitioner session and distinct-patient counts."""
-    rows = session_rows(f)
-    months: dict = defaultdict(lambda: [0, set()])
-    practitioners: dict = defaultdict(lambda: [0, set()])
-    patients = set()
-    total = 0
-    for month, patient_id, practitioner_id, n in rows:
-        total += n
-        patients.add(patient_id)
-        months[month][0] += n
-        months[month][1].add(patient_id)
-        practitioners[practitioner_id][0] += n
-        practitioners[practitioner_id][1].add(patient_id)
+    """Totals, per-month and per-practitioner session and distinct-patient counts for `f`.
+
+    Whole months are three aggregate queries over the patient-month rows (a covering index, so
+    the database counts distinct patients without fetching a row to Python: at network size the
+    Python loop over a clinic's rows cost twice the queries). The partial months at the filter's
+    edges come from the sessions; their patients are counted once more only if the whole months
+    did not already count them (one query for those patients' whole-month rows).
+    """
+    from django.db.models import Count, Sum
+
+    from imsclinic.outcomes.models import PatientMonthRollup
+
+    first_full, full_end, partial = split_range(f.start, f.end)
+    rollup = PatientMonthRollup.objects.filter(clinic=f.clinic)
+    if f.condition:
+        rollup = rollup.filter(condition_id=f.condition)
+    whole = _whole_months(rollup, first_full, full_end).order_by()
+    counts = {"sessions": Sum("sessions"), "patients": Count("patient_id", distinct=True)}
+    months = {r["month"]: r for r in whole.values("month").annotate(**counts)}
+    practitioners = {
+        r["practitioner_id"]: r for r in whole.values("practitioner_id").annotate(**counts)
+    }
+    totals = whole.aggregate(**counts)
+    totals["sessions"] = totals["sessions"] or 0
+    if partial:
+        edge = _partial_session_counts(f, partial)
+        edge_patients = {patient for _month, patient, _practitioner in edge}
+        counted = set(
+            whole.filter(patient_id__in=edge_patients)
+            .values_list("patient_id", "practitioner_id")
+            .distinct()
+        )
+        counted_patients = {patient for patient, _practitioner in counted}
+        edge_months: dict = defaultdict(lambda: [0, set()])
+        new_per_practitioner: dict = defaultdict(lambda: [0, set()])
+        for (month, patient, practitioner), n in edge.items():
+            edge_months[month][0] += n
+            edge_months[month][1].add(patient)
+            new_per_practitioner[practitioner][0] += n
+            if (patient, practitioner) not in counted:
+                new_per_practitioner[practitioner][1].add(patient)
+        for month, (n, patients) in edge_months.items():
+            months[month] = {"month": month, "sessions": n, "patients": len(patients)}
+        for practitioner, (n, patients) in new_per_practitioner.items():
+            row = practitioners.setdefault(
+                practitioner, {"practitioner_id": practitioner, "sessions": 0, "patients": 0}
+            )
+            row["sessions"] += n
+            row["patients"] += len(patients)
+        totals["sessions"] += sum(edge.values())
+        totals["patients"] += len(edge_patients - counted_patients)
     return {
-        "totals": {"sessions": total, "patients": len(patients)},
+        "totals": totals,
         "over_time": [
-            {"month": m, "sessions": months[m][0], "patients": len(months[m][1])}
+            {"month": m, "sessions": months[m]["sessions"], "patients": months[m]["patients"]}
             for m in sorted(months)
         ],
         "by_practitioner": {
-            pid: {"practitioner_id": pid, "sessions": n, "patients": len(ids)}
-            for pid, (n, ids) in practitioners.items()
+            pid: {"practitioner_id": pid, "sessions": r["sessions"], "patients": r["patients"]}
+            for pid, r in practitioners.items()
         },
     }
+
+
+def _partial_session_counts(f, partial) -> Counter:
+    """Counter{(month, patient, practitioner): signed sessions} of the partial day ranges."""
+    tz = f.clinic.tz
+    counts: Counter = Counter()
+    for low, high in partial:
+        raw = _signed_sessions().filter(
+            clinic=f.clinic, started_at__gte=_midnight(low, tz), started_at__lt=_midnight(high, tz)
+        )
+        if f.condition:
+            raw = raw.filter(course__condition_id=f.condition)
+        for (month, patient, practitioner, _c), n in _session_counts(
+            raw.values_list(*SESSION_FIELDS), tz
+        ).items():
+            counts[(month, patient, practitioner)] += n
+    return counts
 
 
 def network_months(clinic_ids, *, since: datetime.date | None = None) -> list[dict]:

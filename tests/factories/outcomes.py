@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from imsclinic.clinical.models import CourseOfCare, TreatmentSession
 from imsclinic.knowledge import score_instrument
+from imsclinic.outcomes.course_outcomes import refresh_courses
 from imsclinic.outcomes.models import QuestionnaireResponse
 from imsclinic.outcomes.priority import refresh_course_priorities
 from tests.factories.clinical import (
@@ -74,9 +75,10 @@ def course_with_sessions(
         TreatmentSession.objects.filter(pk=session.pk).update(
             signed_at=session.started_at + datetime.timedelta(minutes=40), signed_by=practitioner
         )
-    # Signing through sign_session keeps the course's priority columns current (its audit event);
-    # these sessions are signed by a direct update, so do what signing does.
+    # Signing through sign_session keeps the course's priority columns and outcome rows current
+    # (its audit event); these sessions are signed by a direct update, so do what signing does.
     refresh_course_priorities(CourseOfCare.objects.filter(pk=course.pk))
+    refresh_courses(CourseOfCare.objects.filter(pk=course.pk))
     return course
 
 

@@ -1,4 +1,5 @@
-"""`imsclinic analytics rebuild`: recompute the analytics rollups and course priorities."""
+"""`imsclinic analytics rebuild`: recompute the analytics rollups, the per-course outcome rows and
+the course priorities."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -9,8 +10,9 @@ from imsclinic.outcomes.rollups import rebuild_derived
 
 class Command(BaseCommand):
     help = (
-        "rebuild: recompute the monthly analytics rollups and the Today course priorities from "
-        "the clinical records (after a bulk import or an upgrade that adds them)."
+        "rebuild: recompute the monthly analytics rollups, the per-course outcome rows and the "
+        "Today course priorities from the clinical records (after a bulk import or an upgrade "
+        "that adds them or changes an instrument's MCID)."
     )
 
     def add_arguments(self, parser):

@@ -16,10 +16,12 @@ Kept current by:
 - `imsclinic analytics rebuild` (rollups.rebuild_derived), after the demo and benchmark
   generators' bulk writes, or to check.
 
-Each row keeps the MCID and direction it was computed with; `grouped_rows` refuses rows computed
-with another definition (a knowledge base upgrade that changed an MCID needs a rebuild) rather
-than show figures for the wrong threshold.
+Each row keeps the MCID and direction it was computed with; `grouped_rows` recomputes rows
+computed with another definition (a knowledge base upgrade that changed an MCID) before it counts
+them, rather than show figures for the wrong threshold.
 """
+
+import logging
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -27,6 +29,8 @@ from django.db.models import Count, Q
 from imsclinic.outcomes.analytics import EPSILON
 from imsclinic.outcomes.instruments import instrument_lookup
 from imsclinic.outcomes.models import CourseOutcome, QuestionnaireResponse, Timepoint
+
+logger = logging.getLogger(__name__)
 
 BATCH = 2000
 # Audited writes that change what the rows hold without a model signal: signing is a queryset
@@ -185,6 +189,34 @@ def rebuild(clinics) -> int:
 
 def grouped_rows(f) -> list[dict]:
     """The courses of the filter `f` with a baseline on its instrument, counted per
+    (condition_id, practitioner_id, has_follow_up, first_mcid_session) (see `_grouped`).
+
+    Rows computed with another MCID or direction than the instrument has now (a knowledge base
+    upgrade changed it, and nobody ran `imsclinic analytics rebuild`) are recomputed for the
+    clinic and instrument before they are counted: figures for the wrong threshold are never
+    shown, and the clinic admin never meets an error for derived data the app can rebuild.
+    """
+    grouped, stale = _grouped(f)
+    if stale:
+        logger.warning(
+            "Course outcome rows of instrument %s at clinic %s were computed with %s; "
+            "recomputing them (run `imsclinic analytics rebuild` after an upgrade)",
+            f.instrument.id,
+            f.clinic.pk,
+            sorted(stale),
+        )
+        refresh_clinic_instrument(f.clinic.pk, f.instrument.id)
+        grouped, stale = _grouped(f)
+        if stale:
+            raise StaleCourseOutcomes(
+                f"The course outcome rows of {f.instrument.id} still hold {sorted(stale)} "
+                "after they were recomputed."
+            )
+    return grouped
+
+
+def _grouped(f) -> tuple[list[dict], set]:
+    """The courses of the filter `f` with a baseline on its instrument, counted per
     (condition_id, practitioner_id, has_follow_up, first_mcid_session): "courses", and of them
     "eligible" (at least `f.review_session` signed sessions) and "non_responders" (eligible,
     without an MCID by that session).
@@ -220,14 +252,13 @@ def grouped_rows(f) -> list[dict]:
         )
         .order_by()
     )
-    for row in grouped:
-        definition = (row.pop("mcid"), row.pop("higher_is_better"))
-        if definition != (instrument.mcid, instrument.higher_is_better):
-            raise StaleCourseOutcomes(
-                f"The course outcome rows of {instrument.id} were computed with another MCID "
-                f"or direction {definition}: run `imsclinic analytics rebuild`."
-            )
-    return grouped
+    stale = {
+        definition
+        for row in grouped
+        if (definition := (row.pop("mcid"), row.pop("higher_is_better")))
+        != (instrument.mcid, instrument.higher_is_better)
+    }
+    return grouped, stale
 
 
 # --- maintenance hooks --------------------------------------------------------------------------

@@ -132,6 +132,63 @@ def test_today_lists_the_clinic_day_in_the_same_queries_however_many(client, ali
     assert "Alice Practitioner" in body
 
 
+def test_a_busy_day_shows_the_visits_still_in_play_and_points_to_the_schedule(
+    client, alice, bob, clinic_a
+):
+    """Past TODAY_LIMIT visits the earliest finished ones leave the panel first; the panel says
+    how many the day has and links the schedule, which lists them all."""
+    import datetime
+
+    from imsclinic.scheduling.today import TODAY_LIMIT
+
+    first_start = at(clinic_a, 0, 6)
+    day = [
+        AppointmentFactory(
+            clinic=clinic_a,
+            practitioner=alice,
+            starts_at=first_start + datetime.timedelta(minutes=20 * i),
+            status=Status.COMPLETED if i < 3 else Status.BOOKED,
+        )
+        for i in range(TODAY_LIMIT + 2)
+    ]
+    client.force_login(bob)
+    body = client.get(reverse("today")).content.decode()
+    hidden, shown = day[:2], day[2:]
+    assert all(str(a.uuid) not in body for a in hidden)
+    assert all(str(a.uuid) in body for a in shown)
+    assert f"Showing {TODAY_LIMIT} of today's {TODAY_LIMIT + 2} appointments" in body
+    schedule = client.get(reverse("scheduling:day")).content.decode()
+    assert all(str(a.uuid) in schedule for a in day)
+
+
+def test_a_day_that_fits_keeps_its_finished_visits_and_says_nothing_more(
+    client, alice, bob, clinic_a
+):
+    done = AppointmentFactory(
+        clinic=clinic_a, practitioner=alice, starts_at=at(clinic_a, 0, 7), status=Status.COMPLETED
+    )
+    client.force_login(bob)
+    body = client.get(reverse("today")).content.decode()
+    assert str(done.uuid) in body and "Showing" not in body
+
+
+@pytest.mark.parametrize(
+    "statuses, limit, expected",
+    [
+        (["completed", "booked"], 2, [0, 1]),
+        (["completed", "no_show", "booked", "completed", "booked"], 3, [2, 3, 4]),
+        (["booked", "completed", "booked", "booked"], 3, [0, 2, 3]),
+        (["booked", "arrived", "in_session", "booked"], 2, [0, 1]),
+        (["completed", "booked", "booked", "booked"], 2, [1, 2]),
+    ],
+)
+def test_visits_in_play_drops_the_earliest_finished_then_the_latest(statuses, limit, expected):
+    from imsclinic.scheduling.today import visits_in_play
+
+    day_list = [(pk, status) for pk, status in enumerate(statuses)]
+    assert visits_in_play(day_list, limit=limit) == expected
+
+
 def test_status_buttons_move_the_appointment(client, bob, alice, clinic_a):
     appointment = AppointmentFactory(clinic=clinic_a, practitioner=alice)
     client.force_login(bob)

@@ -159,3 +159,39 @@ def test_practitioner_moves_todays_appointment_along(
     expect(page.get_by_role("heading", name="Schedule")).to_be_visible()
     screenshot("front-door-schedule")
     assert Appointment.objects.get().status == "arrived"
+
+
+def test_front_desk_on_a_busy_day_sees_the_visits_in_play_and_the_whole_day_a_click_away(
+    page, screenshot, alice, bob, password, clinic_a, clinic_morning
+):
+    """Past 25 visits, Today drops the earliest finished ones and says how many the day has;
+    the schedule lists every one. Looked at on a phone, a tablet and a desktop."""
+    import datetime
+
+    from imsclinic.scheduling.availability import local_datetime
+    from imsclinic.scheduling.today import TODAY_LIMIT
+    from tests.factories import AppointmentFactory, PatientFactory
+
+    weekdays_open(alice, clinic_a)
+    first = local_datetime(clinic_a.today(), datetime.time(7, 0), clinic_a.tz)
+    for i in range(TODAY_LIMIT + 3):
+        AppointmentFactory(
+            clinic=clinic_a,
+            practitioner=alice,
+            patient=PatientFactory(clinic=clinic_a, given_name="Visit", family_name=f"N{i:02}"),
+            starts_at=first + datetime.timedelta(minutes=20 * i),
+            status="completed" if i < 4 else "booked",
+        )
+    sign_in(page, "bob", password)
+    expect(page.get_by_role("heading", name="Appointments today")).to_be_visible()
+    note = page.get_by_text(f"Showing {TODAY_LIMIT} of today's {TODAY_LIMIT + 3} appointments.")
+    expect(note).to_be_visible()
+    expect(page.get_by_role("link", name="Visit N00")).to_have_count(0)
+    expect(page.get_by_role("link", name="Visit N03")).to_be_visible()
+    for width, height in [(390, 844), (768, 1024), (1366, 900)]:
+        page.set_viewport_size({"width": width, "height": height})
+        note.scroll_into_view_if_needed()
+        screenshot(f"today-busy-day-{width}")
+    page.get_by_role("link", name="The schedule shows the whole day").click()
+    expect(page.get_by_role("heading", name="Schedule")).to_be_visible()
+    expect(page.get_by_role("link", name="Visit N00")).to_be_visible()

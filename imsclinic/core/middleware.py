@@ -84,6 +84,22 @@ class ActiveClinicMiddleware:
             request.session[ACTIVE_CLINIC_KEY] = clinic_id
 
 
+def try_again_response(request, failure, *, retry_after: int):
+    """503 "nothing was saved, try again" for a failure class with `message` (the API's JSON)
+    and `page_message` (the layout's "request refused" page), with Retry-After."""
+    from django.http import JsonResponse
+    from django.shortcuts import render
+
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": failure.message}, status=503)
+    else:
+        response = render(
+            request, "core/request_refused.html", {"message": failure.page_message}, status=503
+        )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 class DatabaseBusyMiddleware:
     """A write that still conflicted after its retries (core.db.write_transaction), or a database
     conflict in a write that is not wrapped, is "busy, try again" (503), never a server error.
@@ -101,24 +117,11 @@ class DatabaseBusyMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.http import JsonResponse
-        from django.shortcuts import render
-
         from imsclinic.core.db import DatabaseBusy, is_conflict
 
         if not is_conflict(exception):
             return None
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": DatabaseBusy.message}, status=503)
-        else:
-            response = render(
-                request,
-                "core/request_refused.html",
-                {"message": DatabaseBusy.page_message},
-                status=503,
-            )
-        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
-        return response
+        return try_again_response(request, DatabaseBusy, retry_after=self.RETRY_AFTER_SECONDS)
 
 
 class PrintingFailedMiddleware:
@@ -136,21 +139,8 @@ class PrintingFailedMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.http import JsonResponse
-        from django.shortcuts import render
-
         from imsclinic.core.printing import PrintingFailed
 
         if not isinstance(exception, PrintingFailed):
             return None
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": PrintingFailed.message}, status=503)
-        else:
-            response = render(
-                request,
-                "core/request_refused.html",
-                {"message": PrintingFailed.page_message},
-                status=503,
-            )
-        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
-        return response
+        return try_again_response(request, PrintingFailed, retry_after=self.RETRY_AFTER_SECONDS)

@@ -200,7 +200,8 @@ def _row(course, instrument="nprs"):
     return CourseOutcome.objects.get(course=course, instrument_id=instrument)
 
 
-def _record(course, pain, timepoint, by):
+def record_nprs(course, pain, timepoint, by):
+    """An NPRS response on `course` through the real action (also the concurrency tests')."""
     return outcome_actions.record_response(
         patient=course.patient,
         instrument_id="nprs",
@@ -222,21 +223,21 @@ def _sign_one(course, number, by):
 
 def test_recording_and_signing_keep_the_row_current(course, alice):
     assert not CourseOutcome.objects.filter(course=course).exists()
-    _record(course, 8, "intake", alice)
+    record_nprs(course, 8, "intake", alice)
     row = _row(course)
     assert (row.baseline_total, row.has_follow_up, row.first_mcid_session) == (8, False, None)
     _sign_one(course, 1, alice)  # a queryset update: the audited action refreshes the row
     assert _row(course).signed_sessions == 1
-    _record(course, 7, "interim", alice)
+    record_nprs(course, 7, "interim", alice)
     _sign_one(course, 2, alice)
-    _record(course, 5, "review", alice)
+    record_nprs(course, 5, "review", alice)
     row = _row(course)
     assert (row.has_follow_up, row.first_mcid_session, row.signed_sessions) == (True, 2, 2)
     _same_figures(_filters(course.clinic, review_session=2))
 
 
 def test_a_change_of_the_course_moves_its_row(course, alice):
-    _record(course, 8, "intake", alice)
+    record_nprs(course, 8, "intake", alice)
     course.condition_id = "low_back_pain"
     course.started_on = course.started_on - datetime.timedelta(days=30)
     course.save()
@@ -279,7 +280,7 @@ def test_a_clinic_instrument_change_recomputes_its_rows(course, alice, olivia):
 def test_rows_of_another_mcid_are_recomputed_before_they_are_counted(course, alice, caplog):
     """After an upgrade that changed an MCID, the page counts rows of the current definition
     (and says in the log that the rebuild was missed), never an error for the clinic admin."""
-    _record(course, 8, "intake", alice)
+    record_nprs(course, 8, "intake", alice)
     f = _filters(course.clinic)
     current = _row(course, f.instrument.id).mcid
     CourseOutcome.objects.filter(course=course).update(mcid=current + 1.5)

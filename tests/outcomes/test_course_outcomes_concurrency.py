@@ -6,26 +6,14 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
-from imsclinic.outcomes import actions
 from imsclinic.outcomes.models import CourseOutcome
 from tests.factories import CourseOfCareFactory
+from tests.outcomes.test_course_outcomes import record_nprs
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="overlapping transactions"),
 ]
-
-
-def _record(course, pain, timepoint, by):
-    return actions.record_response(
-        patient=course.patient,
-        instrument_id="nprs",
-        answers={"pain": pain},
-        via="clinic",
-        timepoint=timepoint,
-        by=by,
-        course=course,
-    )
 
 
 def test_a_response_recorded_while_another_commits_counts_both(patient_a, alice):
@@ -36,7 +24,7 @@ def test_a_response_recorded_while_another_commits_counts_both(patient_a, alice)
     def first():
         try:
             with transaction.atomic():
-                _record(course, 8, "intake", alice)
+                record_nprs(course, 8, "intake", alice)
                 recorded.set()
                 release.wait(timeout=30)
         except Exception as exc:  # surfaced below
@@ -47,7 +35,7 @@ def test_a_response_recorded_while_another_commits_counts_both(patient_a, alice)
 
     def second():
         try:
-            _record(course, 4, "review", alice)
+            record_nprs(course, 4, "review", alice)
         except Exception as exc:  # surfaced below
             failures.append(repr(exc))
         finally:

@@ -25,8 +25,14 @@ from imsclinic.gateway.api_auth import api_auth, require_scope, require_staff
 from imsclinic.gateway.records import api_loads
 from imsclinic.interop import bulk
 from imsclinic.interop.fhir import importer
-from imsclinic.interop.fhir.collect import everything_bundle
-from imsclinic.interop.fhir.common import FHIR_JSON, FHIR_NDJSON, strict_validation, to_json
+from imsclinic.interop.fhir.collect import everything_bundle, everything_json
+from imsclinic.interop.fhir.common import (
+    FHIR_JSON,
+    FHIR_NDJSON,
+    strict_validation,
+    to_json,
+    validating,
+)
 from imsclinic.interop.fhir.organization import find_payer, organization
 from imsclinic.interop.fhir.patient import patient as patient_resource
 from imsclinic.interop.fhir.practitioner import practitioner, practitioner_role
@@ -102,8 +108,15 @@ def patient_everything(request, patient, strict: bool = VALIDATE_QUERY):
     server error)."""
     bills = request.user.has_role(patient.clinic_id, *BILLING_ROLES)
     with strict_validation(strict):
-        bundle = everything_bundle(patient, base_url=_base_url(request), billing=bills)
-    return fhir_response(bundle)
+        if validating():  # the whole Bundle is validated before any of it is sent
+            bundle = everything_bundle(patient, base_url=_base_url(request), billing=bills)
+            return fhir_response(bundle)
+    # Built while it is sent, after this view has returned: outside any transaction, never
+    # whole in memory, and yielding the interpreter lock to the worker's other requests.
+    return StreamingHttpResponse(
+        everything_json(patient, base_url=_base_url(request), billing=bills),
+        content_type=FHIR_JSON,
+    )
 
 
 @router.get("/Practitioner/{uuid:user_uuid}", openapi_extra={"responses": FHIR_RESPONSES})

@@ -48,6 +48,25 @@ def test_query_counter_counts_the_requests_queries(settings, db):
     assert 0 <= float(response["X-Server-Cpu-Ms"]) <= float(response["X-Server-Time-Ms"]) + 0.01
 
 
+def test_query_counter_counts_the_queries_of_a_streamed_body(settings, db):
+    from django.http import StreamingHttpResponse
+
+    from imsclinic.patients.models import Patient
+
+    settings.BENCH_QUERY_COUNT = True
+
+    def view(request):
+        def body():
+            yield str(Patient.objects.count()).encode()
+            yield str(Patient.objects.exists()).encode()
+
+        return StreamingHttpResponse(body())
+
+    response = middleware.QueryCountMiddleware(view)(RequestFactory().get("/"))
+    assert response["X-Query-Count"] == "2"
+    assert b"".join(response.streaming_content) == b"0False"
+
+
 def test_percentile_nearest_rank():
     values = list(range(1, 101))
     assert percentile(values, 50) == 50

@@ -17,6 +17,7 @@ from imsclinic.audit.models import ChartAccess
 from imsclinic.core.routes import PROTECTED_ROUTES
 from imsclinic.scheduling import actions as scheduling_actions
 from tests.factories import AppointmentFactory, PatientFactory
+from tests.interop.conftest import fhir_json
 from tests.trust.authz_registry import all_routes
 from tests.trust.test_authz_matrix import url_for
 
@@ -165,7 +166,7 @@ def test_a_fhir_clinical_read_adds_exactly_one_access_row(
 ):
     resource_type = FHIR_CLINICAL.match(pattern).group(1)
     client.force_login(alice)
-    bundle = client.get(f"/api/v1/fhir/Patient/{patient_a.uuid}/$everything").json()
+    bundle = fhir_json(client.get(f"/api/v1/fhir/Patient/{patient_a.uuid}/$everything"))
     ids = [
         e["resource"]["id"]
         for e in bundle["entry"]

@@ -2,6 +2,7 @@
 an adverse event and an outcome questionnaire), built with the areas' own models."""
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,12 @@ from tests.factories import (
     NeedlingRowFactory,
     TreatmentSessionFactory,
 )
+
+
+def fhir_json(response) -> dict:
+    """The JSON of a FHIR answer, whole or streamed (`$everything` is built while it is sent)."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return json.loads(body)
 
 
 def bearer(raw):

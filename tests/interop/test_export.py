@@ -21,6 +21,7 @@ from imsclinic.clinical.models import (
 )
 from imsclinic.core.downloads import safe_cell
 from imsclinic.gateway import actions as token_actions
+from imsclinic.interop.fhir import collect
 from imsclinic.interop.fhir.collect import everything_bundle
 from imsclinic.interop.fhir.common import fhir_class, to_dict
 from imsclinic.outcomes.models import QuestionnaireResponse
@@ -113,6 +114,26 @@ def test_demo_everything_bundles_validate(demo):
             assert parsed.model_dump(mode="json", exclude_none=True) == resource
         types = {entry["resource"]["resourceType"] for entry in bundle["entry"]}
         assert {"Patient", "Organization"} <= types
+
+
+def test_a_streamed_bundle_is_the_bundle(demo, monkeypatch):
+    """`everything_json` sends the same Bundle as `everything_bundle`, in pieces, with
+    `resourceType` first and the `total` it counted."""
+    monkeypatch.setattr(collect, "STREAM_PIECE", 4000)
+    pieces_per_patient = []
+    for patient in Patient.objects.select_related("clinic")[:12]:
+        for signed_only, billing in ((False, True), (True, False)):
+            options = {"base_url": "https://x.test/fhir", "signed_only": signed_only}
+            pieces = list(collect.everything_json(patient, billing=billing, **options))
+            pieces_per_patient.append(len(pieces))
+            text = b"".join(pieces).decode()
+            assert text.startswith('{"resourceType":"Bundle",')
+            streamed = json.loads(text)
+            whole = collect.everything_bundle(patient, billing=billing, **options)
+            assert streamed.pop("timestamp") and whole.pop("timestamp")
+            assert streamed == whole
+            assert streamed["total"] == len(streamed["entry"])
+    assert max(pieces_per_patient) > 1, "a long Bundle is sent in several pieces"
 
 
 def test_export_command_refuses_unknown_clinic(tmp_path, clinic_a):

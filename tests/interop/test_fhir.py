@@ -8,7 +8,7 @@ import pytest
 from imsclinic.audit.models import ChartAccess
 from imsclinic.gateway import actions as token_actions
 from imsclinic.interop.fhir.common import LOINC, LOINC_PAIN_NRS, SNOMED, fhir_class
-from tests.interop.conftest import bearer
+from tests.interop.conftest import bearer, fhir_json
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def everything(client, patient, token):
     response = client.get(f"/api/v1/fhir/Patient/{patient.uuid}/$everything", **bearer(token))
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/fhir+json"
-    return response.json()
+    return fhir_json(response)
 
 
 def by_type(bundle):
@@ -175,9 +175,9 @@ def test_clinic_b_cannot_read_clinic_a_bills_by_id(client, carol, clinic_b, bill
         f"/api/v1/fhir/Claim/{claim.uuid}",
         f"/api/v1/fhir/ClaimResponse/{claim.uuid}-response",
     ]
-    bundle = client.get(
-        f"/api/v1/fhir/Patient/{invoice.patient.uuid}/$everything", **bearer(admin)
-    ).json()
+    bundle = fhir_json(
+        client.get(f"/api/v1/fhir/Patient/{invoice.patient.uuid}/$everything", **bearer(admin))
+    )
     payer = next(
         e["resource"]["id"] for e in bundle["entry"] if e["resource"].get("name") == "Sun Life"
     )

@@ -11,7 +11,7 @@ from imsclinic.billing import actions
 from imsclinic.billing.models import Invoice
 from imsclinic.gateway import actions as token_actions
 from imsclinic.interop.fhir.common import fhir_class
-from tests.interop.conftest import bearer
+from tests.interop.conftest import bearer, fhir_json
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def token(user):
 def everything(client, patient, raw):
     response = client.get(f"/api/v1/fhir/Patient/{patient.uuid}/$everything", **bearer(raw))
     assert response.status_code == 200, response.content
-    return response.json()
+    return fhir_json(response)
 
 
 def resources(bundle) -> dict:

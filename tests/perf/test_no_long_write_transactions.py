@@ -1,7 +1,7 @@
 """Long work never runs inside a write transaction.
 
 A probe wraps the slow step of a real request (WeasyPrint printing a report, building a FHIR
-`$everything` bundle), runs the real thing, and records what the database connection looked like
+`$everything` bundle while it is sent), runs the real thing, and records what the database connection looked like
 meanwhile: not inside an atomic block, no transaction open on PostgreSQL, and on SQLite another
 connection could take the write lock at that very moment (before, a PDF held it for its whole
 render and froze every chart view of the clinic).
@@ -18,6 +18,7 @@ from imsclinic.audit.models import AuditEvent
 from imsclinic.interop import api as fhir_api
 from imsclinic.reports import pdf
 from tests.factories.outcomes import course_with_sessions, scores
+from tests.interop.conftest import fhir_json
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,15 +97,33 @@ def test_a_report_pdf_is_printed_outside_any_write_transaction(client, alice, co
     assert AuditEvent.objects.filter(action="report.progress.pdf").count() == 1
 
 
+class StreamProbe:
+    """Wraps a generator function: notes the database state when the generator starts and after
+    each piece it yields, while the response is being sent."""
+
+    def __init__(self, real):
+        self.real = real
+        self.states: list[dict] = []
+
+    def __call__(self, *args, **kwargs):
+        def pieces():
+            self.states.append(database_state())
+            for piece in self.real(*args, **kwargs):
+                self.states.append(database_state())
+                yield piece
+
+        return pieces()
+
+
 def test_a_fhir_everything_bundle_is_built_outside_any_write_transaction(
     client, alice, course, monkeypatch
 ):
-    probe = Probe(fhir_api.everything_bundle)
-    monkeypatch.setattr(fhir_api, "everything_bundle", probe)
+    probe = StreamProbe(fhir_api.everything_json)
+    monkeypatch.setattr(fhir_api, "everything_json", probe)
     client.force_login(alice)
     response = client.get(f"/api/v1/fhir/Patient/{course.patient.uuid}/$everything")
     assert response.status_code == 200
-    assert response.json()["resourceType"] == "Bundle"
-    assert len(probe.states) == 2
+    assert fhir_json(response)["resourceType"] == "Bundle"
+    assert len(probe.states) >= 2, "the Bundle was built through the probe, while it was sent"
     for state in probe.states:
         assert state == expected(state)

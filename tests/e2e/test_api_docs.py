@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import save_screenshot
 from tests.e2e.test_accessibility import AXE, SERIOUS_VIOLATIONS
+from tests.workers import HANG_GUARD_SECONDS
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +21,13 @@ def test_api_docs_render_from_vendored_files_and_pass_axe(page, live_server):
             csp_errors.append(message.text) if "Content Security Policy" in message.text else None
         ),
     )
-    response = page.goto("/api/v1/docs")
+    # The schema is built on its first request, which took over 10 s on a loaded 2-core machine:
+    # wait for that response itself (the timeout is a hang guard), then for the rendering.
+    with page.expect_response(
+        lambda answer: "openapi" in answer.url, timeout=HANG_GUARD_SECONDS * 1000
+    ) as schema:
+        response = page.goto("/api/v1/docs")
+    assert schema.value.ok
     assert "script-src 'self'" in response.headers["content-security-policy"]
     expect(page.get_by_role("heading", name="IMS Clinic API").first).to_be_visible()
     operations = page.locator(".opblock")

@@ -186,6 +186,7 @@ def render_markdown(report: dict) -> str:
             f"## {run['database']} · {run['size']}",
             "",
             f"Data: {counts}. Heavy chart: {run['heavy_patient_sessions']} sessions. "
+            + _search_sentence(run)
             + (
                 "Data reused from an earlier generation."
                 if run["reused"]
@@ -251,6 +252,16 @@ def _scale_lines(comparison: dict) -> list[str]:
             f"| {small['errors'] + network['errors']} |"
         )
     return lines
+
+
+def _search_sentence(run: dict) -> str:
+    search = run.get("search")  # absent from reports written before 2026-11-27 (afternoon)
+    if not search:
+        return ""
+    return (
+        f'Patient search looks for "{search["term"]}", the longest name prefix that fills '
+        f"the first page here ({search['matches']:,} patients match). "
+    )
 
 
 def _contention_lines(run: dict) -> list[str]:

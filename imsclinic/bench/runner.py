@@ -322,6 +322,7 @@ def run_one(options: Options, database: str, size: str) -> dict:
         "spec": target.spec,
         "counts": setup["counts"],
         "heavy_patient_sessions": setup["sessions"],
+        "search": setup["search"],
         "plans": setup.get("plans", []),
         **info,
         "endpoints": rows,

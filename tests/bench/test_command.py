@@ -43,3 +43,7 @@ def test_quick_bench_writes_a_report(tmp_path):
     assert 0 < rows["chart_summary"]["throughput_vs_signed_in"]
     text = (out / "report.md").read_text()
     assert "## sqlite · small" in text and "Chart summary (500 sessions)" in text
+    # The search term is chosen from the data, and the report says which and how many it finds.
+    term, matches = run["search"]["term"], run["search"]["matches"]
+    assert term and matches > 0
+    assert f'Patient search looks for "{term}"' in text

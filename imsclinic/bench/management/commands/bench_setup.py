@@ -39,10 +39,11 @@ class Command(BaseCommand):
             raise CommandError("No heavy chart: generate data with `imsclinic demo --clinics N`.")
         _retire_demo_logins()
         user = _bench_user(patient.clinic)
+        search, matches = _search_term(patient.clinic)
         fixture = Fixture(
             patient_uuid=str(patient.uuid),
             course_uuid=_course_uuid(patient),
-            search="smi",
+            search=search,
             cookie=_session_cookie(user),
             token=_token(user),
         )
@@ -60,11 +61,42 @@ class Command(BaseCommand):
                     "patient_uuid": fixture.patient_uuid,
                     "sessions": _count_sessions(patient),
                     "counts": _counts(),
+                    "search": {"term": search, "matches": matches},
                     "plans": plans,
                     "endpoints": [{**e.to_plan(), "unavailable": e.unavailable} for e in endpoints],
                 }
             )
         )
+
+
+def _search_term(clinic) -> tuple[str, int]:
+    """The longest family-name prefix whose search fills the first page of results (in a clinic
+    too small for any, the prefix that finds the most), and how many patients it matches.
+
+    Patient search is compared between a clinic of ~150 patients and one of ~2,000. A fixed
+    term compares pages of different lengths (before 2026-11-27 "smi" found 2 patients at small
+    size and 44 at network size: a 2-row page against a full one). A term that fills the page at
+    both sizes compares the same page, and what remains is how the search grows with the clinic:
+    counting and sorting more matches to show the same first page.
+    """
+    from imsclinic.patients.models import Patient
+    from imsclinic.patients.views import PAGE_SIZE
+
+    names = Patient.objects.filter(clinic=clinic).values_list("family_name_folded", flat=True)
+    prefixes: dict[str, int] = {}
+    for name in names:
+        for length in (1, 2, 3):
+            if len(name) >= length:
+                prefixes[name[:length]] = prefixes.get(name[:length], 0) + 1
+    if not prefixes:
+        raise CommandError("The bench clinic has no patients: generate data with `imsclinic demo`.")
+    filling = [p for p, n in prefixes.items() if n >= PAGE_SIZE]
+    if filling:
+        term = max(filling, key=lambda p: (len(p), -prefixes[p], p))
+    else:
+        term = max(prefixes, key=lambda p: (prefixes[p], -len(p), p))
+    matches = Patient.objects.filter(clinic=clinic).search(term).count()
+    return term, matches
 
 
 def _retire_demo_logins() -> None:

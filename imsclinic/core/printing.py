@@ -21,7 +21,8 @@ result without holding any.
   saved" for the user; core.middleware answers it) and the pool is dropped, so the next print
   starts a fresh one. There is no fallback to printing on the request thread. A print that has
   not come back after `IMSCLINIC_PDF_RENDER_TIMEOUT_SECONDS` fails the same way (a pool can be
-  left waiting forever when a process dies just as a print is submitted).
+  left waiting forever when a process dies just as a print is submitted); its render processes
+  are killed, so the abandoned print stops taking a core.
 - At exit the pool shuts down with the interpreter (concurrent.futures joins it); a render process
   whose server was killed outright notices its parent is gone and exits.
 """
@@ -30,13 +31,16 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 # How much lower than the server the render processes run (os.nice increment, 0-19). At 10 a busy
 # render process gets about a tenth of a core that a request thread also wants.
 RENDER_NICENESS = 10
+# A killed render process is gone within milliseconds; the bound only keeps a wedged kernel from
+# holding the request thread.
+KILLED_PROCESS_JOIN_SECONDS = 5
 
 
 class PrintingFailed(Exception):
@@ -73,8 +77,10 @@ def print_pdf(
         printed = pool.submit(_print, html, base_url, tuple(stylesheets)).result(
             timeout=settings.PDF_RENDER_TIMEOUT_SECONDS
         )
-    except (BrokenProcessPool, TimeoutError) as error:
+    except (BrokenProcessPool, TimeoutError, CancelledError) as error:
         # A timed-out pool may be one that will never answer again: the next print starts anew.
+        # (A print still queued behind it when it is discarded is cancelled: it fails the same
+        # way.)
         _discard(pool)
         raise PrintingFailed from error
     _printing_cpu.seconds = render_cpu_seconds() + printed.cpu_seconds
@@ -120,11 +126,24 @@ def _new_pool() -> ProcessPoolExecutor:
 
 
 def _discard(pool: ProcessPoolExecutor) -> None:
+    """Drop `pool` and stop its render processes.
+
+    A print that timed out would otherwise go on laying out for nobody: a core taken from the
+    chart views, and at exit the server process waits for it (concurrent.futures joins its pools
+    at interpreter exit), which turned a gunicorn restart or a test worker's exit into a wait of
+    as long as the document takes. A broken pool's processes are dead already.
+    """
     global _pool
     with _pool_lock:
         if _pool is pool:
             _pool = None
+    # ProcessPoolExecutor.kill_workers() does this from Python 3.14; shutdown() forgets them.
+    processes = list((pool._processes or {}).values())
+    for process in processes:
+        process.kill()
     pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=KILLED_PROCESS_JOIN_SECONDS)
 
 
 def _forget_pool_after_fork() -> None:

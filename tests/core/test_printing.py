@@ -122,11 +122,14 @@ def test_a_render_process_that_died_while_idle_fails_the_next_print_only():
 
 def test_a_print_that_does_not_come_back_in_time_is_a_clear_error_and_the_next_works(settings):
     """A guard against a pool that will never answer (a render process that died just as the
-    print was submitted): after the timeout the request gets the plain error and a fresh pool."""
+    print was submitted): after the timeout the request gets the plain error and a fresh pool,
+    and the render process of the abandoned print is stopped."""
     render_pid = printing.print_pdf("<p>Warm</p>").printed_by_pid
     settings.PDF_RENDER_TIMEOUT_SECONDS = 0.2  # far below the seconds long_document() takes
     with pytest.raises(printing.PrintingFailed, match="could not be printed"):
         printing.print_pdf(long_document())
+    # The abandoned print was stopped, not left laying out for nobody (it takes seconds).
+    assert has_exited(render_pid)
     settings.PDF_RENDER_TIMEOUT_SECONDS = HANG_GUARD_SECONDS
     printed = printing.print_pdf("<p>After the timeout</p>")
     assert "After the timeout" in pdf_text(printed.pdf)

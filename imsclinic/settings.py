@@ -418,6 +418,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Pages link static files by their hashed names ({% static %}), and WeasyPrint reads stylesheets
+# from the source folders: the unhashed copies were never served, yet collectstatic compressed
+# each one again with gzip and brotli, doubling a production start's 7 s of CPU.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 if not PRODUCTION:
     # Whitenoise warns about a missing STATIC_ROOT even when it serves from the finders.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)

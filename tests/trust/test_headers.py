@@ -75,6 +75,11 @@ print(json.dumps({'session_secure': settings.SESSION_COOKIE_SECURE,
     'session_httponly': settings.SESSION_COOKIE_HTTPONLY, 'redirect': settings.SECURE_SSL_REDIRECT}))
 r = Client().get('/accounts/login/', HTTP_HOST='clinic.example.org')
 print(json.dumps({'plain_http': r.status_code, 'location': r.get('Location')}))
+import re
+page = Client().get('/accounts/login/', secure=True, HTTP_HOST='clinic.example.org')
+href = re.search(r'href="(/static/imsclinic/app\\.[0-9a-f]{12}\\.css)"', page.text).group(1)
+r = Client().get(href, secure=True, HTTP_HOST='clinic.example.org')
+print(json.dumps({'stylesheet': href, 'status': r.status_code}))
 """
 
 
@@ -100,6 +105,8 @@ def test_production_sends_hsts_secure_cookies_and_redirects_to_https(tmp_path):
     # Django admin is not routed in production, so none of its static files are collected.
     assert (tmp_path / "static" / "imsclinic").is_dir()
     assert not (tmp_path / "static" / "admin").exists()
+    # Only the hashed names the pages link to are kept (and compressed).
+    assert not (tmp_path / "static" / "imsclinic" / "app.css").exists()
     result = subprocess.run(
         [sys.executable, "-c", PRODUCTION_PROBE],
         env=env,
@@ -108,7 +115,10 @@ def test_production_sends_hsts_secure_cookies_and_redirects_to_https(tmp_path):
         timeout=workers.HANG_GUARD_SECONDS,
     )
     assert result.returncode == 0, result.stderr
-    first, second, third = (json.loads(line) for line in result.stdout.splitlines()[-3:])
+    first, second, third, stylesheet = (
+        json.loads(line) for line in result.stdout.splitlines()[-4:]
+    )
+    assert stylesheet["status"] == 200, stylesheet
     assert first["status"] == 200
     assert first["hsts"] == "max-age=31536000; includeSubDomains; preload"
     assert first["csrf_secure"] is True

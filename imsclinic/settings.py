@@ -418,6 +418,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Outside production whitenoise looks a file up when it is asked for, instead of listing every
+# static file when its middleware starts: an edited stylesheet shows without a restart, and the
+# test client (a new middleware chain per test) no longer spends 24 ms listing files each time.
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 # Pages link static files by their hashed names ({% static %}), and WeasyPrint reads stylesheets
 # from the source folders: the unhashed copies were never served, yet collectstatic compressed
 # each one again with gzip and brotli, doubling a production start's 7 s of CPU.

@@ -11,12 +11,12 @@ carry only the patient's initials and chart number, never diagnoses or notes.
 
 import datetime
 import logging
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from icalendar import Calendar, Event
 
 from imsclinic.scheduling.instructions import instruction_lines
 from imsclinic.scheduling.models import (
@@ -28,11 +28,20 @@ from imsclinic.scheduling.models import (
     reminder_lead_hours,
 )
 
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
+
 logger = logging.getLogger(__name__)
 PRODID = "-//IMS Clinic//Scheduling//EN"
 
 
-def _calendar(name: str | None = None) -> Calendar:
+# icalendar is imported where a calendar is written: importing it costs about 70 ms, which every
+# server and command process paid at start (the URL configuration imports this module).
+
+
+def _calendar(name: str | None = None) -> "Calendar":
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -47,7 +56,9 @@ def _clinic_address(clinic) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _event(appointment: Appointment, *, summary: str, description: str = "") -> Event:
+def _event(appointment: Appointment, *, summary: str, description: str = "") -> "Event":
+    from icalendar import Event
+
     event = Event()
     event.add("uid", f"{appointment.calendar_uid or appointment.uuid}@imsclinic")
     event.add("dtstamp", timezone.now())

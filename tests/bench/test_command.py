@@ -14,7 +14,7 @@ def test_quick_bench_writes_a_report(tmp_path):
     result = subprocess.run(  # noqa: S603 - our own interpreter and command
         [
             sys.executable, "-m", "imsclinic.cli", "bench", "--quick",
-            "--databases", "sqlite", "--sizes", "small", "--duration", "0.5",
+            "--databases", "sqlite", "--sizes", "small", "--duration", "0.25",
             "--only", "chart_summary,patient_search,signed_in,session_write,write_load,report_pdf",
             "--out", str(out), "--work", str(work),
         ],

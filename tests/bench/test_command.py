@@ -1,16 +1,29 @@
 """`imsclinic bench --quick` end to end: data, production server, load process, report."""
 
 import json
+import shutil
+import sqlite3
 import subprocess
 import sys
 
 import pytest
 from django.conf import settings
 
+from imsclinic.bench import runner
+
 
 @pytest.mark.slow
-def test_quick_bench_writes_a_report(tmp_path):
+@pytest.mark.xdist_group("migrated-data-dir")
+def test_quick_bench_writes_a_report(tmp_path, migrated_data_dir_template):
     out, work = tmp_path / "out", tmp_path / "work"
+    # The bench migrates once per schema into its work directory and copies from there; it is
+    # given the suite's migrated database, as a second size or a rebuild would find its own.
+    work.mkdir()
+    template = runner.migrated_sqlite_template(work)
+    shutil.copyfile(migrated_data_dir_template / "imsclinic.sqlite3", template)
+    with sqlite3.connect(template) as db:
+        db.execute("CREATE TABLE copied_from_the_template (note TEXT)")
+    db.close()
     result = subprocess.run(  # noqa: S603 - our own interpreter and command
         [
             sys.executable, "-m", "imsclinic.cli", "bench", "--quick",
@@ -21,6 +34,11 @@ def test_quick_bench_writes_a_report(tmp_path):
         cwd=settings.BASE_DIR, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    with sqlite3.connect(work / "small.sqlite3") as db:  # generated on a copy of the template
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        assert "copied_from_the_template" in tables
+        assert db.execute("SELECT count(*) FROM patients_patient").fetchone()[0] > 0
+    db.close()
     report = json.loads((out / "report.json").read_text())
     (run,) = report["runs"]
     assert (run["database"], run["size"]) == ("sqlite", "small")

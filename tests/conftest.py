@@ -136,7 +136,12 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     """pytest-django's test database, and on SQLite a copy of it as migrated, taken before any
     test has run (`migrated_data_dir_template` starts from it instead of migrating again)."""
     global _PRISTINE_SQLITE
-    if connection.vendor == "sqlite":
+    # pytest-django creates the test database only when a collected test needs one: a run of
+    # tests without the database leaves the connection on the development database.
+    made_test_database = (
+        connection.settings_dict["NAME"] == connection.settings_dict["TEST"]["NAME"]
+    )
+    if connection.vendor == "sqlite" and made_test_database:
         pristine = tmp_path_factory.mktemp("pristine") / "imsclinic.sqlite3"
         with django_db_blocker.unblock():
             source = sqlite3.connect(connection.settings_dict["NAME"])
@@ -158,6 +163,7 @@ def migrated_data_dir_template(tmp_path_factory, django_db_setup):
     worker: on SQLite a copy of the worker's freshly created test database (Django's test runner
     made it with the same migrate), otherwise migrated by `imsclinic migrate` in a subprocess.
 
+    (Without a test database in this run, as when only such tests are selected, it migrates too.)
     A fresh migrate costs ~10 s of CPU. Tests about a migrated installation (a production
     server's start, a load on gunicorn, an upgrade from an older schema) copy this directory
     (`workers.copy_migrated_data_dir`) instead of migrating again; tests/core/test_serve.py still

@@ -14,6 +14,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -44,6 +46,38 @@ def pytest_configure(config):
     processes keep Python's defaults.
     """
     gc.set_threshold(100_000, 50, 100)
+    _start_sqlite_template_in_the_controller(config)
+
+
+def _start_sqlite_template_in_the_controller(config):
+    is_controller = bool(config.getoption("numprocesses", None)) and not hasattr(
+        config, "workerinput"
+    )
+    if not is_controller or "DATABASE_URL" in os.environ or config.getoption("reuse_db"):
+        return
+    directory = Path(tempfile.mkdtemp(prefix="imsclinic-test-db-"))
+    template, process = workers.start_sqlite_template(directory)
+    config.stash[_SQLITE_TEMPLATE] = (template, process, directory)
+
+
+_SQLITE_TEMPLATE = pytest.StashKey[tuple]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """xdist (controller): tell each worker where the migrated database will appear."""
+    started = node.config.stash.get(_SQLITE_TEMPLATE, None)
+    if started:
+        node.workerinput[workers.SQLITE_TEMPLATE_KEY] = str(started[0])
+
+
+def pytest_unconfigure(config):
+    started = config.stash.get(_SQLITE_TEMPLATE, None)
+    if started:
+        _, process, directory = started
+        process.kill()  # still migrating only if no worker needed a database
+        process.wait()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def pytest_collection_finish(session):
@@ -129,6 +163,25 @@ def _audit_anchor_per_test(settings, tmp_path_factory):
     """Each test anchors its audit chains in a file of its own: an anchor left by an earlier
     test's (since flushed or rolled back) rows would look like a cut-off chain."""
     settings.AUDIT_ANCHOR_PATH = tmp_path_factory.mktemp("anchor") / "audit-anchor.json"
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings):
+    """pytest-django's `--reuse-db` switch, and under xdist on SQLite: this worker's test
+    database is a copy of the controller's migrated one (tests/workers.py), kept by Django as
+    it is and removed at the end of the run."""
+    reuse_db = request.config.getvalue("reuse_db")
+    template = getattr(request.config, "workerinput", {}).get(workers.SQLITE_TEMPLATE_KEY)
+    if reuse_db or not template or connection.vendor != "sqlite":
+        yield reuse_db
+        return
+    test_database = Path(connection.settings_dict["TEST"]["NAME"])
+    copied = workers.copy_sqlite_template(Path(template), test_database)
+    yield copied
+    if copied:
+        connection.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{test_database}{suffix}").unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")

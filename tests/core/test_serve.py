@@ -45,7 +45,7 @@ def test_serve_migrates_creates_demo_and_serves(tmp_path):
             "--workers",
             "1",
             "--demo-patients",
-            "20",
+            "6",
         ],
         env=env,
         stdout=subprocess.PIPE,

@@ -10,6 +10,7 @@ lays the very same reports out with the stylesheet as shipped and requires that 
 fewer than three lines and no page ends with a heading.
 """
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -73,6 +74,7 @@ def test_no_page_holds_a_lone_line_or_ends_with_a_heading(improving_course, kind
         plan = " ".join([SENTENCE] * sentences)
         return pdf.render_html({**context, "plan": plan}, for_pdf=True)
 
+    @functools.cache  # the search lays out the length it settles on once already
     def pages_without_rules(sentences: int) -> list[list[str]]:
         return pages_of(render(html_for(sentences), without_rules))
 

@@ -1,6 +1,10 @@
 """Browser tests: Playwright for Python driving Debian's Chromium (never a downloaded browser).
 
-Without /usr/bin/chromium (or IMSCLINIC_CHROMIUM) these tests are skipped with a clear message.
+The browser is Debian's Chromium headless shell (`apt-get install chromium-headless-shell`): the
+same engine and version as the `chromium` package without the full browser's layers, which took
+about 40% more CPU for the same tests (docs/adr/0009-browser-tests-on-the-headless-shell.md).
+IMSCLINIC_CHROMIUM names another binary; where only `chromium` is installed, it is used. Without
+either these tests are skipped with a clear message.
 Screenshots land in test-artifacts/ for a person to look at when IMSCLINIC_SCREENSHOTS=1 (`make
 screenshots`; CI's PostgreSQL pass sets it). A full-page PNG costs about 0.3 s and the browser
 tests take about 75 of them, so `make test` skips them: no test asserts on the image itself.
@@ -16,7 +20,12 @@ import pytest
 # is running unless told that this synchronous use is deliberate.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("IMSCLINIC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = (
+    os.environ.get("IMSCLINIC_CHROMIUM")
+    or shutil.which("chromium-headless-shell")
+    or shutil.which("chromium")
+    or "/usr/bin/chromium-headless-shell"
+)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # docs/screenshots/ is refreshed on request only, so a test run leaves the worktree clean.
@@ -41,7 +50,10 @@ def pytest_collection_modifyitems(config, items):
     if Path(CHROMIUM).exists():
         return
     skip = pytest.mark.skip(
-        reason=f"Browser tests skipped: no Chromium at {CHROMIUM} (apt-get install chromium)"
+        reason=(
+            f"Browser tests skipped: no Chromium at {CHROMIUM} "
+            "(apt-get install chromium-headless-shell)"
+        )
     )
     for item in items:
         if "e2e" in item.nodeid.split("/"):

@@ -75,9 +75,7 @@ def pytest_unconfigure(config):
     started = config.stash.get(_SQLITE_TEMPLATE, None)
     if started:
         _, process, directory = started
-        process.kill()  # still migrating only if no worker needed a database
-        process.wait()
-        shutil.rmtree(directory, ignore_errors=True)
+        workers.stop_sqlite_template(process, directory)
 
 
 def pytest_collection_finish(session):
@@ -176,12 +174,11 @@ def django_db_keepdb(request, django_db_modify_db_settings):
         yield reuse_db
         return
     test_database = Path(connection.settings_dict["TEST"]["NAME"])
-    copied = workers.copy_sqlite_template(Path(template), test_database)
-    yield copied
-    if copied:
-        connection.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{test_database}{suffix}").unlink(missing_ok=True)
+    workers.copy_sqlite_template(Path(template), test_database)
+    yield True
+    connection.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{test_database}{suffix}").unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ Without xdist (`pytest -p no:xdist` or `-n 0`) the process counts as worker 0.
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -75,45 +76,73 @@ def copy_migrated_data_dir(template, destination):
 # migrates one file in the background; each worker copies it as its test database and lets
 # Django keep it (`keepdb`: the migrate that follows finds nothing to apply).
 SQLITE_TEMPLATE_KEY = "imsclinic_sqlite_template"
+# Stamped into the template (SQLite's user_version, which Django leaves alone), so a worker's
+# test database shows that it is the copy.
+TEMPLATE_USER_VERSION = 2026_11_27
 _MIGRATE_THEN_PUBLISH = """
-import sqlite3, subprocess, sys
+import sqlite3, subprocess, sys, traceback
 from pathlib import Path
 partial, final = Path(sys.argv[1]), Path(sys.argv[2])
-done = subprocess.run([sys.executable, "-m", "imsclinic.cli", "migrate", "--no-input", "-v0"])
-if done.returncode == 0:
+failed = final.with_name(final.name + ".failed")
+try:
+    done = subprocess.run(
+        [sys.executable, "-m", "imsclinic.cli", "migrate", "--no-input", "-v0"],
+        capture_output=True, text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stdout + done.stderr)
     copying = final.with_name(final.name + ".copying")
-    with sqlite3.connect(partial) as source, sqlite3.connect(copying) as target:
-        source.backup(target)
+    source, target = sqlite3.connect(partial), sqlite3.connect(copying)
+    source.backup(target)
+    target.execute("PRAGMA user_version = " + str(int(sys.argv[3])))  # marks the copy as ours
+    target.commit()
     source.close()
     target.close()
     copying.rename(final)  # the workers wait for this name
-else:
-    final.with_name(final.name + ".failed").touch()
+except BaseException:
+    failed.write_text(traceback.format_exc())
+    raise
 """
 
 
 def start_sqlite_template(directory: Path) -> tuple[Path, subprocess.Popen]:
-    """In the xdist controller: start migrating `directory`/migrated.sqlite3 in the background."""
+    """In the xdist controller: start migrating `directory`/migrated.sqlite3 in the background
+    (in a session of its own, so that `stop_sqlite_template` ends the migrate with it)."""
     partial, final = directory / "partial.sqlite3", directory / "migrated.sqlite3"
     env = {**os.environ, "IMSCLINIC_SQLITE_PATH": str(partial)}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", _MIGRATE_THEN_PUBLISH, str(partial), str(final)], env=env
+        [
+            sys.executable,
+            "-c",
+            _MIGRATE_THEN_PUBLISH,
+            str(partial),
+            str(final),
+            str(TEMPLATE_USER_VERSION),
+        ],
+        env=env,
+        start_new_session=True,
     )
     return final, process
 
 
-def copy_sqlite_template(template: Path, destination: Path) -> bool:
-    """In a worker: wait for the controller's migrated database and copy it to `destination`.
-    False if the migrate failed (the worker then migrates its own, and shows why)."""
+def stop_sqlite_template(process: subprocess.Popen, directory: Path) -> None:
+    """At the end of the run: a migrate still running (no worker needed a database) ends."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def copy_sqlite_template(template: Path, destination: Path) -> None:
+    """In a worker: wait for the controller's migrated database and copy it to `destination`."""
     failed = template.with_name(template.name + ".failed")
     deadline = time.monotonic() + HANG_GUARD_SECONDS
     while not template.exists():
         if failed.exists():
-            return False
+            raise RuntimeError(f"the test database could not be migrated:\n{failed.read_text()}")
         if time.monotonic() > deadline:
             raise RuntimeError(f"the migrated test database {template} never appeared")
         time.sleep(0.05)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{destination}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(template, destination)
-    return True

@@ -24,7 +24,6 @@ import os
 import secrets
 import shutil
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -183,27 +182,19 @@ def migrated_sqlite_template(work: Path) -> Path:
     return work / f"migrated-{schema_key()}.sqlite3"
 
 
-def _copy_sqlite(source: Path, destination: Path) -> None:
-    # SQLite's backup API: a consistent copy whatever the source's journal (WAL) holds.
-    with sqlite3.connect(source) as src, sqlite3.connect(destination) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
-
-
 def _migrate_sqlite(target: Target, env: dict) -> None:
     """Migrate once per schema and work directory, then copy: a fresh migrate is about 9 s of
     CPU, and each size (and a rebuild) starts from the same empty schema."""
+    from imsclinic.core.backup import copy_sqlite, remove_sqlite
+
     template = migrated_sqlite_template(target.options.work)
     if not template.exists():
         partial = template.with_name(template.name + ".partial")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{partial}{suffix}").unlink(missing_ok=True)
+        remove_sqlite(partial)
         _run(_python("migrate", "-v0"), {**env, "IMSCLINIC_SQLITE_PATH": str(partial)})
-        _copy_sqlite(partial, template)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{partial}{suffix}").unlink(missing_ok=True)
-    _copy_sqlite(template, target.sqlite_path)
+        copy_sqlite(partial, template)
+        remove_sqlite(partial)
+    copy_sqlite(template, target.sqlite_path)
 
 
 def prepare(target: Target, env: dict) -> dict:

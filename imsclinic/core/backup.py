@@ -206,7 +206,7 @@ def _sqlite_check(path: Path) -> None:
         raise BackupError(f"{path} fails SQLite's integrity check: {result}")
 
 
-def _sqlite_copy(source: Path, target: Path, progress=None, description="Copying") -> None:
+def copy_sqlite(source: Path, target: Path, progress=None, description="Copying") -> None:
     """Copy with the online backup API: a consistent snapshot even while others write."""
     src = sqlite3.connect(str(source), timeout=30)
     dst = sqlite3.connect(str(target), timeout=30)
@@ -235,7 +235,7 @@ def backup_sqlite(
     destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=destination.parent) as scratch:
         partial = Path(scratch) / "partial.sqlite3"
-        _sqlite_copy(Path(database), partial, progress, "Copying database")
+        copy_sqlite(Path(database), partial, progress, "Copying database")
         # The copy keeps the source's WAL mode; a backup file should be one self-contained file.
         conn = sqlite3.connect(str(partial))
         conn.execute("PRAGMA journal_mode=DELETE")
@@ -255,7 +255,7 @@ def restore_sqlite_into(backup: Path, scratch: Path, expected: Manifest, progres
         raise BackupError(f"This is a {expected.engine} backup; the database here is SQLite.")
     try:
         _sqlite_check(backup)
-        _sqlite_copy(backup, scratch, progress, "Restoring")
+        copy_sqlite(backup, scratch, progress, "Restoring")
         _sqlite_check(scratch)
         return compare(expected, sqlite_manifest(scratch, progress))
     except sqlite3.DatabaseError as exc:

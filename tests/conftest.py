@@ -23,6 +23,7 @@ from django.test import override_settings
 
 from imsclinic.accounts.models import Role
 from imsclinic.audit import triggers
+from imsclinic.core.backup import remove_sqlite
 from tests import workers
 from tests.factories import (
     ClinicFactory,
@@ -177,8 +178,7 @@ def django_db_keepdb(request, django_db_modify_db_settings):
     workers.copy_sqlite_template(Path(template), test_database)
     yield True
     connection.close()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{test_database}{suffix}").unlink(missing_ok=True)
+    remove_sqlite(test_database)
 
 
 @pytest.fixture(scope="session")

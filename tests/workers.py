@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from imsclinic.core.backup import remove_sqlite
+
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/8"
 # How long a subprocess (a migrate, a server start, a CLI command) may take before the test calls
 # it stuck. A hang guard, never a speed requirement: on a shared 2-core machine under parallel
@@ -143,6 +145,5 @@ def copy_sqlite_template(template: Path, destination: Path) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"the migrated test database {template} never appeared")
         time.sleep(0.05)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{destination}{suffix}").unlink(missing_ok=True)
+    remove_sqlite(destination)
     shutil.copyfile(template, destination)

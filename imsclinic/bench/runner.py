@@ -120,9 +120,7 @@ class Target:
     def stamp(self) -> dict:
         """What the data depends on: the sizes and seed, and every migration (a new model or
         field since the last generation means the generator may now fill more)."""
-        root = Path(__file__).resolve().parents[1]
-        migrations = sorted(p.relative_to(root).as_posix() for p in root.glob("*/migrations/0*.py"))
-        return {"spec": self.spec, "migrations": migrations}
+        return {"spec": self.spec, "migrations": list(migration_files())}
 
     def fresh(self) -> bool:
         """Data generated earlier with the same parameters and schema still there?"""
@@ -147,8 +145,9 @@ class Target:
     def recreate(self) -> None:
         self.marker.unlink(missing_ok=True)
         if self.database == "sqlite":
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.sqlite_path}{suffix}").unlink(missing_ok=True)
+            from imsclinic.core.backup import remove_sqlite
+
+            remove_sqlite(self.sqlite_path)
         else:
             self._admin(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
             self._admin(f'CREATE DATABASE "{self.pg_name}"')
@@ -168,12 +167,18 @@ def _run(cmd: list[str], env: dict, *, capture: bool = False) -> str:
     return result.stdout or ""
 
 
+def migration_files() -> dict[str, Path]:
+    """Every app's migration files: {"clinical/migrations/0001_initial.py": path, ...}, sorted."""
+    root = Path(__file__).resolve().parents[1]
+    found = {p.relative_to(root).as_posix(): p for p in root.glob("*/migrations/0*.py")}
+    return dict(sorted(found.items()))
+
+
 def schema_key() -> str:
     """What an empty migrated database depends on: every migration file's text."""
-    root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for path in sorted(root.glob("*/migrations/0*.py")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    for name, path in migration_files().items():
+        digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 

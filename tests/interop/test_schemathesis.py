@@ -27,6 +27,7 @@ from schemathesis.generation.modes import GenerationMode
 from imsclinic.accounts.models import User
 from imsclinic.gateway import actions as token_actions
 from imsclinic.web.demo import build_demo
+from tests.module_data import rolled_back_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,13 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/v1/fhir": "the body is a FHIR R4 Bundle of Patients, validated the same way "
     "(tests/interop/test_import.py)",
 }
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """One demo network for the module's runs (each test's own writes roll back with it)."""
+    with rolled_back_for_the_module(django_db_blocker):
+        yield build_demo(patients=12, seed=5)
 
 
 def all_response_checks():
@@ -119,11 +127,10 @@ def run_operations(schema, checks, headers, *, only: str = "", skip: str = "\0")
     return failures, tested
 
 
-def test_api_passes_every_schemathesis_check(wsgi_app, settings):
+def test_api_passes_every_schemathesis_check(demo, wsgi_app, settings):
     # The API's per-token rate limit would answer 429 (documented) to most of this run and hide
     # the other checks; the limit itself is tested in tests/trust/test_rate_limits.py.
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "api": "100000/m"}
-    build_demo(patients=12, seed=5)
     practitioner = User.objects.get(username="practitioner")
     _, raw = token_actions.create_personal_token(user=practitioner, by=None, name="schemathesis")
     headers = {"Authorization": f"Bearer {raw}"}
@@ -148,12 +155,11 @@ def test_api_passes_every_schemathesis_check(wsgi_app, settings):
     assert not failures, "\n\n".join(f"{label}: {text}" for label, text in failures)
 
 
-def test_billing_api_as_front_desk_passes_every_schemathesis_check(wsgi_app, settings):
+def test_billing_api_as_front_desk_passes_every_schemathesis_check(demo, wsgi_app, settings):
     """The practitioner's run above meets mostly 403s on billing (front desk and clinic admins
     bill); the front desk drives every billing operation past the role check, against the demo
     clinic's invoices, payments, coverage and claims."""
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "api": "100000/m"}
-    build_demo(patients=12, seed=5)
     front_desk = User.objects.get(username="frontdesk")
     _, raw = token_actions.create_personal_token(user=front_desk, by=None, name="schemathesis")
     headers = {"Authorization": f"Bearer {raw}"}
@@ -167,9 +173,8 @@ def test_billing_api_as_front_desk_passes_every_schemathesis_check(wsgi_app, set
     assert not failures, "\n\n".join(f"{label}: {text}" for label, text in failures)
 
 
-def test_date_zero_is_refused(client):
+def test_date_zero_is_refused(demo, client):
     """`date=0` is not a date (pydantic alone would read it as 1970-01-01)."""
-    build_demo(patients=1, seed=5)
     practitioner = User.objects.get(username="practitioner")
     _, raw = token_actions.create_personal_token(user=practitioner, by=None, name="t")
     response = client.get(
@@ -204,9 +209,8 @@ ADMIN_RULES_BEYOND_THE_SCHEMA = {
 }
 
 
-def test_issue_15_operations_pass_every_check_as_the_clinic_admin(wsgi_app, settings):
+def test_issue_15_operations_pass_every_check_as_the_clinic_admin(demo, wsgi_app, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "api": "100000/m"}
-    build_demo(patients=6, seed=7)
     admin = User.objects.get(username="admin")
     _, raw = token_actions.create_personal_token(user=admin, by=None, name="schemathesis-admin")
     headers = {"Authorization": f"Bearer {raw}"}

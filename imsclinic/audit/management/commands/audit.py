@@ -7,6 +7,9 @@ from imsclinic.audit.verification import verify_all
 
 
 class Command(BaseCommand):
+    # Django's system checks import the URL configuration and the whole API (half this
+    # command's start); it serves no request. `imsclinic check` and `serve` run them.
+    requires_system_checks = []
     help = (
         "Audit trail tools. `audit verify` checks every clinic's chain under the audit key, "
         "compares the chains with the anchored heads, re-hashes every signed record, names each "

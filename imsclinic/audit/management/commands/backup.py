@@ -9,6 +9,9 @@ from imsclinic.core.progress import progress_bars
 
 
 class Command(BaseCommand):
+    # Django's system checks import the URL configuration and the whole API (half this
+    # command's start); it serves no request. `imsclinic check` and `serve` run them.
+    requires_system_checks = []
     help = (
         "Back up the database to FILE (SQLite online backup, or pg_dump -Fc on PostgreSQL). "
         "Writes FILE.manifest.json (per-table row counts and content hashes, the audit chain "

@@ -20,6 +20,9 @@ def _has_data() -> bool:
 
 
 class Command(BaseCommand):
+    # Django's system checks import the URL configuration and the whole API (half this
+    # command's start); it serves no request. `imsclinic check` and `serve` run them.
+    requires_system_checks = []
     help = (
         "Restore FILE (made by `imsclinic backup`) into a new database, verify it there (the "
         "authenticated manifest, every table's hash, the audit chains against the backup's "

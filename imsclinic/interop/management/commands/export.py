@@ -9,6 +9,9 @@ from imsclinic.interop.csv_export import write_csv
 
 
 class Command(BaseCommand):
+    # Django's system checks import the URL configuration and the whole API (half this
+    # command's start); it serves no request. `imsclinic check` and `serve` run them.
+    requires_system_checks = []
     help = (
         "Whole-clinic export. `export fhir --out DIR` writes one <ResourceType>.ndjson per FHIR "
         "type (bulk NDJSON); `export csv --out DIR` writes DIR/<clinic>/<table>.csv. Every "

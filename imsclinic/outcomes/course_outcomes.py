@@ -26,6 +26,7 @@ import logging
 from django.db import transaction
 from django.db.models import Count, Q
 
+from imsclinic.outcomes import batching
 from imsclinic.outcomes.analytics import EPSILON
 from imsclinic.outcomes.instruments import instrument_lookup
 from imsclinic.outcomes.models import CourseOutcome, QuestionnaireResponse, Timepoint
@@ -272,12 +273,13 @@ def _chart_written(sender, patient_id, action="", **kwargs):
 def _course_record_written(sender, instance, **kwargs):
     if getattr(instance, "signed_at", True) is None:
         return  # a draft session counts for nothing here
-    if instance.course_id is not None:
+    if instance.course_id is not None and not batching.note(instance.course_id):
         refresh_course(instance.course_id)
 
 
 def _course_saved(sender, instance, **kwargs):
-    refresh_course(instance.pk)
+    if not batching.note(instance.pk):
+        refresh_course(instance.pk)
 
 
 def _clinic_instrument_saved(sender, instance, **kwargs):

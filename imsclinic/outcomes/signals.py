@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete, post_save
 
 from imsclinic.core.signals import chart_written
-from imsclinic.outcomes import priority, rollups
+from imsclinic.outcomes import batching, priority, rollups
 
 
 def _chart_written(sender, patient_id, action="", **kwargs):
@@ -27,6 +27,9 @@ def _course_saved(sender, instance, **kwargs):
 
 def _refresh_course(course_id):
     from imsclinic.clinical.models import CourseOfCare
+
+    if batching.note(course_id):
+        return
 
     priority.refresh_course_priorities(CourseOfCare.objects.filter(pk=course_id))
 

@@ -5,11 +5,10 @@ import datetime
 import factory
 from django.utils import timezone
 
-from imsclinic.clinical.models import CourseOfCare, TreatmentSession
+from imsclinic.clinical.models import TreatmentSession
 from imsclinic.knowledge import score_instrument
-from imsclinic.outcomes.course_outcomes import refresh_courses
+from imsclinic.outcomes.batching import note, one_refresh_per_course
 from imsclinic.outcomes.models import QuestionnaireResponse
-from imsclinic.outcomes.priority import refresh_course_priorities
 from tests.factories.clinical import (
     CourseOfCareFactory,
     NeedlingRowFactory,
@@ -49,6 +48,13 @@ def course_with_sessions(
     """A course with one signed session per (pain_before, pain_after), a week apart, each with
     one needling row per paraspinal level. Rows are added before signing (signed rows lock)."""
     start = start or timezone.now() - datetime.timedelta(weeks=len(pains))
+    with one_refresh_per_course():
+        return _course_with_sessions(
+            patient, practitioner, pains, start, levels, insertions, course_fields
+        )
+
+
+def _course_with_sessions(patient, practitioner, pains, start, levels, insertions, course_fields):
     course = CourseOfCareFactory(
         patient=patient,
         practitioner=practitioner,
@@ -76,35 +82,36 @@ def course_with_sessions(
             signed_at=session.started_at + datetime.timedelta(minutes=40), signed_by=practitioner
         )
     # Signing through sign_session keeps the course's priority columns and outcome rows current
-    # (its audit event); these sessions are signed by a direct update, so do what signing does.
-    refresh_course_priorities(CourseOfCare.objects.filter(pk=course.pk))
-    refresh_courses(CourseOfCare.objects.filter(pk=course.pk))
+    # (its audit event); these sessions are signed by a direct update, so the course's refresh at
+    # the end of the block does what signing does.
+    note(course.pk)
     return course
 
 
 def scores(course, instrument_id: str, values: list[tuple[int, str, dict]], *, via="portal"):
     """Responses for `course`: (session_number, timepoint, answers), dated after that session."""
-    from imsclinic.clinical.models import TreatmentSession
+    with one_refresh_per_course():  # the course's rows once, not once per response
+        return [
+            _response(course, instrument_id, number, timepoint, answers, via)
+            for number, timepoint, answers in values
+        ]
 
-    made = []
-    for number, timepoint, answers in values:
-        session = TreatmentSession.objects.filter(course=course, session_number=number).first()
-        at = (
-            session.started_at + datetime.timedelta(minutes=45)
-            if session
-            else timezone.make_aware(datetime.datetime.combine(course.started_on, datetime.time(8)))
-        )
-        made.append(
-            QuestionnaireResponseFactory(
-                patient=course.patient,
-                course=course,
-                instrument_id=instrument_id,
-                answers=answers,
-                timepoint=timepoint,
-                session_number=number,
-                completed_at=at,
-                completed_via=via,
-                entered_by=course.practitioner if via == "clinic" else None,
-            )
-        )
-    return made
+
+def _response(course, instrument_id, number, timepoint, answers, via):
+    session = TreatmentSession.objects.filter(course=course, session_number=number).first()
+    at = (
+        session.started_at + datetime.timedelta(minutes=45)
+        if session
+        else timezone.make_aware(datetime.datetime.combine(course.started_on, datetime.time(8)))
+    )
+    return QuestionnaireResponseFactory(
+        patient=course.patient,
+        course=course,
+        instrument_id=instrument_id,
+        answers=answers,
+        timepoint=timepoint,
+        session_number=number,
+        completed_at=at,
+        completed_via=via,
+        entered_by=course.practitioner if via == "clinic" else None,
+    )

@@ -49,43 +49,38 @@ def course_with_sessions(
     one needling row per paraspinal level. Rows are added before signing (signed rows lock)."""
     start = start or timezone.now() - datetime.timedelta(weeks=len(pains))
     with one_refresh_per_course():
-        return _course_with_sessions(
-            patient, practitioner, pains, start, levels, insertions, course_fields
-        )
-
-
-def _course_with_sessions(patient, practitioner, pains, start, levels, insertions, course_fields):
-    course = CourseOfCareFactory(
-        patient=patient,
-        practitioner=practitioner,
-        started_on=start.date(),
-        **course_fields,
-    )
-    for index, (before, after) in enumerate(pains, start=1):
-        session = TreatmentSessionFactory(
+        course = CourseOfCareFactory(
             patient=patient,
             practitioner=practitioner,
-            course=course,
-            session_number=index,
-            started_at=start + datetime.timedelta(weeks=index - 1),
-            pain_before=before,
-            pain_after=after,
+            started_on=start.date(),
+            **course_fields,
         )
-        for level in levels:
-            NeedlingRowFactory(
-                session=session,
-                muscle_id="lumbar_multifidus_l5" if level == "L5" else "lumbar_multifidus_l4",
-                paraspinal_level=level,
-                insertions=insertions,
+        for index, (before, after) in enumerate(pains, start=1):
+            session = TreatmentSessionFactory(
+                patient=patient,
+                practitioner=practitioner,
+                course=course,
+                session_number=index,
+                started_at=start + datetime.timedelta(weeks=index - 1),
+                pain_before=before,
+                pain_after=after,
             )
-        TreatmentSession.objects.filter(pk=session.pk).update(
-            signed_at=session.started_at + datetime.timedelta(minutes=40), signed_by=practitioner
-        )
-    # Signing through sign_session keeps the course's priority columns and outcome rows current
-    # (its audit event); these sessions are signed by a direct update, so the course's refresh at
-    # the end of the block does what signing does.
-    note(course.pk)
-    return course
+            for level in levels:
+                NeedlingRowFactory(
+                    session=session,
+                    muscle_id="lumbar_multifidus_l5" if level == "L5" else "lumbar_multifidus_l4",
+                    paraspinal_level=level,
+                    insertions=insertions,
+                )
+            TreatmentSession.objects.filter(pk=session.pk).update(
+                signed_at=session.started_at + datetime.timedelta(minutes=40),
+                signed_by=practitioner,
+            )
+        # Signing through sign_session keeps the course's priority columns and outcome rows current
+        # (its audit event); these sessions are signed by a direct update, so the course's refresh at
+        # the end of the block does what signing does.
+        note(course.pk)
+        return course
 
 
 def scores(course, instrument_id: str, values: list[tuple[int, str, dict]], *, via="portal"):

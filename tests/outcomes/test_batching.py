@@ -8,7 +8,7 @@ from imsclinic.clinical.models import CourseOfCare
 from imsclinic.outcomes import course_outcomes, priority
 from imsclinic.outcomes.batching import one_refresh_per_course
 from imsclinic.outcomes.models import CourseOutcome
-from tests.factories.outcomes import course_with_sessions, scores
+from tests.factories.outcomes import QuestionnaireResponseFactory, course_with_sessions, scores
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,6 @@ def test_each_response_outside_a_block_refreshes_at_once(alice, patient_a):
     course = course_with_sessions(patient=patient_a, practitioner=alice, pains=[(8, 6)] * 3)
     scores(course, "nprs", NPRS[:1])  # a block of its own, ended
     assert outcome_rows(course) == [("nprs", 3, 8.0, None)]
-    from tests.factories.outcomes import QuestionnaireResponseFactory
 
     QuestionnaireResponseFactory(
         patient=patient_a, course=course, answers={"pain": 2}, session_number=3

@@ -1,15 +1,11 @@
 import sys
 
-from django.core.management.base import BaseCommand
-
 from imsclinic.audit import anchor
 from imsclinic.audit.verification import verify_all
+from imsclinic.core.commands import OperationalCommand
 
 
-class Command(BaseCommand):
-    # Django's system checks import the URL configuration and the whole API (half this
-    # command's start); it serves no request. `imsclinic check` and `serve` run them.
-    requires_system_checks = []
+class Command(OperationalCommand):
     help = (
         "Audit trail tools. `audit verify` checks every clinic's chain under the audit key, "
         "compares the chains with the anchored heads, re-hashes every signed record, names each "

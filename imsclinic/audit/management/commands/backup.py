@@ -1,17 +1,13 @@
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
-
 from imsclinic.audit import backups
 from imsclinic.core import backup
+from imsclinic.core.commands import OperationalCommand
 from imsclinic.core.progress import progress_bars
 
 
-class Command(BaseCommand):
-    # Django's system checks import the URL configuration and the whole API (half this
-    # command's start); it serves no request. `imsclinic check` and `serve` run them.
-    requires_system_checks = []
+class Command(OperationalCommand):
     help = (
         "Back up the database to FILE (SQLite online backup, or pg_dump -Fc on PostgreSQL). "
         "Writes FILE.manifest.json (per-table row counts and content hashes, the audit chain "

@@ -1,11 +1,11 @@
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
 from django.db import connection
 
 from imsclinic.audit import backups
 from imsclinic.core import backup
+from imsclinic.core.commands import OperationalCommand
 from imsclinic.core.progress import progress_bars
 
 
@@ -19,10 +19,7 @@ def _has_data() -> bool:
     return False
 
 
-class Command(BaseCommand):
-    # Django's system checks import the URL configuration and the whole API (half this
-    # command's start); it serves no request. `imsclinic check` and `serve` run them.
-    requires_system_checks = []
+class Command(OperationalCommand):
     help = (
         "Restore FILE (made by `imsclinic backup`) into a new database, verify it there (the "
         "authenticated manifest, every table's hash, the audit chains against the backup's "

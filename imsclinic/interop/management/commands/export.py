@@ -1,17 +1,15 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from imsclinic.accounts.models import Clinic
+from imsclinic.core.commands import OperationalCommand
 from imsclinic.core.progress import progress_bars
 from imsclinic.interop.bulk import write_ndjson
 from imsclinic.interop.csv_export import write_csv
 
 
-class Command(BaseCommand):
-    # Django's system checks import the URL configuration and the whole API (half this
-    # command's start); it serves no request. `imsclinic check` and `serve` run them.
-    requires_system_checks = []
+class Command(OperationalCommand):
     help = (
         "Whole-clinic export. `export fhir --out DIR` writes one <ResourceType>.ndjson per FHIR "
         "type (bulk NDJSON); `export csv --out DIR` writes DIR/<clinic>/<table>.csv. Every "

@@ -2,15 +2,11 @@
 
 import sys
 
-from django.core.management.base import BaseCommand
-
+from imsclinic.core.commands import OperationalCommand
 from imsclinic.knowledge.cli import SEGMENTS_USAGE, run_segments_cli
 
 
-class Command(BaseCommand):
-    # A knowledge-base tool: Django's system checks would import the URL configuration and the
-    # whole API first (half its start). `imsclinic check` and `serve` run them.
-    requires_system_checks = []
+class Command(OperationalCommand):
     help = SEGMENTS_USAGE
 
     def add_arguments(self, parser):

@@ -20,12 +20,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import KnowledgeDataError
 from ..knowledge_base import SIDE_SUFFIX, KnowledgeBase
-from ..loader import DATA_DIR, load_knowledge
+from ..loader import DATA_DIR, load_knowledge, read_yaml
 from ..models import Muscle
 
 LIMITS_FILE = "needling_limits.yaml"
@@ -147,8 +146,7 @@ def _fail(field: str, row: str, message: str):
 
 def build_limits(kb: KnowledgeBase, path: Path) -> Limits:
     """Validate needling_limits.yaml against the knowledge base (ids, sources, ceilings)."""
-    with path.open(encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+    _, raw = read_yaml(path, path.parent)
     try:
         data = NeedlingLimits.model_validate(raw)
     except Exception as error:  # pydantic's message names the field

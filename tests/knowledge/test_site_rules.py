@@ -150,3 +150,10 @@ def test_a_ceiling_shallower_than_the_guidance_is_refused(data_copy):
     path = _edit(data_copy, shallow)
     with pytest.raises(KnowledgeDataError, match="shallower than the depth guidance"):
         build_limits(build_knowledge(data_copy), path)
+
+
+def test_limits_that_are_not_yaml_are_refused_naming_the_file(data_copy):
+    path = data_copy / "needling_limits.yaml"
+    path.write_text("thorax_depth_ceilings: [unclosed\n")
+    with pytest.raises(KnowledgeDataError, match=r"^needling_limits\.yaml: not valid YAML"):
+        build_limits(build_knowledge(data_copy), path)

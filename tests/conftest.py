@@ -8,7 +8,6 @@ The cast (healthchecks' Alice/Bob/Charlie idea, adapted to a clinic):
 - pat: a portal patient at clinic A (patient_a is her record). Sees only her own record.
 """
 
-import contextlib
 import gc
 import itertools
 import os
@@ -140,10 +139,10 @@ def _audit_triggers_survive_flush(request, django_db_blocker):
             triggers.install(connection)
         if connection.vendor == "sqlite" and not triggers.locks_installed(connection):
             triggers.install_locks(connection)
+    _flushes_skip_django_content_types()
     if flushes:
         request.getfixturevalue("transactional_db")
-    with _flushes_skip_django_content_types(flushes):
-        yield
+    yield
     # PostgreSQL flushes with TRUNCATE, which the row triggers do not refuse: keep them there.
     if flushes and connection.vendor == "sqlite":
         with django_db_blocker.unblock():
@@ -151,31 +150,24 @@ def _audit_triggers_survive_flush(request, django_db_blocker):
             triggers.drop_locks(connection)
 
 
-@contextlib.contextmanager
-def _flushes_skip_django_content_types(flushes: bool):
+def _flushes_skip_django_content_types():
     """After each transactional test Django flushes every table, then sends post_migrate, whose
     contrib receivers write back ~90 content types and ~360 permissions: a tenth of a second
     per flush, 3% of the suite. The app reads neither table (roles are its own, and the one
-    `ContentType` a Django admin log entry needs is created on demand), so during these tests
-    the two receivers are off; the app's own post_migrate receivers still run."""
-    if not flushes:
-        yield
-        return
-    from django.contrib.auth.management import create_permissions
+    `ContentType` a Django admin log entry needs is created on demand), so once the test
+    database exists the two receivers are off for the rest of the worker's run; the app's own
+    post_migrate receivers still run.
+
+    Off for good, not around each test: the flush runs in pytest-django's own teardown, after
+    our fixtures have finished, so receivers put back at our teardown were back for the flush."""
     from django.contrib.contenttypes.management import create_contenttypes
     from django.contrib.contenttypes.models import ContentType
     from django.db.models.signals import post_migrate
 
-    permissions_uid = "django.contrib.auth.management.create_permissions"
-    post_migrate.disconnect(dispatch_uid=permissions_uid)
+    post_migrate.disconnect(dispatch_uid="django.contrib.auth.management.create_permissions")
     post_migrate.disconnect(create_contenttypes)
-    try:
-        yield
-    finally:
-        post_migrate.connect(create_contenttypes)
-        post_migrate.connect(create_permissions, dispatch_uid=permissions_uid)
-        # Ids cached before the flush name rows that are gone.
-        ContentType.objects.clear_cache()
+    # Ids cached before a flush name rows that are gone.
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture(autouse=True)

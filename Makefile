@@ -22,8 +22,10 @@ run: setup
 
 # Tests run in parallel worker processes (pytest-xdist, one per core, at most 4); each worker has
 # its own test database and Redis database (tests/workers.py). `make test PYTEST_ARGS=...` adds
-# arguments; `.venv/bin/pytest tests/<area>` runs a part in one process.
-PYTEST_WORKERS = -n auto --maxprocesses=4 --dist loadgroup
+# arguments; `.venv/bin/pytest tests/<area>` runs a part in one process. Tests are handed out in
+# the order tests/conftest.py sets (`--no-loadscope-reorder`: xdist would hand out its largest
+# groups first, and both workers waited for the migrated database those groups start from).
+PYTEST_WORKERS = -n auto --maxprocesses=4 --dist loadgroup --no-loadscope-reorder
 # Some machines set PYTHONDONTWRITEBYTECODE. The suite then re-compiled the app in each of its
 # ~100 subprocesses (CLI commands, servers) and re-rewrote every test module's asserts in each
 # worker: about a minute of CPU. The test run keeps its bytecode (in ignored __pycache__/ folders).

@@ -144,7 +144,9 @@ class ChartAccess(ChainedRow):
         ordering = ["id"]
         verbose_name_plural = "chart accesses"
         indexes = [
-            models.Index(fields=["patient_uuid", "-at"]),
+            # The chart's access log: this patient's rows, newest first, a page at a time (the
+            # rows of one chain are numbered in the order they were written).
+            models.Index(fields=["patient_uuid", "-id"], name="chartaccess_patient_idx"),
             # "Recently opened charts" on Today: this user's latest rows at this clinic.
             models.Index(fields=["user_id", "clinic_id", "-id"], name="chartaccess_recent_idx"),
         ]

@@ -1,11 +1,13 @@
 """Patient pages: the access matrix, the access log, search and registration."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from imsclinic.audit.models import AuditEvent, ChartAccess
 from imsclinic.patients.forms import DEMOGRAPHIC_FIELDS
 from imsclinic.patients.models import Patient
+from imsclinic.patients.views import access_rows
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +73,18 @@ def test_clinic_admin_pages_through_who_opened_the_chart(client, alice, olivia, 
     assert "alice" in body and "Chart: summary" in body and "<td>Practitioner</td>" in body
     # The log's internal names (part "chart.summary", role "practitioner") are not shown.
     assert "chart.summary" not in body and "<td>practitioner</td>" not in body
+
+
+def test_access_log_pages_read_the_patients_index_newest_first(client, alice, patient_a):
+    client.force_login(alice)
+    for url in ("patients:chart", "clinical:sessions", "clinical:course"):
+        assert client.get(reverse(url, args=[patient_a.uuid])).status_code == 200
+    rows = list(access_rows(patient_a))
+    assert [row.what for row in rows] == ["chart.course", "chart.sessions", "chart.summary"]
+    if connection.vendor == "sqlite":  # PostgreSQL's planner may scan a table this small
+        plan = access_rows(patient_a)[:50].explain()
+        assert "USING INDEX chartaccess_patient_idx (patient_uuid=?)" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
 
 
 @pytest.mark.parametrize("who", ["alice", "bob"])

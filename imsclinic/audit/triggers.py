@@ -1,5 +1,8 @@
 """Database triggers that refuse UPDATE and DELETE on the audit tables.
 
+A refusal is an IntegrityError in Django on both databases (SQLite's RAISE(ABORT), PostgreSQL's
+SQLSTATE 23000), like the locks on signed records below.
+
 The model layer already refuses both; the triggers make the rule hold for raw SQL too. Tampering
 by someone who can drop triggers is caught by the hash chain (`imsclinic audit verify`).
 PostgreSQL's TRUNCATE (used by Django's test flush) is not a row operation and is not blocked.
@@ -23,7 +26,8 @@ def install(connection) -> None:
         elif connection.vendor == "postgresql":
             cursor.execute(
                 "CREATE OR REPLACE FUNCTION imsclinic_audit_append_only() RETURNS trigger AS $$ "
-                "BEGIN RAISE EXCEPTION 'audit rows are append-only'; END; $$ LANGUAGE plpgsql"
+                "BEGIN RAISE EXCEPTION 'audit rows are append-only' "
+                "USING ERRCODE = 'integrity_constraint_violation'; END; $$ LANGUAGE plpgsql"
             )
             for table in AUDIT_TABLES:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")

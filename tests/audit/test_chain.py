@@ -7,7 +7,7 @@ import stat
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from imsclinic.audit import anchor, chain, keys, triggers
 from imsclinic.audit.models import AuditEvent, ChainHead, ChartAccess
@@ -94,7 +94,11 @@ def test_model_layer_refuses_change_and_delete(clinic_a):
 )
 def test_database_refuses_raw_change_and_delete(clinic_a, sql):
     _events(1, clinic_a)
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(IntegrityError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(sql)
     assert AuditEvent.objects.count() == 1
 

@@ -1,7 +1,7 @@
 """The patient's own invoices and receipts in the portal (a PORTAL_SECTIONS contribution)."""
 
-from imsclinic.billing import actions, documents
-from imsclinic.billing.models import Invoice, InvoiceStatus
+from imsclinic.billing import actions, documents, online
+from imsclinic.billing.models import Invoice, InvoiceKind, InvoiceStatus
 
 
 def invoices_section(request, patient):
@@ -14,9 +14,17 @@ def invoices_section(request, patient):
     )
     if not invoices:
         return None
-    rows = [
-        (invoice, actions.amount_paid(invoice), actions.balance_due(invoice))
-        for invoice in invoices
-    ]
+    provider = online.provider()
+    rows = []
+    for invoice in invoices:
+        due = actions.balance_due(invoice)
+        payable = (
+            provider is not None
+            and due > 0
+            and invoice.status == InvoiceStatus.ISSUED
+            and invoice.kind == InvoiceKind.INVOICE
+        )
+        rows.append((invoice, actions.amount_paid(invoice), due, payable))
     years = documents.years_with_payments(patient)
-    return {"template": "billing/portal_invoices.html", "context": {"rows": rows, "years": years}}
+    context = {"rows": rows, "years": years, "provider": provider.name if provider else ""}
+    return {"template": "billing/portal_invoices.html", "context": context}

@@ -27,6 +27,7 @@ urlpatterns = [
         views.portal_document,
         name="portal-document",
     ),
+    path("portal/invoices/<uuid:invoice_uuid>/pay/", views.portal_pay, name="portal-pay"),
     path("reports/", views.report_index, name="reports"),
     path("online/webhook/", views.online_webhook, name="online-webhook"),
     path("reports/accountant.csv", views.accountant_export, name="accountant-export"),

@@ -340,20 +340,17 @@ def statement(request, patient, year):
     return _pdf(data, f"statement-{year}-{patient.chart_number}.pdf")
 
 
-@login_required
-def portal_document(request, invoice_uuid, kind):
-    """Staff are refused (the portal is the patient's), but another clinic's invoice is a 404 to
-    them as on every route."""
+def _staff_see_only_whether_it_exists(request, invoice_uuid) -> None:
+    """Staff are refused the portal's routes (403, by `portal_view`), but another clinic's
+    invoice is a 404 to them as on every route. Only whether it exists at their clinics is
+    looked up: staff read nothing here, so nothing is logged."""
     if getattr(request.user, "patient_record", None) is None and request.user.is_clinic_staff:
-        # Only whether it exists at their clinics: staff read nothing here, so nothing is logged.
         if not scope_to_user(Invoice.objects, request.user).filter(uuid=invoice_uuid):
             raise Http404("No such invoice.")
-    return _portal_document(request, invoice_uuid=invoice_uuid, kind=kind)
 
 
-@portal_view("billing.portal.document")
-@require_GET
-def _portal_document(request, patient, invoice_uuid, kind):
+def _own_invoice(patient, invoice_uuid) -> Invoice:
+    """One of the patient's own invoices as the portal lists them (never a draft), or a 404."""
     invoice = (
         Invoice.objects.filter(patient=patient, uuid=invoice_uuid)
         .exclude(status=InvoiceStatus.DRAFT)
@@ -362,12 +359,49 @@ def _portal_document(request, patient, invoice_uuid, kind):
     )
     if invoice is None:
         raise Http404("No such invoice.")
+    return invoice
+
+
+@login_required
+def portal_document(request, invoice_uuid, kind):
+    _staff_see_only_whether_it_exists(request, invoice_uuid)
+    return _portal_document(request, invoice_uuid=invoice_uuid, kind=kind)
+
+
+@portal_view("billing.portal.document")
+@require_GET
+def _portal_document(request, patient, invoice_uuid, kind):
+    invoice = _own_invoice(patient, invoice_uuid)
     try:
         data = documents.invoice_pdf(invoice=invoice, kind=kind, by=request.user)
     except BillingError as exc:
         messages.error(request, exc.message)
         return redirect("portal:home")
     return _pdf(data, f"{kind}-{invoice.display_number}.pdf")
+
+
+@login_required
+def portal_pay(request, invoice_uuid):
+    """The patient pays what she still owes on one of her invoices on the payment provider's
+    own page; its webhook records the payment (billing/online.py)."""
+    _staff_see_only_whether_it_exists(request, invoice_uuid)
+    return _portal_pay(request, invoice_uuid=invoice_uuid)
+
+
+@portal_view("billing.portal.pay")
+def _portal_pay(request, patient, invoice_uuid):
+    invoice = _own_invoice(patient, invoice_uuid)  # someone else's invoice: 404 before 405
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        checkout = online.start_checkout(invoice=invoice, by=request.user)
+    except BillingError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:home")
+    # A link to the provider, not a redirect: the portal's Content-Security-Policy
+    # (form-action 'self') stops a form's POST from being redirected to another site.
+    context = {"checkout": checkout, "invoice": invoice, "provider": online.provider().name}
+    return render(request, "billing/portal_checkout.html", context)
 
 
 @portal_view("billing.portal.statement")

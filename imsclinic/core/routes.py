@@ -57,6 +57,7 @@ PROTECTED_ROUTES: set[str] = {
     "billing/invoices/<uuid:invoice_uuid>/<slug:kind>.pdf",
     "billing/patients/<uuid:patient_uuid>/statement-<int:year>.pdf",
     "billing/portal/invoices/<uuid:invoice_uuid>/<slug:kind>.pdf",
+    "billing/portal/invoices/<uuid:invoice_uuid>/pay/",  # the patient pays online (POST)
     "billing/portal/statement-<int:year>.pdf",
     "billing/reports/",
     "billing/reports/<slug:name>/",

@@ -65,6 +65,8 @@ AUTHZ += [
         status=302,
     ),
     Route("billing/portal/invoices/<uuid:invoice_uuid>/<slug:kind>.pdf", _issued, portal=True),
+    # Paying online is a POST; to a GET the patient's own invoice is a 405, another's a 404.
+    Route("billing/portal/invoices/<uuid:invoice_uuid>/pay/", _issued, portal=True, status=405),
 ]
 
 

@@ -185,3 +185,51 @@ def test_no_model_has_a_field_that_could_hold_a_card_number():
         "refund_of",
         "recorded_by",
     }
+
+
+def _own_issued_invoice(bob, patient, amount="95"):
+    return actions.issue_invoice(
+        invoice=actions.create_invoice(
+            patient=patient, by=bob, lines=[{"description": "IMS", "unit_price": amount}]
+        ),
+        by=bob,
+    )
+
+
+@pytest.mark.django_db
+def test_the_portal_offers_pay_online_for_what_is_owed_and_sends_her_to_the_provider(
+    client, enabled, bob, pat, patient_a
+):
+    owed = _own_issued_invoice(bob, patient_a)
+    paid = _own_issued_invoice(bob, patient_a, amount="40")
+    actions.record_payment(invoice=paid, by=bob, method=PaymentMethod.CASH, amount="40")
+    client.force_login(pat)
+    page = client.get("/portal/").content.decode()
+    assert page.count("Pay 95.00 online") == 1  # the paid invoice has no button
+    assert f'action="/billing/portal/invoices/{owed.uuid}/pay/"' in page
+    assert "on In-process test provider's secure page" in page
+
+    response = client.post(f"/billing/portal/invoices/{owed.uuid}/pay/")
+    assert response.status_code == 200
+    assert re.search(
+        r'href="https://checkout\.provider\.invalid/pay_\w+">Continue to In-process test provider',
+        response.content.decode(),
+    )
+    checkout = AuditEvent.objects.get(action="billing.online.checkout")
+    assert checkout.actor_username == pat.username and "95.00" in checkout.summary
+
+    # Paid in full meanwhile (at the desk): no checkout, a message on the portal instead.
+    refused = client.post(f"/billing/portal/invoices/{paid.uuid}/pay/", follow=True)
+    assert refused.redirect_chain == [("/portal/", 302)]
+    assert "is paid in full" in refused.content.decode()
+    assert AuditEvent.objects.filter(action="billing.online.checkout").count() == 1
+
+
+@pytest.mark.django_db
+def test_without_a_provider_the_portal_offers_no_online_payment(client, bob, pat, patient_a):
+    owed = _own_issued_invoice(bob, patient_a)
+    client.force_login(pat)
+    page = client.get("/portal/").content.decode()
+    assert "owed 95.00" in page and "online" not in page
+    refused = client.post(f"/billing/portal/invoices/{owed.uuid}/pay/", follow=True)
+    assert "Online payments are not enabled at this clinic." in refused.content.decode()

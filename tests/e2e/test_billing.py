@@ -4,6 +4,7 @@ the portal. A real browser (Chromium) against the live server."""
 
 import datetime
 import io
+import urllib.request
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from pypdf import PdfReader
 from imsclinic.accounts.models import ProfessionalRegistration
 from imsclinic.billing.models import Invoice
 from imsclinic.scheduling.models import Status
+from tests.billing.online_provider import Checkout, webhook
 from tests.e2e.conftest import sign_in
 from tests.factories import AppointmentFactory, CoverageFactory, ServiceFactory
 
@@ -102,3 +104,55 @@ def test_clinic_admin_downloads_the_accountant_export(page, screenshot, olivia, 
     text = open(info.value.path(), encoding="utf-8").read()
     assert text.startswith("\ufeffRecord,Number,Date")
     assert "Payment,," in text and "T-9" in text and patient.family_name not in text
+
+
+def test_the_patient_pays_online_on_the_providers_page_and_the_portal_shows_it_paid(
+    page, screenshot, live_server, settings, bob, pat, patient_a, password
+):
+    from imsclinic.billing import actions
+
+    settings.IMSCLINIC_PAYMENT_PROVIDER = "tests.billing.online_provider.InProcessProvider"
+    invoice = actions.issue_invoice(
+        invoice=actions.create_invoice(
+            patient=patient_a, by=bob, lines=[{"description": "IMS treatment", "unit_price": "95"}]
+        ),
+        by=bob,
+    )
+    # The provider's checkout page is on the provider's servers; the browser is answered here.
+    page.route(
+        "https://checkout.provider.invalid/**",
+        lambda route: route.fulfill(content_type="text/html", body="<h1>Provider checkout</h1>"),
+    )
+    sign_in(page, "pat", password)
+    pay = page.get_by_role("button", name=f"Pay 95.00 owed on {invoice} online")
+    expect(pay).to_be_visible()
+    for width in (390, 768, 1366):
+        page.set_viewport_size({"width": width, "height": 900})
+        pay.scroll_into_view_if_needed()
+        screenshot(f"billing-portal-pay-online-{width}")
+    pay.click()
+    # The portal's CSP allows forms to post only to the clinic's own site: the patient follows
+    # a link to the provider.
+    expect(page.get_by_role("heading", name="Pay 95.00 CAD online")).to_be_visible()
+    screenshot("billing-portal-checkout")
+    page.get_by_role("link", name="Continue to In-process test provider").click()
+    expect(page.get_by_role("heading", name="Provider checkout")).to_be_visible()
+    reference = page.url.rsplit("/", 1)[1]
+
+    # The patient pays there; the provider's signed webhook reaches the server over HTTP.
+    paid = Checkout(
+        provider_reference=reference, url=page.url, amount=Decimal("95.00"), currency="CAD"
+    )
+    body, headers = webhook(checkout=paid, invoice=invoice, started_by=pat)
+    request = urllib.request.Request(
+        f"{live_server.url}/billing/online/webhook/",
+        data=body,
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - the live server
+        assert answer.status == 200
+
+    page.goto("/portal/")
+    expect(page.get_by_text("Total 95.00 · paid 95.00")).to_be_visible()
+    expect(page.get_by_role("button", name=f"Pay 95.00 owed on {invoice} online")).to_have_count(0)
+    expect(page.get_by_role("link", name=f"Receipt for {invoice}")).to_be_visible()

@@ -190,6 +190,8 @@ PROTECTED_ROUTES: set[str] = {
     "portal/intake/",
     "portal/pain-drawing/",  # the patient's own pain drawing (issue 17)
     "portal/appointments/<uuid:appointment_uuid>/cancel/",
+    "portal/waitlist/",  # the patient's own waitlist entries
+    "portal/waitlist/<uuid:entry_uuid>/leave/",
     "portal/invite/<uuid:patient_uuid>/",
     "api/v1/scheduling/appointments",
     "api/v1/scheduling/appointments/<uuidstr:appointment_uuid>",

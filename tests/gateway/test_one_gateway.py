@@ -41,6 +41,7 @@ NOT_PATIENT_DATA = (
 PORTAL_READS = {
     "portal/": "/portal/",
     "portal/book/": "/portal/book/",
+    "portal/waitlist/": "/portal/waitlist/",
     "portal/intake/": "/portal/intake/",
     "portal/pain-drawing/": "/portal/pain-drawing/",
     "interop/portal/record/": "/interop/portal/record/",

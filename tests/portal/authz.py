@@ -28,3 +28,15 @@ AUTHZ = [
         status=405,
     ),
 ]
+
+
+def _waitlist_entry(w, patient):
+    from tests.factories.waitlist import WaitlistEntryFactory
+
+    return {"entry_uuid": WaitlistEntryFactory(clinic=patient.clinic, patient=patient).uuid}
+
+
+# Taking herself off the waitlist is the patient's own (POST-only, like cancelling).
+AUTHZ += [
+    Route("portal/waitlist/<uuid:entry_uuid>/leave/", _waitlist_entry, portal=True, status=405),
+]

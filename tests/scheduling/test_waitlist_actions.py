@@ -162,9 +162,11 @@ def test_adding_is_audited_once_and_refuses_duplicates_and_bad_ranges(
 
 
 def test_only_staff_of_the_clinic_keep_its_waitlist(clinic_a, carol, pat, patient_a, assessment):
-    for outsider in (carol, pat):
-        with pytest.raises(PermissionDenied):
-            _add(clinic_a, patient_a, assessment, outsider)
+    with pytest.raises(PermissionDenied):
+        _add(clinic_a, patient_a, assessment, carol)
+    # A portal patient keeps only her own entries (tests/scheduling/test_waitlist_portal.py).
+    with pytest.raises(PermissionDenied):
+        _add(clinic_a, PatientFactory(clinic=clinic_a), assessment, pat)
 
 
 def test_withdraw_closes_the_entry_and_a_closed_entry_cannot_change(

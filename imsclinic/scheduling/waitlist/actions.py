@@ -47,6 +47,17 @@ def _staff(by, clinic) -> None:
         raise PermissionDenied("Only the clinic's staff can change its waitlist.")
 
 
+def _is_the_patient(by, patient) -> bool:
+    own = getattr(by, "patient_record", None)
+    return own is not None and own.pk == patient.pk
+
+
+def _staff_or_the_patient(by, clinic, patient) -> None:
+    """Staff manage the whole list; a patient (portal) only her own entries."""
+    if not _is_the_patient(by, patient):
+        _staff(by, clinic)
+
+
 def _check_fields(*, clinic, patient, fields: dict) -> dict:
     service, practitioner = fields.get("service"), fields.get("practitioner")
     if patient.clinic_id != clinic.pk:
@@ -77,7 +88,7 @@ def _lock_patient(patient_id) -> None:
     Patient.objects.select_for_update(no_key=True).filter(pk=patient_id).first()
 
 
-def _refuse_duplicate(patient, fields, *, exclude=None) -> None:
+def _refuse_duplicate(patient, fields, *, exclude=None, by=None) -> None:
     """One open entry per patient, service and practitioner; call under the patient's row lock
     (`_lock_patient`), so two desks adding the same wait at once cannot both pass the check."""
     duplicate = (
@@ -86,6 +97,8 @@ def _refuse_duplicate(patient, fields, *, exclude=None) -> None:
         .exclude(pk=getattr(exclude, "pk", None))
         .exists()
     )
+    if duplicate and _is_the_patient(by, patient):
+        raise BookingError("You are already on the waitlist for this.", field="service")
     if duplicate:
         raise BookingError(
             f"{patient.full_name} is already waiting for this service; edit that entry instead.",
@@ -95,11 +108,17 @@ def _refuse_duplicate(patient, fields, *, exclude=None) -> None:
 
 @transaction.atomic
 def add_entry(*, clinic, patient, by, **fields) -> WaitlistEntry:
-    """Put a patient on the waitlist for an earlier visit of one service."""
-    _staff(by, clinic)
+    """Put a patient on the waitlist for an earlier visit of one service: staff for any patient
+    of the clinic, or the patient herself in the portal (only for a service she could book
+    online)."""
+    _staff_or_the_patient(by, clinic, patient)
+    from_portal = _is_the_patient(by, patient)
+    service = fields.get("service")
+    if from_portal and service is not None and not service.bookable_online:
+        raise BookingError("Choose one of the services you can book online.", field="service")
     fields = _check_fields(clinic=clinic, patient=patient, fields=fields)
     _lock_patient(patient.pk)
-    _refuse_duplicate(patient, fields)
+    _refuse_duplicate(patient, fields, by=by)
     entry = WaitlistEntry.objects.create(clinic=clinic, patient=patient, added_by=by, **fields)
     record(
         by=by,
@@ -107,7 +126,11 @@ def add_entry(*, clinic, patient, by, **fields) -> WaitlistEntry:
         target=entry,
         patient=patient,
         clinic=clinic,
-        summary=f"Added to the waitlist for {entry.service}",
+        summary=(
+            f"Asked in the portal to be offered an earlier {entry.service}"
+            if from_portal
+            else f"Added to the waitlist for {entry.service}"
+        ),
     )
     return entry
 
@@ -156,9 +179,10 @@ def update_entry(*, entry, by, **fields) -> WaitlistEntry:
 
 @transaction.atomic
 def withdraw_entry(*, entry, by, reason: str = "") -> WaitlistEntry:
-    """Take a patient off the waitlist (they found a time, or no longer want one)."""
+    """Take a patient off the waitlist (they found a time, or no longer want one): staff, or
+    the patient herself in the portal."""
     locked = _locked(entry)
-    _staff(by, locked.clinic)
+    _staff_or_the_patient(by, locked.clinic, locked.patient)
     _must_be_open(locked)
     locked.status = EntryStatus.WITHDRAWN
     locked.closed_at = timezone.now()

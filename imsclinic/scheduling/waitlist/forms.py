@@ -72,6 +72,22 @@ class EntryForm(forms.Form):
         }
 
 
+class PortalEntryForm(EntryForm):
+    """The same entry, asked for by the patient in the portal: the services she could book
+    online, in her own words."""
+
+    def __init__(self, *args, clinic, practitioners, **kwargs):
+        super().__init__(*args, clinic=clinic, practitioners=practitioners, **kwargs)
+        self.fields["service"].queryset = Service.objects.filter(
+            clinic=clinic, is_active=True, bookable_online=True
+        )
+        self.fields["service"].label = "Visit"
+        self.fields["days"].label = "Days you can come"
+        self.fields["earliest_date"].label = "From"
+        self.fields["latest_date"].help_text = "After this date we stop looking."
+        self.fields["notes"].label = "Anything the clinic should know (optional)"
+
+
 class FilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False,

@@ -15,9 +15,14 @@ from imsclinic.accounts.models import Role
 from imsclinic.billing import actions, charts, documents, exports, forms, online, reports
 from imsclinic.billing.actions import BILLING_ROLES, BillingError
 from imsclinic.billing.models import Claim, Coverage, Invoice, InvoiceKind, InvoiceStatus, Payment
-from imsclinic.core.access import role_required, scope_to_user, staff_required
+from imsclinic.core.access import role_required, staff_required
 from imsclinic.core.downloads import attachment, csv_writer
-from imsclinic.gateway.records import chart_view, load, portal_view
+from imsclinic.gateway.records import (
+    chart_view,
+    load,
+    portal_view,
+    staff_see_only_whether_it_exists,
+)
 from imsclinic.scheduling.models import Appointment
 
 
@@ -340,15 +345,6 @@ def statement(request, patient, year):
     return _pdf(data, f"statement-{year}-{patient.chart_number}.pdf")
 
 
-def _staff_see_only_whether_it_exists(request, invoice_uuid) -> None:
-    """Staff are refused the portal's routes (403, by `portal_view`), but another clinic's
-    invoice is a 404 to them as on every route. Only whether it exists at their clinics is
-    looked up: staff read nothing here, so nothing is logged."""
-    if getattr(request.user, "patient_record", None) is None and request.user.is_clinic_staff:
-        if not scope_to_user(Invoice.objects, request.user).filter(uuid=invoice_uuid):
-            raise Http404("No such invoice.")
-
-
 def _own_invoice(patient, invoice_uuid) -> Invoice:
     """One of the patient's own invoices as the portal lists them (never a draft), or a 404."""
     invoice = (
@@ -364,7 +360,7 @@ def _own_invoice(patient, invoice_uuid) -> Invoice:
 
 @login_required
 def portal_document(request, invoice_uuid, kind):
-    _staff_see_only_whether_it_exists(request, invoice_uuid)
+    staff_see_only_whether_it_exists(request, Invoice, invoice_uuid)
     return _portal_document(request, invoice_uuid=invoice_uuid, kind=kind)
 
 
@@ -384,7 +380,7 @@ def _portal_document(request, patient, invoice_uuid, kind):
 def portal_pay(request, invoice_uuid):
     """The patient pays what she still owes on one of her invoices on the payment provider's
     own page; its webhook records the payment (billing/online.py)."""
-    _staff_see_only_whether_it_exists(request, invoice_uuid)
+    staff_see_only_whether_it_exists(request, Invoice, invoice_uuid)
     return _portal_pay(request, invoice_uuid=invoice_uuid)
 
 

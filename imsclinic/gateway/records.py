@@ -28,7 +28,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from imsclinic.audit.services import log_chart_access
-from imsclinic.core.access import staff_required
+from imsclinic.core.access import scope_to_user, staff_required
 from imsclinic.gateway.api_auth import require_scope, require_staff
 from imsclinic.patients.models import Patient
 
@@ -154,6 +154,16 @@ def chart_view(what: str, *, clinical: bool = False, roles: tuple[str, ...] = ()
 def record_view(model, what: str, *, url_kwarg: str, select=("patient", "clinic")):
     """A clinical record's page (assessment, session, consent...): clinical roles only."""
     return loads(model, what, url_kwarg=url_kwarg, clinical=True, select=tuple(select))
+
+
+def staff_see_only_whether_it_exists(request, model, object_uuid) -> None:
+    """On a portal route about one record (an invoice, an appointment, a waitlist entry): staff
+    are refused by `portal_view` (403), but another clinic's record is a 404 to them as on every
+    route. Only whether it exists at their clinics is looked up: staff read nothing here, so
+    nothing is logged. Call it before the `portal_view` view."""
+    if getattr(request.user, "patient_record", None) is None and request.user.is_clinic_staff:
+        if not scope_to_user(model.objects, request.user).filter(uuid=object_uuid).exists():
+            raise Http404
 
 
 def portal_view(what: str):

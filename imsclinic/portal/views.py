@@ -15,9 +15,8 @@ from imsclinic.clinical import bodychart
 from imsclinic.clinical import portal as clinical_portal
 from imsclinic.clinical.actions import ClinicalError, save_pain_drawing
 from imsclinic.clinical.models import latest_pain_drawing
-from imsclinic.core.access import scope_to_user
 from imsclinic.core.ratelimits import rate_limited
-from imsclinic.gateway.records import chart_view, portal_view
+from imsclinic.gateway.records import chart_view, portal_view, staff_see_only_whether_it_exists
 from imsclinic.interop import portal as interop_portal
 from imsclinic.outcomes import portal as outcomes_portal
 from imsclinic.portal import actions
@@ -154,12 +153,8 @@ def book(request, patient):
 
 @login_required
 def cancel(request, appointment_uuid):
-    """Staff are refused (the portal is the patient's), but another clinic's appointment is a
-    404 to them as on every route; the patient's own lookup comes before the method check."""
-    if getattr(request.user, "patient_record", None) is None and request.user.is_clinic_staff:
-        # Only whether it exists at their clinics: staff read nothing here, so nothing is logged.
-        if not scope_to_user(Appointment.objects, request.user).filter(uuid=appointment_uuid):
-            raise Http404
+    """The patient's own lookup comes before the method check (another's is a 404)."""
+    staff_see_only_whether_it_exists(request, Appointment, appointment_uuid)
     return _cancel(request, appointment_uuid=appointment_uuid)
 
 

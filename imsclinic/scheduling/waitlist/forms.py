@@ -48,6 +48,15 @@ class EntryForm(forms.Form):
         self.fields["practitioner"].queryset = practitioners
 
     @staticmethod
+    def initial_for_new(clinic) -> dict:
+        """A new entry: weekdays, any time of day, from today."""
+        return {
+            "days": [str(1 << i) for i in range(5)],
+            "day_parts": [str(v) for v in DayPart.values],
+            "earliest_date": clinic.today(),
+        }
+
+    @staticmethod
     def initial_for(entry) -> dict:
         return {
             "service": entry.service.uuid,

@@ -8,8 +8,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from imsclinic.core.access import scope_to_user
-from imsclinic.gateway.records import portal_view
+from imsclinic.gateway.records import portal_view, staff_see_only_whether_it_exists
 from imsclinic.scheduling.errors import BookingError
 from imsclinic.scheduling.views import clinic_practitioners
 from imsclinic.scheduling.waitlist import actions
@@ -23,11 +22,7 @@ def waitlist(request, patient):
     clinic = patient.clinic
     form = PortalEntryForm(
         request.POST or None,
-        initial={
-            "days": [str(1 << i) for i in range(5)],
-            "day_parts": ["1", "2", "4"],
-            "earliest_date": clinic.today(),
-        },
+        initial=PortalEntryForm.initial_for_new(clinic),
         clinic=clinic,
         practitioners=clinic_practitioners(clinic),
     )
@@ -55,12 +50,8 @@ def waitlist(request, patient):
 
 @login_required
 def leave(request, entry_uuid):
-    """Staff are refused (the portal is the patient's), but another clinic's entry is a 404 to
-    them as on every route; the patient's own lookup comes before the method check."""
-    if getattr(request.user, "patient_record", None) is None and request.user.is_clinic_staff:
-        # Only whether it exists at their clinics: staff read nothing here, so nothing is logged.
-        if not scope_to_user(WaitlistEntry.objects, request.user).filter(uuid=entry_uuid):
-            raise Http404
+    """The patient's own lookup comes before the method check (another's is a 404)."""
+    staff_see_only_whether_it_exists(request, WaitlistEntry, entry_uuid)
     return _leave(request, entry_uuid=entry_uuid)
 
 

@@ -96,12 +96,7 @@ def entry_add(request):
         raise Http404
     form = EntryForm(
         request.POST or None,
-        initial={
-            "days": [str(1 << i) for i in range(5)],
-            "day_parts": ["1", "2", "4"],
-            "earliest_date": clinic.today(),
-            "service": request.GET.get("service"),
-        },
+        initial={**EntryForm.initial_for_new(clinic), "service": request.GET.get("service")},
         clinic=clinic,
         practitioners=clinic_practitioners(clinic),
     )

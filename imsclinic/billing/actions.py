@@ -73,7 +73,9 @@ def _locked_draft(invoice) -> Invoice:
     # row, which every insert that references the clinic needs to KEY SHARE at COMMIT (Django's
     # foreign keys are deferred), and two clients invoicing one patient deadlocked on PostgreSQL.
     locked = (
-        Invoice.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=invoice.pk)
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("clinic", "patient")
+        .get(pk=invoice.pk)
     )
     if locked.status != InvoiceStatus.DRAFT:
         raise BillingError(
@@ -119,8 +121,9 @@ def create_invoice(
         jurisdiction=clinic.region,
         note=note[:300],
     )
-    for line in lines or []:
-        _add_line(invoice, **line)
+    lines = lines or []
+    for position, line in enumerate(lines):
+        _add_line(invoice, position=position, **line)
     _recompute(invoice)
     record(
         by=by,
@@ -128,7 +131,7 @@ def create_invoice(
         target=invoice,
         patient=patient,
         summary=f"Draft invoice for {patient}",
-        details={"lines": invoice.lines.count()},
+        details={"lines": len(lines)},
     )
     return invoice
 
@@ -201,6 +204,7 @@ def invoice_missed_appointment(*, appointment, by) -> Invoice:
 def _add_line(
     invoice,
     *,
+    position: int | None = None,
     description: str,
     unit_price,
     quantity=1,
@@ -213,7 +217,10 @@ def _add_line(
         raise BillingError("Describe the line, e.g. the service's name.", field="description")
     if tax_code not in TaxCode.values:
         raise BillingError("Choose a tax code.", field="tax_code")
-    if invoice.lines.count() >= MAX_LINES:
+    # A new invoice's lines are numbered by its creator; a draft's next line counts what is there.
+    if position is None:
+        position = invoice.lines.count()
+    if position >= MAX_LINES:
         raise BillingError(f"An invoice holds at most {MAX_LINES} lines.")
     price = _amount(unit_price, field="unit_price", allow_zero=True)
     discount = _amount(discount, field="discount", allow_zero=True)
@@ -229,7 +236,7 @@ def _add_line(
     sign = -1 if invoice.kind == InvoiceKind.CREDIT_NOTE else 1
     return InvoiceLine.objects.create(
         invoice=invoice,
-        position=invoice.lines.count(),
+        position=position,
         service=service,
         description=description[:200],
         quantity=quantity,
@@ -240,8 +247,9 @@ def _add_line(
     )
 
 
-def _recompute(invoice) -> None:
-    """Tax per line at the jurisdiction's rate (rounded per line, as printed), then totals."""
+def _recompute(invoice, *, also_save: tuple[str, ...] = ()) -> None:
+    """Tax per line at the jurisdiction's rate (rounded per line, as printed), then totals,
+    saved in one UPDATE with the caller's own changed fields (`also_save`)."""
     rate = taxes.rate_for(invoice.jurisdiction)
     subtotal = tax_total = Decimal("0.00")
     for line in invoice.lines.all():
@@ -256,7 +264,9 @@ def _recompute(invoice) -> None:
     invoice.total = subtotal + tax_total
     shared = invoice.shares.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
     invoice.patient_portion = invoice.total - shared
-    invoice.save(update_fields=["subtotal", "tax_total", "total", "patient_portion", "updated_at"])
+    invoice.save(
+        update_fields=["subtotal", "tax_total", "total", "patient_portion", "updated_at", *also_save]
+    )
 
 
 @transaction.atomic
@@ -323,10 +333,12 @@ def split_with_payer(*, invoice, coverage, amount, by) -> InvoiceShare:
     return share
 
 
+ISSUE_FIELDS = ("number", "status", "issued_at", "issued_by")
+
+
 def _next_number(clinic) -> int:
     """Take the clinic's next invoice number under a row lock: no gaps, no duplicates."""
-    InvoiceCounter.objects.get_or_create(clinic=clinic)
-    counter = InvoiceCounter.objects.select_for_update().get(clinic=clinic)
+    counter, _ = InvoiceCounter.objects.select_for_update().get_or_create(clinic=clinic)
     number = counter.next_number
     counter.next_number = number + 1
     counter.save(update_fields=["next_number"])
@@ -342,14 +354,14 @@ def issue_invoice(*, invoice, by) -> Invoice:
     locked = _locked_draft(invoice)
     if not locked.lines.exists():
         raise BillingError("An invoice needs at least one line before it is issued.")
-    _recompute(locked)
-    if locked.kind == InvoiceKind.INVOICE and locked.total < 0:
-        raise BillingError("An invoice cannot total less than zero; issue a credit note instead.")
     locked.number = number
     locked.status = InvoiceStatus.ISSUED
     locked.issued_at = timezone.now()
     locked.issued_by = by
-    locked.save(update_fields=["number", "status", "issued_at", "issued_by", "updated_at"])
+    # Totals and the issue in one UPDATE; a refusal below rolls both back with the action.
+    _recompute(locked, also_save=ISSUE_FIELDS)
+    if locked.kind == InvoiceKind.INVOICE and locked.total < 0:
+        raise BillingError("An invoice cannot total less than zero; issue a credit note instead.")
     record(
         by=by,
         action=f"billing.{locked.kind}.issue",
@@ -419,13 +431,12 @@ def issue_credit_note(*, invoice, by, amount, reason: str) -> Invoice:
         jurisdiction=original.jurisdiction,
         note=reason[:300],
     )
-    _add_line(note, description=f"Credit: {reason[:180]}", unit_price=amount)
-    _recompute(note)
+    _add_line(note, position=0, description=f"Credit: {reason[:180]}", unit_price=amount)
     note.number = number
     note.status = InvoiceStatus.ISSUED
     note.issued_at = timezone.now()
     note.issued_by = by
-    note.save(update_fields=["number", "status", "issued_at", "issued_by", "updated_at"])
+    _recompute(note, also_save=ISSUE_FIELDS)
     record(
         by=by,
         action="billing.credit_note.issue",

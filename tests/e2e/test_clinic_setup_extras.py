@@ -58,9 +58,13 @@ def test_logo_reminders_video_link_and_intake_duplicates(
     assert page.evaluate("img => img.naturalWidth", logo_img.element_handle()) == 600
     shots(page, screenshot, "clinic-page-logo")
 
+    # A long email address (the messages table lists it): it wraps instead of pushing the page
+    # sideways at tablet width (random short names hid this until one came out long).
+    long_email = "bartholomew.wolfeschlegelsteinhausen-montgomery@example.org"
     visit = AppointmentFactory(
         clinic=clinic_a,
         practitioner=alice,
+        patient=PatientFactory(clinic=clinic_a, email=long_email),
         mode=Mode.VIDEO,
         starts_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=3),
     )

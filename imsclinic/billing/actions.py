@@ -265,7 +265,14 @@ def _recompute(invoice, *, also_save: tuple[str, ...] = ()) -> None:
     shared = invoice.shares.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
     invoice.patient_portion = invoice.total - shared
     invoice.save(
-        update_fields=["subtotal", "tax_total", "total", "patient_portion", "updated_at", *also_save]
+        update_fields=[
+            "subtotal",
+            "tax_total",
+            "total",
+            "patient_portion",
+            "updated_at",
+            *also_save,
+        ]
     )
 
 

@@ -1,7 +1,7 @@
 from django import forms
 
 from imsclinic.core.validation import NoControlCharactersMixin
-from imsclinic.patients.models import Patient, phone_digits
+from imsclinic.patients.models import LANGUAGE_CHOICES, Patient, phone_digits
 
 DEMOGRAPHIC_FIELDS = [
     "given_name",
@@ -26,17 +26,6 @@ DEMOGRAPHIC_FIELDS = [
     "insurance_number",
     "preferred_language",
     "referring_physician",
-]
-
-LANGUAGE_CHOICES = [
-    ("en", "English"),
-    ("fr", "French"),
-    ("zh", "Chinese"),
-    ("pa", "Punjabi"),
-    ("es", "Spanish"),
-    ("tl", "Tagalog"),
-    ("ar", "Arabic"),
-    ("other", "Other"),
 ]
 
 

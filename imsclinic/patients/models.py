@@ -85,6 +85,19 @@ def _next_prefix(prefix: str) -> str | None:
     return None
 
 
+# The languages a clinic records as a patient's preferred one (the registry form offers these).
+LANGUAGE_CHOICES = [
+    ("en", "English"),
+    ("fr", "French"),
+    ("zh", "Chinese"),
+    ("pa", "Punjabi"),
+    ("es", "Spanish"),
+    ("tl", "Tagalog"),
+    ("ar", "Arabic"),
+    ("other", "Other"),
+]
+
+
 class Patient(PublicIdModel, TimestampedModel):
     """A person receiving care at one clinic. Exposed by UUID only."""
 
@@ -196,6 +209,12 @@ class Patient(PublicIdModel, TimestampedModel):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    @property
+    def preferred_language_label(self) -> str:
+        """The language's name ("French"); a code outside the list (sent through the API) as
+        it was given."""
+        return dict(LANGUAGE_CHOICES).get(self.preferred_language, self.preferred_language)
 
     @property
     def display_name(self) -> str:

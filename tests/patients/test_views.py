@@ -25,6 +25,16 @@ def test_chart_is_open_to_staff_of_the_patients_clinic(client, cast, patient_a, 
     assert patient_a.family_name in response.content.decode()
 
 
+@pytest.mark.parametrize(("code", "shown"), [("fr", "French"), ("pa", "Punjabi"), ("de", "de")])
+def test_chart_names_the_preferred_language(client, alice, patient_a, code, shown):
+    """The registry's language codes read as names; a code the list lacks (sent through the
+    API) is shown as given."""
+    Patient.objects.filter(pk=patient_a.pk).update(preferred_language=code)
+    client.force_login(alice)
+    page = client.get(chart_url(patient_a)).content.decode()
+    assert f"<dt>Preferred language</dt><dd>{shown}</dd>" in page
+
+
 def test_chart_of_another_clinic_is_not_found(client, carol, patient_a):
     client.force_login(carol)
     assert client.get(chart_url(patient_a)).status_code == 404

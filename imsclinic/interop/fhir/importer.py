@@ -53,7 +53,8 @@ def _pydantic_problems(prefix: str, exc: ValidationError) -> list[tuple[str, str
 def parse_patient(data, *, clinic, prefix: str = "Patient") -> tuple[dict, str | None]:
     """Validated registry fields and chart number from one Patient resource (JSON dict), for
     `clinic` (whose calendar day a birth date must not be after)."""
-    from imsclinic.patients.forms import LANGUAGE_CHOICES, PatientForm
+    from imsclinic.patients.forms import PatientForm
+    from imsclinic.patients.models import LANGUAGE_CHOICES
 
     if not isinstance(data, dict) or data.get("resourceType") != "Patient":
         raise ImportProblem([(prefix, "Expected a FHIR Patient (resourceType 'Patient').")])

@@ -76,6 +76,10 @@ def test_logo_reminders_video_link_and_intake_duplicates(
     page.get_by_role("button", name="Save and email the patient").click()
     expect(page.get_by_role("link", name=ROOM)).to_be_visible()
     shots(page, screenshot, "appointment-video-link")
+    # The same address on the chart's summary, a two-column facts list, on a phone.
+    page.goto(f"/patients/{visit.patient.uuid}/")
+    expect(page.get_by_text(long_email)).to_be_visible()
+    shots(page, screenshot, "chart-summary-long-email")
 
     chart = PatientFactory(
         clinic=clinic_a,
